@@ -1,0 +1,1 @@
+//! Pure generation of systemd unit files for containers (`rpod generate systemd`).

@@ -1,0 +1,107 @@
+//! The immutable configuration of a container, serialized with Podman's JSON keys.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Label that names a container's auto-update policy (`registry`, `image`, `local`, `disabled`).
+pub const AUTO_UPDATE_LABEL: &str = "io.containers.autoupdate";
+/// Label that names the auth file auto-update uses for this container; it wins over `--authfile`.
+pub const AUTO_UPDATE_AUTHFILE_LABEL: &str = "io.containers.autoupdate.authfile";
+/// Environment variable (and label) that ties a container to the systemd unit that created it.
+pub const SYSTEMD_UNIT_ENV: &str = "PODMAN_SYSTEMD_UNIT";
+/// Stop timeout in seconds when the user gives none (containers.conf `stop_timeout`).
+pub const DEFAULT_STOP_TIMEOUT: u32 = 10;
+
+/// How a container tells systemd it is ready (`--sdnotify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SdNotifyMode {
+    /// The monitor sends `READY=1` once the container process started.
+    #[default]
+    Conmon,
+    /// The socket is passed into the container and the application notifies itself.
+    Container,
+    /// Nothing is sent.
+    Ignore,
+}
+
+/// Everything fixed when a container is created. Stored as one JSON document per container;
+/// the keys are Podman's (`libpod/container_config.go`), including its odd capitalised ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContainerConfig {
+    /// 64 lowercase hex characters.
+    pub id: String,
+    /// Unique name, `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
+    pub name: String,
+    /// The full argv of the `create`/`run` that made this container; `generate systemd --new`
+    /// rewrites it into the unit's `ExecStart=`.
+    #[serde(rename = "CreateCommand", default, skip_serializing_if = "Vec::is_empty")]
+    pub create_command: Vec<String>,
+    /// The image argument exactly as the user typed it; auto-update checks and pulls this name.
+    #[serde(rename = "RawImageName", default, skip_serializing_if = "String::is_empty")]
+    pub raw_image_name: String,
+    /// ID (config digest, hex) of the image the rootfs comes from.
+    #[serde(rename = "rootfsImageID", default, skip_serializing_if = "String::is_empty")]
+    pub rootfs_image_id: String,
+    /// The normalized image name, e.g. `quay.io/libpod/alpine:latest`.
+    #[serde(rename = "rootfsImageName", default, skip_serializing_if = "String::is_empty")]
+    pub rootfs_image_name: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Seconds `stop` waits after the stop signal before it kills.
+    #[serde(rename = "stopTimeout", default)]
+    pub stop_timeout: u32,
+    #[serde(rename = "createdTime")]
+    pub created_time: DateTime<Utc>,
+
+    /// Image entrypoint, or `--entrypoint`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entrypoint: Vec<String>,
+    /// Image command, or the command arguments after the image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// The merged environment (image env, then `--env-file`, then `--env`), `NAME=value`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<String>,
+    #[serde(rename = "workDir", default, skip_serializing_if = "String::is_empty")]
+    pub work_dir: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub user: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hostname: String,
+    /// `--network`: `none` or `host`.
+    #[serde(rename = "networkMode", default, skip_serializing_if = "String::is_empty")]
+    pub network_mode: String,
+    /// `--restart` policy name without the retry count (`no`, `on-failure`, `always`, `unless-stopped`).
+    #[serde(rename = "restart_policy", default, skip_serializing_if = "String::is_empty")]
+    pub restart_policy: String,
+    /// The `N` of `--restart=on-failure:N`.
+    #[serde(rename = "restart_retries", default, skip_serializing_if = "Option::is_none")]
+    pub restart_retries: Option<u32>,
+    #[serde(rename = "sdnotifyMode", default)]
+    pub sdnotify_mode: SdNotifyMode,
+    /// `--cgroups`: `enabled`, `disabled`, `no-conmon` or `split`.
+    #[serde(rename = "cgroupsMode", default, skip_serializing_if = "String::is_empty")]
+    pub cgroups_mode: String,
+    /// `--rm`: remove the container when it exits.
+    #[serde(rename = "autoRemove", default)]
+    pub auto_remove: bool,
+    /// PID file of the container's monitor; `PIDFile=` of units generated without `--new`.
+    #[serde(rename = "conmonPidFile", default, skip_serializing_if = "String::is_empty")]
+    pub conmon_pid_file: String,
+    /// Where the monitor writes the container's output, read by `logs`.
+    #[serde(rename = "logPath", default, skip_serializing_if = "String::is_empty")]
+    pub log_path: String,
+    /// OCI runtime chosen at create time (`--runtime`), empty for the configured default.
+    #[serde(rename = "runtime", default, skip_serializing_if = "String::is_empty")]
+    pub oci_runtime: String,
+}
+
+impl ContainerConfig {
+    /// The first 12 characters of the ID, as `ps` and `auto-update` print it.
+    pub fn short_id(&self) -> &str {
+        &self.id[..self.id.len().min(12)]
+    }
+}

@@ -1,0 +1,1 @@
+//! Image references, the local content-addressed image store, and layer unpacking.

@@ -1,0 +1,1 @@
+//! Podman-style output: Go templates (`--format`) and tab-aligned tables.

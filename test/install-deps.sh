@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the real components the end-to-end tests run against (Debian 12 packages):
+# a registry, OCI runtimes, Podman for side-by-side comparisons, systemd tools.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(podman runc crun conmon docker-registry busybox-static skopeo hyperfine dbus apache2-utils openssl jq)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}"
+fi
