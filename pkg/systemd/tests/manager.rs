@@ -1,0 +1,114 @@
+//! The client against a real systemd manager. The test process on the host boots a systemd
+//! sandbox and runs this same test binary inside it (`RPOD_SYSTEMD_INNER=1`), where
+//! the system bus answers; the inner run writes trivial units and drives them.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use systemd::{Error, ManagerAddress, SystemdManager};
+
+const INNER: &str = "RPOD_SYSTEMD_INNER";
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+#[test]
+fn manager_calls_against_a_real_systemd() {
+    if std::env::var_os(INNER).is_some() {
+        return inner();
+    }
+    let sandbox = sandbox::Sandbox::start();
+    let exe = std::env::current_exe().expect("test binary path");
+    let out = sandbox.exec(
+        Command::new(exe).args(["--exact", "manager_calls_against_a_real_systemd", "--nocapture"]).env(INNER, "1"),
+    );
+    assert!(out.status.success(), "inner run failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+fn write_unit(name: &str, body: &str) {
+    std::fs::write(Path::new("/run/systemd/system").join(name), body).expect("write unit");
+}
+
+fn systemctl(args: &[&str]) {
+    let status = Command::new("systemctl").args(args).status().expect("systemctl");
+    assert!(status.success(), "systemctl {args:?}");
+}
+
+fn inner() {
+    std::fs::create_dir_all("/run/systemd/system").expect("unit dir");
+    write_unit("rpod-true.service", "[Service]\nType=oneshot\nExecStart=/bin/true\n");
+    write_unit("rpod-false.service", "[Service]\nType=oneshot\nExecStart=/bin/false\n");
+    write_unit("rpod-slow.service", "[Service]\nType=oneshot\nExecStart=/bin/sleep 30\n");
+    write_unit("rpod-parent.service", "[Service]\nExecStart=/bin/sleep 1000\n");
+    write_unit(
+        "rpod-child.service",
+        "[Unit]\nRequires=rpod-parent.service\nAfter=rpod-parent.service\n[Service]\nExecStart=/bin/sleep 1000\n",
+    );
+    systemctl(&["daemon-reload"]);
+    systemctl(&["start", "rpod-child.service"]);
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        exercise(&SystemdManager::connect(&ManagerAddress::SystemBus).await.expect("connect")).await;
+    });
+}
+
+async fn exercise(m: &SystemdManager) {
+    let what = m.address().to_string();
+    m.restart_unit("rpod-true.service", TIMEOUT).await.unwrap_or_else(|e| panic!("{what}: {e}"));
+
+    let err = m.restart_unit("rpod-false.service", TIMEOUT).await.expect_err("false must fail");
+    assert_eq!(err.to_string(), r#"error restarting systemd unit "rpod-false.service" expected "done" but received "failed""#);
+    assert_eq!(m.unit_active_state("rpod-false.service").await.expect("state"), "failed");
+    m.reset_failed_unit("rpod-false.service").await.expect("reset-failed");
+    assert_eq!(m.unit_active_state("rpod-false.service").await.expect("state"), "inactive");
+
+    let err = m.restart_unit("rpod-slow.service", Duration::from_secs(1)).await.expect_err("timeout");
+    assert!(matches!(err, Error::Timeout { .. }), "{what}: {err}");
+
+    let err = m.restart_unit("rpod-missing.service", TIMEOUT).await.expect_err("missing unit");
+    assert!(matches!(err, Error::Call { method: "RestartUnit", .. }), "{what}: {err}");
+
+    assert_eq!(m.unit_dependents("rpod-parent.service").await.expect("deps"), vec!["rpod-child.service"]);
+    m.restart_unit("rpod-parent.service", TIMEOUT).await.expect("restart parent");
+    assert_eq!(m.unit_active_state("rpod-parent.service").await.expect("state"), "active");
+}
+
+/// Stand-in for the project's sandbox harness until test/src/sandbox.rs lands.
+mod sandbox {
+    use std::path::PathBuf;
+    use std::process::{Command, Output};
+
+    const SCRIPT: &str = "/work/shared/harness/systemd-sandbox";
+
+    pub struct Sandbox {
+        dir: PathBuf,
+    }
+
+    impl Sandbox {
+        pub fn start() -> Sandbox {
+            let dir = PathBuf::from(format!("/var/tmp/rpod-tests/systemd-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("sandbox dir");
+            let out = Command::new(SCRIPT).arg("start").arg(&dir).output().expect("start sandbox");
+            assert!(out.status.success(), "sandbox: {}", String::from_utf8_lossy(&out.stderr));
+            Sandbox { dir }
+        }
+
+        pub fn exec(&self, cmd: &mut Command) -> Output {
+            let mut full = Command::new(SCRIPT);
+            full.arg("exec").arg(&self.dir).arg(cmd.get_program()).args(cmd.get_args());
+            for (k, v) in cmd.get_envs() {
+                if let Some(v) = v {
+                    full.env(k, v);
+                }
+            }
+            full.output().expect("exec in sandbox")
+        }
+    }
+
+    impl Drop for Sandbox {
+        fn drop(&mut self) {
+            let _ = Command::new(SCRIPT).arg("stop").arg(&self.dir).status();
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
