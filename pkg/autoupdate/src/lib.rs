@@ -1,1 +1,31 @@
 //! Auto-update: find containers with an update policy, check, pull, restart units, roll back.
+//!
+//! The shape follows `podman auto-update` (5.x): running containers with the
+//! `io.containers.autoupdate` label become [`Task`]s grouped by their `PODMAN_SYSTEMD_UNIT`;
+//! a pure [`plan()`] decides each task from the answers of the checks; the executor pulls,
+//! restarts each unit over D-Bus and rolls back what does not start. Unlike Podman it asks
+//! the registry once per distinct image per run, in parallel, orders reports by unit, holds a
+//! run lock, and really re-applies an update after another unit rolled the same image back.
+
+mod backends;
+mod error;
+mod execute;
+mod lock;
+mod plan;
+mod policy;
+mod report;
+mod restart;
+mod task;
+#[cfg(test)]
+mod scenarios;
+#[cfg(test)]
+mod testing;
+
+pub use backends::{BackendError, ContainerSource, ImageStore, LocalImage, Registry, RemoteRequest, UnitManager};
+pub use error::{stat_reason, Error};
+pub use execute::{auto_update, Backends, Options, Outcome};
+pub use lock::RunLock;
+pub use plan::{plan, CheckResults, Decision, PlannedTask, UnitPlan, UpdateTarget};
+pub use policy::{lookup_policy, InvalidPolicy, Policy};
+pub use report::{Report, ReportRow, Status, DEFAULT_TEMPLATE, HEADERS};
+pub use task::{assemble_tasks, Assembled, Task, UnitTasks};

@@ -1,0 +1,86 @@
+//! The side effects auto-update needs, each behind a small trait: one real implementation
+//! adapts rpod's stores, registry client and systemd client (in cmd), fakes drive the tests.
+
+use std::path::PathBuf;
+
+use libpod::ContainerConfig;
+
+/// Errors of the backends are shown to the user verbatim after Podman's context prefix
+/// (`checking image updates for container <id>: <error>`), so any error type will do.
+pub type BackendError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What auto-update needs to know about a local image.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LocalImage {
+    /// Config digest hex, 64 characters.
+    pub id: String,
+    /// Every manifest digest the image is known by (platform manifest and list digest). The
+    /// image is up to date when the registry's digest is any of them.
+    pub digests: Vec<String>,
+    /// `os/arch[/variant]` of the image: the registry check resolves manifest lists for this
+    /// platform, not the host's (Podman #6613).
+    pub platform: String,
+}
+
+impl LocalImage {
+    /// The digest shown as `OldDigest`/`NewDigest` in JSON reports: the first one recorded,
+    /// which is the platform manifest's.
+    pub fn display_digest(&self) -> Option<&str> {
+        self.digests.first().map(String::as_str)
+    }
+}
+
+/// Lists the containers auto-update looks at.
+pub trait ContainerSource {
+    /// Configurations of the containers that are running now; stopped containers are never
+    /// updated (their unit is not running either).
+    fn running_containers(&self) -> Result<Vec<ContainerConfig>, BackendError>;
+}
+
+/// The local image store.
+pub trait ImageStore {
+    /// The image with this full ID, if it still exists.
+    fn image_by_id(&self, id: &str) -> Result<Option<LocalImage>, BackendError>;
+    /// The image a name (as typed in `RawImageName`) resolves to now.
+    fn image_by_name(&self, name: &str) -> Result<Option<LocalImage>, BackendError>;
+    /// Points `name` at image `id` (rollback, and re-applying an update after another unit
+    /// rolled the same name back).
+    fn tag(&self, id: &str, name: &str) -> Result<(), BackendError>;
+}
+
+/// One remote lookup: auto-update asks the registry once per distinct request per run.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RemoteRequest {
+    /// The image reference as the user typed it at create time.
+    pub raw_image_name: String,
+    /// `os/arch[/variant]` to resolve a manifest list for.
+    pub platform: String,
+    /// Auth file (label `io.containers.autoupdate.authfile`, else `--authfile`).
+    pub authfile: Option<PathBuf>,
+    /// `--tls-verify` when given; `None` leaves it to registries.conf.
+    pub tls_verify: Option<bool>,
+}
+
+/// The registry, reached over the network.
+#[allow(async_fn_in_trait)]
+pub trait Registry {
+    /// The digests that identify what the registry serves for the request now: the
+    /// platform's manifest digest, and the list digest when the tag is a list. A HEAD request
+    /// where the registry allows it.
+    async fn remote_digests(&self, request: &RemoteRequest) -> Result<Vec<String>, BackendError>;
+    /// Pulls the reference into local storage (which tags `raw_image_name` to it).
+    async fn pull(&self, request: &RemoteRequest) -> Result<LocalImage, BackendError>;
+}
+
+/// The systemd manager that runs the containers' units.
+#[allow(async_fn_in_trait)]
+pub trait UnitManager {
+    /// Restarts the unit and waits for the job; `Ok` only when the job's result is `done`.
+    async fn restart(&self, unit: &str) -> Result<(), BackendError>;
+    /// Clears the unit's failed state and start-rate counter before a rollback restart.
+    async fn reset_failed(&self, unit: &str) -> Result<(), BackendError>;
+    /// The unit's `ActiveState`.
+    async fn active_state(&self, unit: &str) -> Result<String, BackendError>;
+    /// Units that require or are bound to this one; a restart takes them down and up too.
+    async fn dependents(&self, unit: &str) -> Result<Vec<String>, BackendError>;
+}

@@ -1,0 +1,269 @@
+//! Carrying a run out: list, check (once per question, in parallel), plan, pull (once per
+//! name), restart unit by unit, roll back what does not start.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt};
+
+use crate::backends::{BackendError, ContainerSource, ImageStore, LocalImage, Registry, UnitManager};
+use crate::lock::RunLock;
+use crate::plan::{self, CheckResults, Decision, UnitPlan, UpdateTarget};
+use crate::report::{Report, Status};
+use crate::restart::{restart_unit, UnitRestart};
+use crate::task::{assemble_tasks, Task, UnitTasks};
+use crate::Error;
+
+/// How a run behaves (`rpod auto-update` flags).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Check only: report `pending`, never pull, never restart.
+    pub dry_run: bool,
+    /// On a failed restart, re-tag the previous image and restart again.
+    pub rollback: bool,
+    /// `--authfile` (or `$REGISTRY_AUTH_FILE`); the container's authfile label wins.
+    pub authfile: Option<PathBuf>,
+    /// `--tls-verify` when given.
+    pub tls_verify: Option<bool>,
+    /// Registry checks and pulls in flight at once.
+    pub concurrency: usize,
+    /// How long units that require a restarted unit may take to be active again.
+    pub settle_timeout: Duration,
+}
+
+/// The backends a run uses.
+pub struct Backends<'a, C, I, R, U> {
+    pub containers: &'a C,
+    pub images: &'a I,
+    pub registry: &'a R,
+    pub units: &'a U,
+}
+
+/// Everything a run produced: one report per container (sorted by unit, then container) and
+/// every error, in the order they happened. A non-empty `errors` means exit 125.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub reports: Vec<Report>,
+    pub errors: Vec<Error>,
+}
+
+/// Runs auto-update once. Only a failure to read the container list or the image store ends
+/// the run early; any other error is collected and the remaining units are still processed.
+pub async fn auto_update<C, I, R, U>(_lock: &RunLock, b: &Backends<'_, C, I, R, U>, opts: &Options) -> Result<Outcome, Error>
+where
+    C: ContainerSource,
+    I: ImageStore,
+    R: Registry,
+    U: UnitManager,
+{
+    let containers = b.containers.running_containers().map_err(storage("listing containers"))?;
+    let mut images = HashMap::new();
+    for id in containers.iter().map(|c| &c.rootfs_image_id).collect::<BTreeSet<_>>() {
+        if let Some(image) = b.images.image_by_id(id).map_err(storage("looking up images"))? {
+            images.insert(id.clone(), image);
+        }
+    }
+    let assembled = assemble_tasks(&containers, &images, opts.authfile.as_deref());
+    let mut outcome = Outcome { reports: Vec::new(), errors: assembled.errors };
+    if assembled.units.is_empty() {
+        return Ok(outcome);
+    }
+    let checks = run_checks(b, &assembled.units, opts).await;
+    let plans = plan::plan(&assembled.units, &checks, opts.tls_verify);
+    let pulled = if opts.dry_run { HashMap::new() } else { run_pulls(b.registry, &plans, opts.concurrency).await };
+    let mut rolled_back = BTreeSet::new();
+    for unit_plan in &plans {
+        let (reports, errors) = update_unit(b, unit_plan, &pulled, &mut rolled_back, opts).await;
+        outcome.reports.extend(reports);
+        outcome.errors.extend(errors);
+    }
+    Ok(outcome)
+}
+
+fn storage(what: &'static str) -> impl Fn(BackendError) -> Error {
+    move |e| Error::Storage { what: what.to_string(), reason: e.to_string() }
+}
+
+async fn run_checks<C, I, R: Registry, U>(b: &Backends<'_, C, I, R, U>, units: &[UnitTasks], opts: &Options) -> CheckResults
+where
+    I: ImageStore,
+{
+    let registry = b.registry;
+    let remote = stream::iter(plan::remote_requests(units, opts.tls_verify))
+        .map(|request| async move {
+            let answer = registry.remote_digests(&request).await.map_err(|e| e.to_string());
+            (request, answer)
+        })
+        .buffer_unordered(opts.concurrency.max(1))
+        .collect()
+        .await;
+    let local = plan::local_names(units)
+        .into_iter()
+        .map(|name| {
+            let answer = b.images.image_by_name(&name).map_err(|e| e.to_string());
+            (name, answer)
+        })
+        .collect();
+    CheckResults { remote, local }
+}
+
+/// Pulls each needed `RawImageName` once, in parallel; the answers by raw name.
+async fn run_pulls<R: Registry>(registry: &R, plans: &[UnitPlan], concurrency: usize) -> HashMap<String, Result<LocalImage, String>> {
+    stream::iter(plan::pulls(plans))
+        .map(|request| async move {
+            let result = registry.pull(&request).await.map_err(|e| e.to_string());
+            (request.raw_image_name, result)
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await
+}
+
+/// Where one task stands before its unit is restarted.
+enum Pending {
+    Done(Status),
+    Updating(LocalImage),
+}
+
+async fn update_unit<C, I, R, U>(
+    b: &Backends<'_, C, I, R, U>,
+    unit_plan: &UnitPlan,
+    pulled: &HashMap<String, Result<LocalImage, String>>,
+    rolled_back: &mut BTreeSet<String>,
+    opts: &Options,
+) -> (Vec<Report>, Vec<Error>)
+where
+    I: ImageStore,
+    U: UnitManager,
+{
+    let mut errors = Vec::new();
+    let mut rows: Vec<(Report, Pending)> = unit_plan
+        .tasks
+        .iter()
+        .map(|planned| {
+            let (pending, new_digest) = prepare(&planned.task, &planned.decision, pulled, opts.dry_run, &mut errors);
+            (report(&unit_plan.unit, &planned.task, Status::Failed, new_digest), pending)
+        })
+        .collect();
+    reapply_rolled_back_tags(b.images, &mut rows, rolled_back, &mut errors);
+    let updating: Vec<(Task, LocalImage)> = unit_plan
+        .tasks
+        .iter()
+        .zip(&rows)
+        .filter_map(|(planned, (_, pending))| match pending {
+            Pending::Updating(target) => Some((planned.task.clone(), target.clone())),
+            Pending::Done(_) => None,
+        })
+        .collect();
+    let restart = if updating.is_empty() {
+        None
+    } else {
+        Some(restart_unit(b.images, b.units, &unit_plan.unit, &updating, opts, rolled_back, &mut errors).await)
+    };
+    let reports = rows
+        .into_iter()
+        .map(|(mut report, pending)| {
+            report.status = match (pending, restart) {
+                (_, Some(UnitRestart::Failed)) => Status::Failed,
+                (Pending::Done(status), _) => status,
+                (Pending::Updating(_), Some(UnitRestart::Updated)) => Status::Updated,
+                (Pending::Updating(_), Some(UnitRestart::RolledBack)) => Status::RolledBack,
+                (Pending::Updating(_), None) => Status::Failed,
+            };
+            report
+        })
+        .collect();
+    (reports, errors)
+}
+
+/// Turns a decision into the task's state before the restart, recording its error if any.
+/// Returns the digest to show as `NewDigest`.
+fn prepare(
+    task: &Task,
+    decision: &Decision,
+    pulled: &HashMap<String, Result<LocalImage, String>>,
+    dry_run: bool,
+    errors: &mut Vec<Error>,
+) -> (Pending, Option<String>) {
+    let id = task.container_id.clone();
+    match decision {
+        Decision::UpToDate { remote_digest } => (Pending::Done(Status::NotUpdated), remote_digest.clone()),
+        Decision::Pinned => {
+            tracing::warn!(
+                "container {}: {} is a digest reference and can never be updated; create it from a tag to auto-update it",
+                task.container_name,
+                task.raw_image_name
+            );
+            (Pending::Done(Status::NotUpdated), None)
+        }
+        Decision::CheckFailed(reason) => {
+            errors.push(Error::Check { id, reason: reason.clone() });
+            (Pending::Done(Status::Failed), None)
+        }
+        Decision::Update(target) => {
+            let new_digest = match target {
+                UpdateTarget::Pull { remote_digest, .. } => Some(remote_digest.clone()),
+                UpdateTarget::Local(image) => image.display_digest().map(str::to_string),
+            };
+            if dry_run {
+                return (Pending::Done(Status::Pending), new_digest);
+            }
+            let pending = match target {
+                UpdateTarget::Local(image) => Pending::Updating(image.clone()),
+                UpdateTarget::Pull { .. } => match pulled.get(&task.raw_image_name) {
+                    Some(Ok(image)) if image.id == task.image.id => Pending::Done(Status::NotUpdated),
+                    Some(Ok(image)) => Pending::Updating(image.clone()),
+                    Some(Err(reason)) => {
+                        errors.push(Error::Pull { id, reason: reason.clone() });
+                        Pending::Done(Status::Failed)
+                    }
+                    None => {
+                        errors.push(Error::Pull { id, reason: "internal error: image was not pulled".into() });
+                        Pending::Done(Status::Failed)
+                    }
+                },
+            };
+            (pending, new_digest)
+        }
+    }
+}
+
+/// An earlier unit of this run rolled `RawImageName` back to its old image; this unit still
+/// gets the new one. (Podman means to do this but tests the key's existence, not its value,
+/// so its later units silently restart on the rolled-back image and report `true`.)
+fn reapply_rolled_back_tags<I: ImageStore>(
+    images: &I,
+    rows: &mut [(Report, Pending)],
+    rolled_back: &mut BTreeSet<String>,
+    errors: &mut Vec<Error>,
+) {
+    for (report, pending) in rows.iter_mut() {
+        let Pending::Updating(target) = pending else { continue };
+        if !rolled_back.contains(&report.image) {
+            continue;
+        }
+        match images.tag(&target.id, &report.image) {
+            Ok(()) => {
+                rolled_back.remove(&report.image);
+            }
+            Err(e) => {
+                errors.push(Error::Pull { id: report.container_id.clone(), reason: e.to_string() });
+                *pending = Pending::Done(Status::Failed);
+            }
+        }
+    }
+}
+
+fn report(unit: &str, task: &Task, status: Status, new_digest: Option<String>) -> Report {
+    Report {
+        unit: unit.to_string(),
+        container_id: task.container_id.clone(),
+        container_name: task.container_name.clone(),
+        image: task.raw_image_name.clone(),
+        policy: task.policy,
+        status,
+        old_digest: task.image.display_digest().map(str::to_string),
+        new_digest,
+    }
+}

@@ -1,0 +1,273 @@
+//! The pure part of a run: from the tasks and the answers of the checks, what to do with
+//! each container. No I/O here; the executor asks the questions and carries the plan out.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::backends::{LocalImage, RemoteRequest};
+use crate::policy::Policy;
+use crate::task::{Task, UnitTasks};
+
+/// Answers of the checks of one run: at most one per distinct question.
+#[derive(Debug, Default, Clone)]
+pub struct CheckResults {
+    /// Registry policy: the digests the registry serves per request, or why it could not say.
+    pub remote: HashMap<RemoteRequest, Result<Vec<String>, String>>,
+    /// Local policy: the image each `RawImageName` resolves to in local storage now.
+    pub local: HashMap<String, Result<Option<LocalImage>, String>>,
+}
+
+/// What happens to one container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Nothing newer; `remote_digest` is what the registry serves (registry policy).
+    UpToDate { remote_digest: Option<String> },
+    /// A digest reference: it can never change, so it is reported `false` with a note.
+    Pinned,
+    /// The check failed; the container is `failed` and the reason is reported.
+    CheckFailed(String),
+    /// A newer image exists.
+    Update(UpdateTarget),
+}
+
+/// Where the newer image comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateTarget {
+    /// Pull it; `remote_digest` is the digest the registry announced.
+    Pull { request: RemoteRequest, remote_digest: String },
+    /// It is already in local storage under `RawImageName` (local policy).
+    Local(LocalImage),
+}
+
+/// A task and its decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedTask {
+    pub task: Task,
+    pub decision: Decision,
+}
+
+/// The plan for one unit: it is restarted when any of its tasks ends up updated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitPlan {
+    pub unit: String,
+    pub tasks: Vec<PlannedTask>,
+}
+
+/// The registry question a task asks: the image's own platform, its auth file, the run's
+/// TLS setting. Tasks that ask the same question share one answer.
+pub fn remote_request(task: &Task, tls_verify: Option<bool>) -> RemoteRequest {
+    RemoteRequest {
+        raw_image_name: task.raw_image_name.clone(),
+        platform: task.image.platform.clone(),
+        authfile: task.authfile.clone(),
+        tls_verify,
+    }
+}
+
+/// Every distinct registry question of the run (digest references ask none).
+pub fn remote_requests(units: &[UnitTasks], tls_verify: Option<bool>) -> BTreeSet<RemoteRequest> {
+    all_tasks(units)
+        .filter(|t| t.policy == Policy::Registry && !t.is_digest_pinned())
+        .map(|t| remote_request(t, tls_verify))
+        .collect()
+}
+
+/// Every distinct `RawImageName` the local policy must resolve.
+pub fn local_names(units: &[UnitTasks]) -> BTreeSet<String> {
+    all_tasks(units).filter(|t| t.policy == Policy::Local).map(|t| t.raw_image_name.clone()).collect()
+}
+
+fn all_tasks(units: &[UnitTasks]) -> impl Iterator<Item = &Task> {
+    units.iter().flat_map(|u| u.tasks.iter())
+}
+
+/// Decides every task. Registry policy: an update exists when none of the registry's digests
+/// is among the local image's digests (a re-tagged or list-pulled image is still current).
+/// Local policy: when the image now tagged `RawImageName` has another ID (Podman 5.0+).
+pub fn plan(units: &[UnitTasks], checks: &CheckResults, tls_verify: Option<bool>) -> Vec<UnitPlan> {
+    units
+        .iter()
+        .map(|u| UnitPlan {
+            unit: u.unit.clone(),
+            tasks: u
+                .tasks
+                .iter()
+                .map(|task| PlannedTask { task: task.clone(), decision: decide(task, checks, tls_verify) })
+                .collect(),
+        })
+        .collect()
+}
+
+fn decide(task: &Task, checks: &CheckResults, tls_verify: Option<bool>) -> Decision {
+    match task.policy {
+        Policy::Disabled => Decision::UpToDate { remote_digest: None },
+        Policy::Registry if task.is_digest_pinned() => Decision::Pinned,
+        Policy::Registry => {
+            let request = remote_request(task, tls_verify);
+            match checks.remote.get(&request) {
+                None => Decision::CheckFailed("internal error: image was not checked".to_string()),
+                Some(Err(reason)) => Decision::CheckFailed(reason.clone()),
+                Some(Ok(digests)) => match digests.first() {
+                    None => Decision::CheckFailed(format!("registry returned no digest for {}", task.raw_image_name)),
+                    Some(first) if digests.iter().any(|d| task.image.digests.contains(d)) => {
+                        Decision::UpToDate { remote_digest: Some(first.clone()) }
+                    }
+                    Some(first) => Decision::Update(UpdateTarget::Pull { request, remote_digest: first.clone() }),
+                },
+            }
+        }
+        Policy::Local => match checks.local.get(&task.raw_image_name) {
+            None => Decision::CheckFailed("internal error: image was not checked".to_string()),
+            Some(Err(reason)) => Decision::CheckFailed(reason.clone()),
+            Some(Ok(None)) => Decision::CheckFailed(format!("{}: image not known", task.raw_image_name)),
+            Some(Ok(Some(image))) if image.id == task.image.id => Decision::UpToDate { remote_digest: None },
+            Some(Ok(Some(image))) => Decision::Update(UpdateTarget::Local(image.clone())),
+        },
+    }
+}
+
+/// The pulls a plan needs: one per distinct `RawImageName` (Podman pulls each raw name at
+/// most once per run), in plan order.
+pub fn pulls(plans: &[UnitPlan]) -> Vec<RemoteRequest> {
+    let mut seen = BTreeSet::new();
+    plans
+        .iter()
+        .flat_map(|p| p.tasks.iter())
+        .filter_map(|t| match &t.decision {
+            Decision::Update(UpdateTarget::Pull { request, .. }) => Some(request),
+            _ => None,
+        })
+        .filter(|r| seen.insert(r.raw_image_name.clone()))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{image, task};
+
+    fn checks(remote: &[(&str, Result<&[&str], &str>)], local: &[(&str, Option<&str>)]) -> CheckResults {
+        CheckResults {
+            remote: remote
+                .iter()
+                .map(|(raw, answer)| {
+                    let request = RemoteRequest {
+                        raw_image_name: raw.to_string(),
+                        platform: "linux/amd64".into(),
+                        authfile: None,
+                        tls_verify: None,
+                    };
+                    let answer = answer.map(|ds| ds.iter().map(|d| d.to_string()).collect()).map_err(str::to_string);
+                    (request, answer)
+                })
+                .collect(),
+            local: local.iter().map(|(raw, id)| (raw.to_string(), Ok(id.map(|id| image(id, &[]))))).collect(),
+        }
+    }
+
+    #[test]
+    fn decides_each_task() {
+        struct Case {
+            name: &'static str,
+            task: Task,
+            checks: CheckResults,
+            want: Decision,
+        }
+        let req = |raw: &str| RemoteRequest {
+            raw_image_name: raw.into(),
+            platform: "linux/amd64".into(),
+            authfile: None,
+            tls_verify: None,
+        };
+        let cases = vec![
+            Case {
+                name: "registry: same digest",
+                task: task("c1", Policy::Registry, "q.io/a:1", image("old", &["sha256:1"])),
+                checks: checks(&[("q.io/a:1", Ok(&["sha256:1"]))], &[]),
+                want: Decision::UpToDate { remote_digest: Some("sha256:1".into()) },
+            },
+            Case {
+                name: "registry: list digest matches a second local digest",
+                task: task("c1", Policy::Registry, "q.io/a:1", image("old", &["sha256:p", "sha256:list"])),
+                checks: checks(&[("q.io/a:1", Ok(&["sha256:list", "sha256:p"]))], &[]),
+                want: Decision::UpToDate { remote_digest: Some("sha256:list".into()) },
+            },
+            Case {
+                name: "registry: new digest",
+                task: task("c1", Policy::Registry, "q.io/a:1", image("old", &["sha256:1"])),
+                checks: checks(&[("q.io/a:1", Ok(&["sha256:2"]))], &[]),
+                want: Decision::Update(UpdateTarget::Pull { request: req("q.io/a:1"), remote_digest: "sha256:2".into() }),
+            },
+            Case {
+                name: "registry: check failed",
+                task: task("c1", Policy::Registry, "q.io/a:1", image("old", &["sha256:1"])),
+                checks: checks(&[("q.io/a:1", Err("unauthorized"))], &[]),
+                want: Decision::CheckFailed("unauthorized".into()),
+            },
+            Case {
+                name: "registry: no digest",
+                task: task("c1", Policy::Registry, "q.io/a:1", image("old", &["sha256:1"])),
+                checks: checks(&[("q.io/a:1", Ok(&[]))], &[]),
+                want: Decision::CheckFailed("registry returned no digest for q.io/a:1".into()),
+            },
+            Case {
+                name: "registry: digest-pinned",
+                task: task("c1", Policy::Registry, "q.io/a@sha256:1", image("old", &["sha256:1"])),
+                checks: checks(&[], &[]),
+                want: Decision::Pinned,
+            },
+            Case {
+                name: "local: same ID",
+                task: task("c1", Policy::Local, "localhost/a:1", image("old", &[])),
+                checks: checks(&[], &[("localhost/a:1", Some("old"))]),
+                want: Decision::UpToDate { remote_digest: None },
+            },
+            Case {
+                name: "local: other ID",
+                task: task("c1", Policy::Local, "localhost/a:1", image("old", &[])),
+                checks: checks(&[], &[("localhost/a:1", Some("new"))]),
+                want: Decision::Update(UpdateTarget::Local(image("new", &[]))),
+            },
+            Case {
+                name: "local: name gone",
+                task: task("c1", Policy::Local, "localhost/a:1", image("old", &[])),
+                checks: checks(&[], &[("localhost/a:1", None)]),
+                want: Decision::CheckFailed("localhost/a:1: image not known".into()),
+            },
+        ];
+        for case in cases {
+            let units = vec![UnitTasks { unit: "u.service".into(), tasks: vec![case.task] }];
+            let got = plan(&units, &case.checks, None);
+            assert_eq!(got[0].tasks[0].decision, case.want, "{}", case.name);
+        }
+    }
+
+    #[test]
+    fn one_question_per_distinct_request_and_one_pull_per_raw_name() {
+        let mut tasks: Vec<Task> =
+            (0..50).map(|i| task(&format!("c{i}"), Policy::Registry, "q.io/a:1", image("old", &["sha256:1"]))).collect();
+        tasks.push(task("pinned", Policy::Registry, "q.io/a@sha256:1", image("old", &["sha256:1"])));
+        tasks.push(task("b", Policy::Registry, "q.io/b:1", image("oldb", &["sha256:b"])));
+        tasks.push(task("l", Policy::Local, "localhost/l:1", image("oldl", &[])));
+        let units: Vec<UnitTasks> =
+            tasks.into_iter().map(|t| UnitTasks { unit: format!("{}.service", t.container_name), tasks: vec![t] }).collect();
+        let requests: Vec<String> = remote_requests(&units, None).into_iter().map(|r| r.raw_image_name).collect();
+        assert_eq!(requests, vec!["q.io/a:1", "q.io/b:1"]);
+        assert_eq!(local_names(&units).into_iter().collect::<Vec<_>>(), vec!["localhost/l:1"]);
+
+        let checks = checks(&[("q.io/a:1", Ok(&["sha256:2"])), ("q.io/b:1", Ok(&["sha256:b"]))], &[("localhost/l:1", Some("new"))]);
+        let plans = plan(&units, &checks, None);
+        let pulled: Vec<String> = pulls(&plans).into_iter().map(|r| r.raw_image_name).collect();
+        assert_eq!(pulled, vec!["q.io/a:1"]);
+    }
+
+    #[test]
+    fn tls_and_authfile_are_part_of_the_question() {
+        let mut with_auth = task("c1", Policy::Registry, "q.io/a:1", image("old", &["sha256:1"]));
+        with_auth.authfile = Some("/a.json".into());
+        let plain = task("c2", Policy::Registry, "q.io/a:1", image("old", &["sha256:1"]));
+        let units = vec![UnitTasks { unit: "u.service".into(), tasks: vec![with_auth, plain] }];
+        assert_eq!(remote_requests(&units, Some(false)).len(), 2);
+        assert!(remote_requests(&units, Some(false)).iter().all(|r| r.tls_verify == Some(false)));
+    }
+}

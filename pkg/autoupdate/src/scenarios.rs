@@ -1,0 +1,236 @@
+//! Whole runs against the fake world: what gets checked, pulled, tagged and restarted, and
+//! what is reported.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::testing::{image, managed, Remote, World};
+use crate::{auto_update, Backends, Options, Outcome, RunLock, Status};
+
+const A: &str = "reg.io/app/a:latest";
+const B: &str = "reg.io/app/b:latest";
+
+fn opts() -> Options {
+    Options {
+        dry_run: false,
+        rollback: true,
+        authfile: None,
+        tls_verify: None,
+        concurrency: 4,
+        settle_timeout: Duration::from_millis(300),
+    }
+}
+
+fn run(world: &World, opts: &Options) -> Outcome {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let lock = RunLock::acquire(&dir.path().join("lock")).unwrap_or_else(|e| panic!("{e}"));
+    let backends = Backends { containers: world, images: world, registry: world, units: world };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(auto_update(&lock, &backends, opts)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn rows(outcome: &Outcome) -> Vec<String> {
+    outcome.reports.iter().map(|r| format!("{} {} {} {}", r.unit, r.container_name, r.policy, r.status)).collect()
+}
+
+fn errors(outcome: &Outcome) -> Vec<String> {
+    outcome.errors.iter().map(ToString::to_string).collect()
+}
+
+/// One container on A (v1 locally, v2 in the registry).
+fn updatable() -> World {
+    World {
+        containers: vec![managed("web", "web.service", "registry", A, "v1")],
+        remote: HashMap::from([(A.to_string(), Remote::Serves(vec!["sha256:v2".into()], image("v2", &["sha256:v2"])))]),
+        ..World::default()
+    }
+    .with_image(A, image("v1", &["sha256:v1"]))
+}
+
+#[test]
+fn registry_update_pulls_and_restarts() {
+    let world = updatable();
+    let out = run(&world, &opts());
+    assert_eq!(rows(&out), ["web.service web registry true"]);
+    assert!(out.errors.is_empty(), "{:?}", errors(&out));
+    assert_eq!(world.logged(""), ["check reg.io/app/a:latest", "pull reg.io/app/a:latest", "restart web.service"]);
+    assert_eq!(out.reports[0].old_digest.as_deref(), Some("sha256:v1"));
+    assert_eq!(out.reports[0].new_digest.as_deref(), Some("sha256:v2"));
+}
+
+#[test]
+fn up_to_date_does_nothing() {
+    let world = World {
+        containers: vec![managed("web", "web.service", "image", A, "v1")],
+        remote: HashMap::from([(A.to_string(), Remote::Serves(vec!["sha256:v1".into()], image("v1", &["sha256:v1"])))]),
+        ..World::default()
+    }
+    .with_image(A, image("v1", &["sha256:v1"]));
+    let out = run(&world, &opts());
+    assert_eq!(rows(&out), ["web.service web registry false"]);
+    assert_eq!(world.logged(""), ["check reg.io/app/a:latest"]);
+}
+
+#[test]
+fn dry_run_never_pulls_or_restarts() {
+    let world = updatable();
+    let out = run(&world, &Options { dry_run: true, ..opts() });
+    assert_eq!(rows(&out), ["web.service web registry pending"]);
+    assert_eq!(world.logged(""), ["check reg.io/app/a:latest"]);
+}
+
+#[test]
+fn fifty_containers_on_one_image_cost_one_check_and_one_pull() {
+    let mut world = updatable();
+    world.containers = (0..50).map(|i| managed(&format!("c{i:02}"), &format!("u{i:02}.service"), "registry", A, "v1")).collect();
+    let out = run(&world, &opts());
+    assert_eq!(out.reports.len(), 50);
+    assert!(out.reports.iter().all(|r| r.status == Status::Updated));
+    assert_eq!(world.logged("check").len(), 1);
+    assert_eq!(world.logged("pull").len(), 1);
+    assert_eq!(world.logged("restart").len(), 50);
+}
+
+#[test]
+fn a_unit_with_two_updated_containers_restarts_once() {
+    let mut world = updatable();
+    world.containers.push(managed("sidecar", "web.service", "registry", A, "v1"));
+    let out = run(&world, &opts());
+    assert_eq!(rows(&out), ["web.service sidecar registry true", "web.service web registry true"]);
+    assert_eq!(world.logged("restart"), ["restart web.service"]);
+}
+
+#[test]
+fn failed_start_rolls_back_to_the_old_image() {
+    let mut world = updatable();
+    world.broken.insert(("web.service".into(), "v2".into()));
+    let out = run(&world, &opts());
+    assert_eq!(rows(&out), ["web.service web registry rolled back"]);
+    assert!(out.errors.is_empty(), "{:?}", errors(&out));
+    assert_eq!(world.tagged(A).as_deref(), Some("v1"));
+    assert_eq!(
+        world.logged(""),
+        [
+            "check reg.io/app/a:latest",
+            "pull reg.io/app/a:latest",
+            "restart web.service",
+            "tag v1 reg.io/app/a:latest",
+            "reset-failed web.service",
+            "restart web.service",
+        ]
+    );
+}
+
+#[test]
+fn without_rollback_a_failed_start_is_an_error() {
+    let mut world = updatable();
+    world.broken.insert(("web.service".into(), "v2".into()));
+    let out = run(&world, &Options { rollback: false, ..opts() });
+    assert_eq!(rows(&out), ["web.service web registry failed"]);
+    assert_eq!(
+        errors(&out),
+        [r#"restarting unit web.service during update: error restarting systemd unit "web.service" expected "done" but received "failed""#]
+    );
+    assert_eq!(world.tagged(A).as_deref(), Some("v2"));
+}
+
+#[test]
+fn a_failed_rollback_is_an_error() {
+    let mut world = updatable();
+    world.broken.insert(("web.service".into(), "v2".into()));
+    world.broken.insert(("web.service".into(), "v1".into()));
+    let out = run(&world, &opts());
+    assert_eq!(rows(&out), ["web.service web registry failed"]);
+    assert_eq!(errors(&out).len(), 1);
+    assert!(errors(&out)[0].starts_with("restarting unit web.service during rollback: "), "{:?}", errors(&out));
+}
+
+#[test]
+fn a_rollback_in_one_unit_does_not_cost_another_unit_its_update() {
+    let mut world = updatable();
+    world.containers = vec![managed("first", "a.service", "registry", A, "v1"), managed("second", "b.service", "registry", A, "v1")];
+    world.broken.insert(("a.service".into(), "v2".into()));
+    let out = run(&world, &opts());
+    assert_eq!(rows(&out), ["a.service first registry rolled back", "b.service second registry true"]);
+    assert_eq!(world.tagged(A).as_deref(), Some("v2"));
+    assert_eq!(world.logged("pull").len(), 1);
+    assert_eq!(world.logged("tag"), ["tag v1 reg.io/app/a:latest", "tag v2 reg.io/app/a:latest"]);
+}
+
+#[test]
+fn registry_failures_fail_their_containers_only() {
+    let mut world = updatable();
+    world.containers.push(managed("down", "down.service", "registry", B, "b1"));
+    world.containers.push(managed("nopull", "nopull.service", "registry", "reg.io/app/c:1", "c1"));
+    world.remote.insert(B.into(), Remote::CheckFails("pinging container registry reg.io: connection refused".into()));
+    world.remote.insert("reg.io/app/c:1".into(), Remote::PullFails(vec!["sha256:c2".into()], "500 Internal Server Error".into()));
+    let world = world.with_image(B, image("b1", &["sha256:b1"])).with_image("reg.io/app/c:1", image("c1", &["sha256:c1"]));
+    let out = run(&world, &opts());
+    assert_eq!(rows(&out), ["down.service down registry failed", "nopull.service nopull registry failed", "web.service web registry true"]);
+    let ids: Vec<String> = world.containers.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(
+        errors(&out),
+        [
+            format!("checking image updates for container {}: pinging container registry reg.io: connection refused", ids[1]),
+            format!("updating image for container {}: 500 Internal Server Error", ids[2]),
+        ]
+    );
+    assert_eq!(world.logged("restart"), ["restart web.service"]);
+}
+
+#[test]
+fn invalid_and_disabled_policies() {
+    let mut world = updatable();
+    world.containers.push(managed("fake", "fake.service", "fake_value", A, "v1"));
+    world.containers.push(managed("off", "off.service", "disabled", A, "v1"));
+    let out = run(&world, &opts());
+    assert_eq!(rows(&out), ["web.service web registry true"]);
+    assert_eq!(
+        errors(&out),
+        [format!(
+            r#"auto-updating container "{}": invalid auto-update policy "fake_value": valid policies are ["disabled" "image" "local" "registry"]"#,
+            world.containers[1].id
+        )]
+    );
+}
+
+#[test]
+fn local_policy_compares_image_ids() {
+    let world = World { containers: vec![managed("loc", "loc.service", "local", "localhost/app:1", "old")], ..World::default() }
+        .with_image("localhost/app:old", image("old", &[]))
+        .with_image("localhost/app:1", image("new", &[]));
+    let out = run(&world, &Options { dry_run: true, ..opts() });
+    assert_eq!(rows(&out), ["loc.service loc local pending"]);
+    let out = run(&world, &opts());
+    assert_eq!(rows(&out), ["loc.service loc local true"]);
+    assert!(world.logged("check").is_empty() && world.logged("pull").is_empty());
+}
+
+#[test]
+fn digest_references_are_not_updatable_and_not_checked() {
+    let pinned = "reg.io/app/a@sha256:v1";
+    let world = World { containers: vec![managed("pin", "pin.service", "registry", pinned, "v1")], ..World::default() }
+        .with_image(A, image("v1", &["sha256:v1"]));
+    let out = run(&world, &opts());
+    assert_eq!(rows(&out), ["pin.service pin registry false"]);
+    assert!(out.errors.is_empty());
+    assert!(world.logged("").is_empty());
+}
+
+#[test]
+fn a_dependent_that_stays_down_is_reported() {
+    let mut world = updatable();
+    world.dependents.insert("web.service".into(), vec!["child.service".into(), "ok.service".into()]);
+    world.fragile.insert("child.service".into());
+    let out = run(&world, &opts());
+    assert_eq!(rows(&out), ["web.service web registry true"]);
+    assert_eq!(errors(&out), ["unit child.service requires web.service and is inactive after web.service was restarted"]);
+}
+
+#[test]
+fn nothing_to_do_touches_nothing() {
+    let world = World { containers: vec![managed("off", "off.service", "disabled", A, "v1")], ..World::default() };
+    let out = run(&world, &opts());
+    assert!(out.reports.is_empty() && out.errors.is_empty());
+    assert!(world.logged("").is_empty());
+}

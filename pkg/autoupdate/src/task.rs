@@ -1,0 +1,230 @@
+//! Which containers take part in a run, grouped by the systemd unit that runs them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use libpod::config::{AUTO_UPDATE_AUTHFILE_LABEL, AUTO_UPDATE_LABEL, SYSTEMD_UNIT_ENV};
+use libpod::ContainerConfig;
+
+use crate::backends::LocalImage;
+use crate::policy::{lookup_policy, Policy};
+use crate::Error;
+
+/// One container to check, with everything the check and the restart need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Task {
+    pub container_id: String,
+    pub container_name: String,
+    /// The image reference as typed at create time: checked, pulled, and re-tagged on rollback.
+    pub raw_image_name: String,
+    pub policy: Policy,
+    /// The image the container runs now (the rollback target).
+    pub image: LocalImage,
+    /// Label `io.containers.autoupdate.authfile`, else `--authfile`.
+    pub authfile: Option<PathBuf>,
+}
+
+impl Task {
+    /// A digest reference (`repo@sha256:…`) names one immutable image: there is never an
+    /// update to find, and Podman's failing check (#21190) helps no one.
+    pub fn is_digest_pinned(&self) -> bool {
+        self.raw_image_name.contains('@')
+    }
+}
+
+/// The containers of one unit: restarting the unit recreates all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitTasks {
+    pub unit: String,
+    pub tasks: Vec<Task>,
+}
+
+/// Tasks grouped by unit (sorted by unit name, then container name, so reports have a stable
+/// order — Podman's Go map order is random), and the errors of containers left out.
+#[derive(Debug, Default)]
+pub struct Assembled {
+    pub units: Vec<UnitTasks>,
+    pub errors: Vec<Error>,
+}
+
+/// Builds the tasks from the running containers like Podman 5: containers without the label
+/// or with a disabled policy are skipped; an invalid policy, a missing `PODMAN_SYSTEMD_UNIT`
+/// label, a missing image or an empty `RawImageName` is an error for that container only.
+/// `images` holds the containers' images by ID.
+pub fn assemble_tasks(
+    containers: &[ContainerConfig],
+    images: &HashMap<String, LocalImage>,
+    default_authfile: Option<&Path>,
+) -> Assembled {
+    let mut by_unit: BTreeMap<String, Vec<Task>> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for ctr in containers {
+        match task_for(ctr, images, default_authfile) {
+            Ok(Some((unit, task))) => by_unit.entry(unit).or_default().push(task),
+            Ok(None) => {}
+            Err(err) => errors.push(err),
+        }
+    }
+    let units = by_unit
+        .into_iter()
+        .map(|(unit, mut tasks)| {
+            tasks.sort_by(|a, b| (&a.container_name, &a.container_id).cmp(&(&b.container_name, &b.container_id)));
+            UnitTasks { unit, tasks }
+        })
+        .collect();
+    Assembled { units, errors }
+}
+
+fn task_for(
+    ctr: &ContainerConfig,
+    images: &HashMap<String, LocalImage>,
+    default_authfile: Option<&Path>,
+) -> Result<Option<(String, Task)>, Error> {
+    let Some(value) = ctr.labels.get(AUTO_UPDATE_LABEL) else { return Ok(None) };
+    let policy = lookup_policy(value).map_err(|source| Error::InvalidPolicy { id: ctr.id.clone(), source })?;
+    if policy == Policy::Disabled {
+        return Ok(None);
+    }
+    let unit = ctr.labels.get(SYSTEMD_UNIT_ENV).ok_or_else(|| Error::NoUnitLabel { id: ctr.id.clone() })?;
+    let image = images
+        .get(&ctr.rootfs_image_id)
+        .ok_or_else(|| Error::NoImage { image_id: ctr.rootfs_image_id.clone() })?;
+    if ctr.raw_image_name.is_empty() {
+        return Err(Error::EmptyRawImageName { id: ctr.id.clone() });
+    }
+    let authfile = ctr
+        .labels
+        .get(AUTO_UPDATE_AUTHFILE_LABEL)
+        .map(PathBuf::from)
+        .or_else(|| default_authfile.map(Path::to_path_buf));
+    let task = Task {
+        container_id: ctr.id.clone(),
+        container_name: ctr.name.clone(),
+        raw_image_name: ctr.raw_image_name.clone(),
+        policy,
+        image: image.clone(),
+        authfile,
+    };
+    Ok(Some((unit.clone(), task)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::container;
+
+    fn images() -> HashMap<String, LocalImage> {
+        let img = LocalImage { id: "img1".into(), digests: vec!["sha256:aaa".into()], platform: "linux/amd64".into() };
+        HashMap::from([("img1".to_string(), img)])
+    }
+
+    const REG: (&str, &str) = (AUTO_UPDATE_LABEL, "registry");
+
+    #[test]
+    fn assembles_tasks_and_errors_like_podman() {
+        let unit = |u| (SYSTEMD_UNIT_ENV, u);
+        struct Case {
+            name: &'static str,
+            ctr: ContainerConfig,
+            want_unit: Option<&'static str>,
+            want_err: Option<&'static str>,
+        }
+        let cases = vec![
+            Case { name: "no label", ctr: container("a", &[unit("a.service")], "q.io/a:1", "img1"), want_unit: None, want_err: None },
+            Case {
+                name: "disabled",
+                ctr: container("a", &[(AUTO_UPDATE_LABEL, "disabled"), unit("a.service")], "q.io/a:1", "img1"),
+                want_unit: None,
+                want_err: None,
+            },
+            Case {
+                name: "empty value",
+                ctr: container("a", &[(AUTO_UPDATE_LABEL, ""), unit("a.service")], "q.io/a:1", "img1"),
+                want_unit: None,
+                want_err: None,
+            },
+            Case { name: "registry", ctr: container("a", &[REG, unit("a.service")], "q.io/a:1", "img1"), want_unit: Some("a.service"), want_err: None },
+            Case {
+                name: "image alias",
+                ctr: container("a", &[(AUTO_UPDATE_LABEL, "image"), unit("b.service")], "q.io/a:1", "img1"),
+                want_unit: Some("b.service"),
+                want_err: None,
+            },
+            Case {
+                name: "invalid policy",
+                ctr: container("a", &[(AUTO_UPDATE_LABEL, "fake"), unit("a.service")], "q.io/a:1", "img1"),
+                want_unit: None,
+                want_err: Some(r#"invalid auto-update policy "fake": valid policies are ["disabled" "image" "local" "registry"]"#),
+            },
+            Case {
+                name: "no unit",
+                ctr: container("a", &[REG], "q.io/a:1", "img1"),
+                want_unit: None,
+                want_err: Some("no PODMAN_SYSTEMD_UNIT label found"),
+            },
+            Case {
+                name: "image gone",
+                ctr: container("a", &[REG, unit("a.service")], "q.io/a:1", "img9"),
+                want_unit: None,
+                want_err: Some("internal error: no image found for ID img9"),
+            },
+            Case {
+                name: "rootfs container",
+                ctr: container("a", &[REG, unit("a.service")], "", "img1"),
+                want_unit: None,
+                want_err: Some("raw-image name is empty"),
+            },
+        ];
+        for case in cases {
+            let got = assemble_tasks(std::slice::from_ref(&case.ctr), &images(), None);
+            let units: Vec<&str> = got.units.iter().map(|u| u.unit.as_str()).collect();
+            assert_eq!(units, case.want_unit.into_iter().collect::<Vec<_>>(), "{}", case.name);
+            let errors: Vec<String> = got.errors.iter().map(ToString::to_string).collect();
+            match case.want_err {
+                None => assert!(errors.is_empty(), "{}: {errors:?}", case.name),
+                Some(want) => {
+                    assert_eq!(errors.len(), 1, "{}", case.name);
+                    assert!(errors[0].ends_with(want), "{}: {}", case.name, errors[0]);
+                    if case.name != "image gone" {
+                        assert!(errors[0].contains(&format!("container \"{}\"", case.ctr.id)), "{}: {}", case.name, errors[0]);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn groups_by_unit_in_a_stable_order() {
+        let unit = |u| (SYSTEMD_UNIT_ENV, u);
+        let ctrs = vec![
+            container("zeta", &[REG, unit("b.service")], "q.io/a:1", "img1"),
+            container("beta", &[REG, unit("a.service")], "q.io/a:1", "img1"),
+            container("alpha", &[REG, unit("b.service")], "q.io/a:1", "img1"),
+        ];
+        let got = assemble_tasks(&ctrs, &images(), None);
+        let shape: Vec<(String, Vec<String>)> = got
+            .units
+            .iter()
+            .map(|u| (u.unit.clone(), u.tasks.iter().map(|t| t.container_name.clone()).collect()))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                ("a.service".to_string(), vec!["beta".to_string()]),
+                ("b.service".to_string(), vec!["alpha".to_string(), "zeta".to_string()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn authfile_label_wins_over_the_flag() {
+        let unit = (SYSTEMD_UNIT_ENV, "a.service");
+        let ctrs = vec![
+            container("a", &[REG, unit, (AUTO_UPDATE_AUTHFILE_LABEL, "/label/auth.json")], "q.io/a:1", "img1"),
+            container("b", &[REG, unit], "q.io/a:1", "img1"),
+        ];
+        let got = assemble_tasks(&ctrs, &images(), Some(Path::new("/flag/auth.json")));
+        let authfiles: Vec<Option<PathBuf>> = got.units[0].tasks.iter().map(|t| t.authfile.clone()).collect();
+        assert_eq!(authfiles, vec![Some("/label/auth.json".into()), Some("/flag/auth.json".into())]);
+    }
+}

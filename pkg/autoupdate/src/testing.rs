@@ -1,0 +1,206 @@
+//! Test helpers: builders and one fake world that implements every backend, so scenarios can
+//! say "this image is broken in that unit" and observe tags, pulls and restarts.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use libpod::config::{AUTO_UPDATE_LABEL, SYSTEMD_UNIT_ENV};
+use libpod::ContainerConfig;
+
+use crate::backends::{BackendError, ContainerSource, ImageStore, LocalImage, Registry, RemoteRequest, UnitManager};
+use crate::policy::Policy;
+use crate::task::Task;
+
+/// A linux/amd64 image.
+pub fn image(id: &str, digests: &[&str]) -> LocalImage {
+    LocalImage { id: id.into(), digests: digests.iter().map(|d| d.to_string()).collect(), platform: "linux/amd64".into() }
+}
+
+/// A task of container `name` (its ID derived from the name).
+pub fn task(name: &str, policy: Policy, raw: &str, image: LocalImage) -> Task {
+    Task {
+        container_id: container(name, &[], raw, &image.id).id,
+        container_name: name.into(),
+        raw_image_name: raw.into(),
+        policy,
+        image,
+        authfile: None::<PathBuf>,
+    }
+}
+
+/// A container configuration with the given labels.
+pub fn container(name: &str, labels: &[(&str, &str)], raw: &str, image_id: &str) -> ContainerConfig {
+    let id = format!("{:0<64}", hex_name(name));
+    ContainerConfig {
+        id,
+        name: name.to_string(),
+        create_command: vec![],
+        raw_image_name: raw.to_string(),
+        rootfs_image_id: image_id.to_string(),
+        rootfs_image_name: String::new(),
+        labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        stop_timeout: 10,
+        created_time: chrono::DateTime::UNIX_EPOCH,
+        entrypoint: vec![],
+        command: vec![],
+        env: vec![],
+        work_dir: String::new(),
+        user: String::new(),
+        hostname: String::new(),
+        network_mode: String::new(),
+        restart_policy: String::new(),
+        restart_retries: None,
+        sdnotify_mode: Default::default(),
+        cgroups_mode: String::new(),
+        auto_remove: false,
+        conmon_pid_file: String::new(),
+        log_path: String::new(),
+        oci_runtime: String::new(),
+    }
+}
+
+fn hex_name(name: &str) -> String {
+    name.bytes().map(|b| format!("{:x}", b % 16)).collect()
+}
+
+
+/// A running container of `unit` with policy label `policy` on image `image_id`.
+pub fn managed(name: &str, unit: &str, policy: &str, raw: &str, image_id: &str) -> ContainerConfig {
+    container(name, &[(AUTO_UPDATE_LABEL, policy), (SYSTEMD_UNIT_ENV, unit)], raw, image_id)
+}
+
+/// What the registry serves for one name.
+pub enum Remote {
+    /// The digests announced and the image a pull yields.
+    Serves(Vec<String>, LocalImage),
+    /// The check fails with this reason.
+    CheckFails(String),
+    /// The check answers, but the pull fails with this reason.
+    PullFails(Vec<String>, String),
+}
+
+/// Containers, images, a registry and a systemd manager in memory. Restarting a unit fails
+/// when one of its containers' names is tagged to an image listed as broken for that unit.
+#[derive(Default)]
+pub struct World {
+    pub containers: Vec<ContainerConfig>,
+    pub images: Mutex<HashMap<String, LocalImage>>,
+    pub tags: Mutex<HashMap<String, String>>,
+    pub remote: HashMap<String, Remote>,
+    /// (unit, image ID) pairs that do not start.
+    pub broken: HashSet<(String, String)>,
+    pub dependents: HashMap<String, Vec<String>>,
+    /// Dependents that stay down after their required unit restarts.
+    pub fragile: HashSet<String>,
+    pub states: Mutex<HashMap<String, String>>,
+    /// Every side effect, in order: `check NAME`, `pull NAME`, `tag ID NAME`, `restart UNIT`, `reset-failed UNIT`.
+    pub log: Mutex<Vec<String>>,
+}
+
+impl World {
+    /// Adds a local image and tags it `name`.
+    pub fn with_image(self, name: &str, image: LocalImage) -> Self {
+        lock(&self.tags).insert(name.into(), image.id.clone());
+        lock(&self.images).insert(image.id.clone(), image);
+        self
+    }
+
+    /// The side effects so far that start with `prefix`.
+    pub fn logged(&self, prefix: &str) -> Vec<String> {
+        lock(&self.log).iter().filter(|l| l.starts_with(prefix)).cloned().collect()
+    }
+
+    /// The image ID `name` is tagged to now.
+    pub fn tagged(&self, name: &str) -> Option<String> {
+        lock(&self.tags).get(name).cloned()
+    }
+
+    fn record(&self, entry: String) {
+        lock(&self.log).push(entry);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl ContainerSource for World {
+    fn running_containers(&self) -> Result<Vec<ContainerConfig>, BackendError> {
+        Ok(self.containers.clone())
+    }
+}
+
+impl ImageStore for World {
+    fn image_by_id(&self, id: &str) -> Result<Option<LocalImage>, BackendError> {
+        Ok(lock(&self.images).get(id).cloned())
+    }
+
+    fn image_by_name(&self, name: &str) -> Result<Option<LocalImage>, BackendError> {
+        let id = lock(&self.tags).get(name).cloned();
+        Ok(id.and_then(|id| lock(&self.images).get(&id).cloned()))
+    }
+
+    fn tag(&self, id: &str, name: &str) -> Result<(), BackendError> {
+        self.record(format!("tag {id} {name}"));
+        lock(&self.tags).insert(name.into(), id.into());
+        Ok(())
+    }
+}
+
+impl Registry for World {
+    async fn remote_digests(&self, request: &RemoteRequest) -> Result<Vec<String>, BackendError> {
+        self.record(format!("check {}", request.raw_image_name));
+        match self.remote.get(&request.raw_image_name) {
+            Some(Remote::Serves(digests, _)) | Some(Remote::PullFails(digests, _)) => Ok(digests.clone()),
+            Some(Remote::CheckFails(reason)) => Err(reason.clone().into()),
+            None => Err("manifest unknown".into()),
+        }
+    }
+
+    async fn pull(&self, request: &RemoteRequest) -> Result<LocalImage, BackendError> {
+        self.record(format!("pull {}", request.raw_image_name));
+        match self.remote.get(&request.raw_image_name) {
+            Some(Remote::Serves(_, image)) => {
+                lock(&self.images).insert(image.id.clone(), image.clone());
+                lock(&self.tags).insert(request.raw_image_name.clone(), image.id.clone());
+                Ok(image.clone())
+            }
+            Some(Remote::PullFails(_, reason)) | Some(Remote::CheckFails(reason)) => Err(reason.clone().into()),
+            None => Err("manifest unknown".into()),
+        }
+    }
+}
+
+impl UnitManager for World {
+    async fn restart(&self, unit: &str) -> Result<(), BackendError> {
+        self.record(format!("restart {unit}"));
+        let broken = self.containers.iter().filter(|c| c.labels.get(SYSTEMD_UNIT_ENV).map(String::as_str) == Some(unit)).any(|c| {
+            self.tagged(&c.raw_image_name).is_some_and(|id| self.broken.contains(&(unit.to_string(), id)))
+        });
+        let mut states = lock(&self.states);
+        for dependent in self.dependents.get(unit).into_iter().flatten() {
+            let state = if self.fragile.contains(dependent) { "inactive" } else { "active" };
+            states.insert(dependent.clone(), state.into());
+        }
+        if broken {
+            states.insert(unit.into(), "failed".into());
+            return Err(format!("error restarting systemd unit {unit:?} expected \"done\" but received \"failed\"").into());
+        }
+        states.insert(unit.into(), "active".into());
+        Ok(())
+    }
+
+    async fn reset_failed(&self, unit: &str) -> Result<(), BackendError> {
+        self.record(format!("reset-failed {unit}"));
+        Ok(())
+    }
+
+    async fn active_state(&self, unit: &str) -> Result<String, BackendError> {
+        Ok(lock(&self.states).get(unit).cloned().unwrap_or_else(|| "active".into()))
+    }
+
+    async fn dependents(&self, unit: &str) -> Result<Vec<String>, BackendError> {
+        Ok(self.dependents.get(unit).cloned().unwrap_or_default())
+    }
+}
