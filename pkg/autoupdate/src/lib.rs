@@ -7,6 +7,7 @@
 //! the registry once per distinct image per run, in parallel, orders reports by unit, holds a
 //! run lock, and really re-applies an update after another unit rolled the same image back.
 
+pub mod adapters;
 mod backends;
 mod error;
 mod execute;

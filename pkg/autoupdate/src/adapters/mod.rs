@@ -1,0 +1,6 @@
+//! The real backends: rpod's container store, image store, registry client and the systemd
+//! manager, adapted to the traits the executor uses.
+
+mod systemd;
+
+pub use self::systemd::SystemdUnits;
