@@ -21,6 +21,7 @@ fn manager_calls_against_a_real_systemd() {
     let out = sandbox.exec(
         Command::new(exe).args(["--exact", "manager_calls_against_a_real_systemd", "--nocapture"]).env(INNER, "1"),
     );
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "inner run failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
 
@@ -43,6 +44,7 @@ fn inner() {
         "rpod-child.service",
         "[Unit]\nRequires=rpod-parent.service\nAfter=rpod-parent.service\n[Service]\nExecStart=/bin/sleep 1000\n",
     );
+    write_unit("rpod-limited.service", LIMITED);
     systemctl(&["daemon-reload"]);
     systemctl(&["start", "rpod-child.service"]);
 
@@ -52,7 +54,23 @@ fn inner() {
     });
 }
 
+const LIMITED: &str =
+    "[Unit]\nStartLimitIntervalSec=600\nStartLimitBurst=1\n[Service]\nType=oneshot\nExecStart=/bin/test -e /run/rpod-limited-ok\n";
+
+/// Why a rollback resets the failed state first: after one failed start, the start-rate limit
+/// refuses even a start that would now succeed.
+async fn start_limit_needs_reset_failed(m: &SystemdManager) {
+    let unit = "rpod-limited.service";
+    m.restart_unit(unit, TIMEOUT).await.expect_err("first start fails");
+    std::fs::write("/run/rpod-limited-ok", "").expect("fix the unit");
+    let refused = m.restart_unit(unit, TIMEOUT).await.expect_err("start limit hit");
+    eprintln!("refused by the start limit: {refused}");
+    m.reset_failed_unit(unit).await.expect("reset-failed");
+    m.restart_unit(unit, TIMEOUT).await.expect("restart after reset-failed");
+}
+
 async fn exercise(m: &SystemdManager) {
+    start_limit_needs_reset_failed(m).await;
     let what = m.address().to_string();
     m.restart_unit("rpod-true.service", TIMEOUT).await.unwrap_or_else(|e| panic!("{what}: {e}"));
 
