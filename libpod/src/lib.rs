@@ -4,7 +4,12 @@
 //! create time, and a mutable [`ContainerState`] that the lifecycle updates.
 
 pub mod config;
+pub mod error;
+pub mod names;
 pub mod state;
+pub mod store;
 
 pub use config::{ContainerConfig, SdNotifyMode};
+pub use error::{Error, Result};
 pub use state::{ContainerState, ContainerStatus};
+pub use store::{Container, Store};

@@ -1,0 +1,54 @@
+//! Errors of the state store and container lifecycle, with Podman's wording where users see it.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in `libpod`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Podman: `no container with name or ID "x" found: no such container`.
+    #[error("no container with name or ID {0:?} found: no such container")]
+    NoSuchContainer(String),
+    /// An ID prefix that matches more than one container.
+    #[error("more than one result for container name or ID prefix {0:?}: more than one container matches")]
+    AmbiguousContainer(String),
+    /// Podman: `the container name "x" is already in use by <id>. You have to remove …`.
+    #[error("the container name {name:?} is already in use by {id}. You have to remove that container to be able to reuse that name: that name is already in use")]
+    NameInUse { name: String, id: String },
+    /// A name that breaks Podman's naming rule.
+    #[error("container name {0:?} is invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*")]
+    InvalidName(String),
+    #[error("opening the state database {path}: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("creating directory {path}: {source}")]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("state database: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// A stored record that no longer parses: the store is damaged or from a newer rpod.
+    #[error("decoding the stored record of container {id}: {source}")]
+    Corrupt { id: String, source: serde_json::Error },
+    #[error("encoding a container record: {0}")]
+    Encode(serde_json::Error),
+    /// The database was written by a newer rpod whose schema this one does not know.
+    #[error("state database schema version {found} is newer than this rpod supports ({supported})")]
+    SchemaTooNew { found: i64, supported: i64 },
+}
+
+/// Result of libpod operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_match_podman() {
+        assert_eq!(
+            Error::NoSuchContainer("x".into()).to_string(),
+            r#"no container with name or ID "x" found: no such container"#
+        );
+        assert_eq!(
+            Error::NameInUse { name: "web".into(), id: "abc".into() }.to_string(),
+            r#"the container name "web" is already in use by abc. You have to remove that container to be able to reuse that name: that name is already in use"#
+        );
+    }
+}

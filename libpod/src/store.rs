@@ -1,0 +1,303 @@
+//! The state store: one SQLite database (`<root>/rpod.db`) holding every container's config and
+//! state, shared safely by concurrent `rpod` processes.
+//!
+//! Safety rules, all enforced here: WAL journal with `synchronous=FULL` (a committed create survives
+//! a crash), a busy timeout so writers queue instead of failing with "database is locked", and every
+//! write inside a `BEGIN IMMEDIATE` transaction so two writers never deadlock upgrading read locks.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+
+use crate::config::ContainerConfig;
+use crate::error::{Error, Result};
+use crate::state::ContainerState;
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Forward migrations; entry `n` takes the schema from version `n` to `n + 1`. Never edit a
+/// released entry: append a new one. Table and column names follow Podman's SQLite backend.
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE ContainerConfig (
+         ID   TEXT PRIMARY KEY NOT NULL,
+         Name TEXT NOT NULL UNIQUE,
+         JSON TEXT NOT NULL
+     );
+     CREATE TABLE ContainerState (
+         ID   TEXT PRIMARY KEY NOT NULL REFERENCES ContainerConfig (ID) ON DELETE CASCADE,
+         JSON TEXT NOT NULL
+     );",
+];
+
+/// A container as the store returns it: its immutable config and its current state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Container {
+    pub config: ContainerConfig,
+    pub state: ContainerState,
+}
+
+/// The open state database plus the storage directories it describes.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    root: PathBuf,
+    runroot: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating and migrating when needed) the store under `root`; `runroot` holds
+    /// per-boot runtime files.
+    pub fn open(root: &Path, runroot: &Path) -> Result<Store> {
+        for dir in [root, runroot] {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| Error::CreateDir { path: dir.to_path_buf(), source })?;
+        }
+        let path = root.join("rpod.db");
+        let conn = Connection::open(&path).map_err(|source| Error::Open { path: path.clone(), source })?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&conn)?;
+        Ok(Store { conn, root: root.to_path_buf(), runroot: runroot.to_path_buf() })
+    }
+
+    /// The persistent storage directory (`--root`).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The runtime directory (`--runroot`).
+    pub fn runroot(&self) -> &Path {
+        &self.runroot
+    }
+
+    /// Persistent per-container directory: logs and the container's writable layer.
+    pub fn container_dir(&self, id: &str) -> PathBuf {
+        self.root.join("containers").join(id).join("userdata")
+    }
+
+    /// Runtime per-container directory: the monitor's PID file and the OCI bundle.
+    pub fn runtime_dir(&self, id: &str) -> PathBuf {
+        self.runroot.join("containers").join(id).join("userdata")
+    }
+
+    /// Adds a new container. Fails with [`Error::NameInUse`] when the name is taken; the check and
+    /// the insert happen in one transaction, so two processes cannot both take a name.
+    pub fn add_container(&self, config: &ContainerConfig, state: &ContainerState) -> Result<()> {
+        let tx = self.write_transaction()?;
+        let holder: Option<String> = tx
+            .query_row("SELECT ID FROM ContainerConfig WHERE Name = ?1", [&config.name], |row| row.get(0))
+            .optional()?;
+        if let Some(id) = holder {
+            return Err(Error::NameInUse { name: config.name.clone(), id });
+        }
+        tx.execute(
+            "INSERT INTO ContainerConfig (ID, Name, JSON) VALUES (?1, ?2, ?3)",
+            params![config.id, config.name, to_json(config)?],
+        )?;
+        tx.execute("INSERT INTO ContainerState (ID, JSON) VALUES (?1, ?2)", params![config.id, to_json(state)?])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Finds a container by full ID, by name, or by a unique ID prefix (Podman's order).
+    pub fn lookup(&self, name_or_id: &str) -> Result<Container> {
+        let exact = self.select_one(
+            "SELECT c.ID, c.JSON, s.JSON FROM ContainerConfig c JOIN ContainerState s ON s.ID = c.ID
+             WHERE c.ID = ?1 OR c.Name = ?1",
+            name_or_id,
+        )?;
+        if let Some(container) = exact {
+            return Ok(container);
+        }
+        if name_or_id.is_empty() || !name_or_id.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(Error::NoSuchContainer(name_or_id.to_string()));
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT c.ID, c.JSON, s.JSON FROM ContainerConfig c JOIN ContainerState s ON s.ID = c.ID
+             WHERE substr(c.ID, 1, length(?1)) = ?1 LIMIT 2",
+        )?;
+        let mut matches = stmt.query_map([name_or_id.to_ascii_lowercase()], raw_row)?.collect::<Result<Vec<_>, _>>()?;
+        match matches.len() {
+            0 => Err(Error::NoSuchContainer(name_or_id.to_string())),
+            1 => decode(matches.remove(0)),
+            _ => Err(Error::AmbiguousContainer(name_or_id.to_string())),
+        }
+    }
+
+    /// Every container, oldest first.
+    pub fn list(&self) -> Result<Vec<Container>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT c.ID, c.JSON, s.JSON FROM ContainerConfig c JOIN ContainerState s ON s.ID = c.ID
+             ORDER BY c.rowid",
+        )?;
+        let rows = stmt.query_map([], raw_row)?.collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(decode).collect()
+    }
+
+    /// Replaces a container's state.
+    pub fn update_state(&self, id: &str, state: &ContainerState) -> Result<()> {
+        let tx = self.write_transaction()?;
+        let changed = tx.execute("UPDATE ContainerState SET JSON = ?2 WHERE ID = ?1", params![id, to_json(state)?])?;
+        tx.commit()?;
+        if changed == 0 {
+            return Err(Error::NoSuchContainer(id.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Removes a container's records (its state goes with it).
+    pub fn remove(&self, id: &str) -> Result<()> {
+        let tx = self.write_transaction()?;
+        let changed = tx.execute("DELETE FROM ContainerConfig WHERE ID = ?1", [id])?;
+        tx.commit()?;
+        if changed == 0 {
+            return Err(Error::NoSuchContainer(id.to_string()));
+        }
+        Ok(())
+    }
+
+    /// The names of all containers using `image_id`, for `rmi` to refuse removing a used image.
+    pub fn containers_using_image(&self, image_id: &str) -> Result<Vec<String>> {
+        Ok(self.list()?.into_iter().filter(|c| c.config.rootfs_image_id == image_id).map(|c| c.config.id).collect())
+    }
+
+    fn write_transaction(&self) -> Result<Transaction<'_>> {
+        Ok(Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?)
+    }
+
+    fn select_one(&self, sql: &str, arg: &str) -> Result<Option<Container>> {
+        let row = self.conn.query_row(sql, [arg], raw_row).optional()?;
+        row.map(decode).transpose()
+    }
+}
+
+/// Brings the schema to the newest version inside one immediate transaction, so processes that
+/// open a fresh database at the same moment migrate it exactly once.
+fn migrate(conn: &Connection) -> Result<()> {
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let supported = MIGRATIONS.len() as i64;
+    if version > supported {
+        return Err(Error::SchemaTooNew { found: version, supported });
+    }
+    for migration in &MIGRATIONS[version as usize..] {
+        tx.execute_batch(migration)?;
+    }
+    tx.pragma_update(None, "user_version", supported)?;
+    tx.commit()?;
+    Ok(())
+}
+
+type RawRow = (String, String, String);
+
+fn raw_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+}
+
+fn decode((id, config, state): RawRow) -> Result<Container> {
+    let corrupt = |source| Error::Corrupt { id: id.clone(), source };
+    Ok(Container {
+        config: serde_json::from_str(&config).map_err(corrupt)?,
+        state: serde_json::from_str(&state).map_err(corrupt)?,
+    })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(Error::Encode)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::new_id;
+
+    fn config(name: &str) -> ContainerConfig {
+        ContainerConfig {
+            id: new_id(),
+            name: name.to_string(),
+            create_command: vec!["rpod".into(), "create".into(), "x".into()],
+            raw_image_name: "quay.io/x/y:1".into(),
+            rootfs_image_id: "a".repeat(64),
+            rootfs_image_name: "quay.io/x/y:1".into(),
+            labels: Default::default(),
+            stop_timeout: 10,
+            created_time: chrono::Utc::now(),
+            entrypoint: vec![],
+            command: vec!["sh".into()],
+            env: vec![],
+            work_dir: String::new(),
+            user: String::new(),
+            hostname: String::new(),
+            network_mode: String::new(),
+            restart_policy: String::new(),
+            restart_retries: None,
+            sdnotify_mode: Default::default(),
+            cgroups_mode: String::new(),
+            auto_remove: false,
+            conmon_pid_file: String::new(),
+            log_path: String::new(),
+            oci_runtime: String::new(),
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("root"), &dir.path().join("run")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn round_trip_and_lookup_by_name_id_and_prefix() {
+        let (_dir, store) = store();
+        let cfg = config("web");
+        store.add_container(&cfg, &ContainerState::default()).unwrap();
+        assert_eq!(store.lookup("web").unwrap().config, cfg);
+        assert_eq!(store.lookup(&cfg.id).unwrap().config, cfg);
+        assert_eq!(store.lookup(&cfg.id[..12]).unwrap().config, cfg);
+        assert!(matches!(store.lookup("nope"), Err(Error::NoSuchContainer(_))));
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let (_dir, store) = store();
+        let first = config("web");
+        store.add_container(&first, &ContainerState::default()).unwrap();
+        let err = store.add_container(&config("web"), &ContainerState::default()).unwrap_err();
+        assert!(matches!(err, Error::NameInUse { ref id, .. } if *id == first.id));
+        assert_eq!(store.list().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn state_updates_and_removal() {
+        let (_dir, store) = store();
+        let cfg = config("web");
+        store.add_container(&cfg, &ContainerState::default()).unwrap();
+        let running = ContainerState { state: crate::ContainerStatus::Running, pid: 42, ..Default::default() };
+        store.update_state(&cfg.id, &running).unwrap();
+        assert_eq!(store.lookup("web").unwrap().state, running);
+        store.remove(&cfg.id).unwrap();
+        assert!(store.list().unwrap().is_empty());
+        assert!(matches!(store.remove(&cfg.id), Err(Error::NoSuchContainer(_))));
+    }
+
+    #[test]
+    fn reopening_keeps_data_and_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, run) = (dir.path().join("root"), dir.path().join("run"));
+        let cfg = config("web");
+        Store::open(&root, &run).unwrap().add_container(&cfg, &ContainerState::default()).unwrap();
+        assert_eq!(Store::open(&root, &run).unwrap().lookup("web").unwrap().config, cfg);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, run) = (dir.path().join("root"), dir.path().join("run"));
+        Store::open(&root, &run).unwrap().conn.pragma_update(None, "user_version", 99).unwrap();
+        assert!(matches!(Store::open(&root, &run), Err(Error::SchemaTooNew { found: 99, .. })));
+    }
+}
