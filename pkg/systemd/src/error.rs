@@ -10,6 +10,9 @@ pub enum Error {
         #[source]
         source: zbus::Error,
     },
+    /// No address to connect to was given.
+    #[error("no systemd manager address to connect to")]
+    NoManager,
     /// A non-root user has no `$XDG_RUNTIME_DIR`, so there is no user manager to find.
     #[error("XDG_RUNTIME_DIR is not set: cannot find the user's systemd manager")]
     NoRuntimeDir,

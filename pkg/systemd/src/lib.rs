@@ -2,15 +2,16 @@
 //!
 //! `rpod auto-update` restarts the unit that runs a container so that `rpod run` in its
 //! `ExecStart=` recreates the container from the new image. Like Podman (pkg/systemd/dbus.go),
-//! root talks to the system manager and other users to their own
+//! root talks to the system manager through its private socket and other users to their own
 //! user manager; the restart is a `RestartUnit(unit, "replace")` whose job result decides
 //! between success and rollback.
 
 mod address;
 mod error;
 mod manager;
+mod private;
 
-pub use address::{manager_address, ManagerAddress};
+pub use address::{manager_addresses, ManagerAddress};
 pub use error::Error;
 pub use manager::SystemdManager;
 

@@ -7,13 +7,16 @@ use zbus::connection::Builder;
 use zbus::message::Type;
 use zbus::{Connection, MatchRule, MessageStream, OwnedObjectPath, OwnedVariant};
 
-use crate::{Error, ManagerAddress, Result};
+use crate::{private, Error, ManagerAddress, Result};
 
 const DESTINATION: &str = "org.freedesktop.systemd1";
 const MANAGER_PATH: &str = "/org/freedesktop/systemd1";
 const MANAGER_IFACE: &str = "org.freedesktop.systemd1.Manager";
 const UNIT_IFACE: &str = "org.freedesktop.systemd1.Unit";
 const PROPERTIES_IFACE: &str = "org.freedesktop.DBus.Properties";
+/// A manager that does not answer a call within this long is treated as broken: auto-update
+/// must not hang forever (restart jobs have their own, longer timeout).
+const METHOD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A connection to one systemd manager (system or user).
 #[derive(Debug, Clone)]
@@ -24,17 +27,38 @@ pub struct SystemdManager {
 
 impl SystemdManager {
     /// Connects to `address` and calls `Subscribe()`, without which the manager does not
-    /// broadcast `JobRemoved` to bus clients. Must run inside a Tokio runtime.
+    /// broadcast `JobRemoved` to bus clients (private-socket peers get it anyway). Must run
+    /// inside a Tokio runtime.
     pub async fn connect(address: &ManagerAddress) -> Result<Self> {
         let connect_err = |source| Error::Connect { address: address.to_string(), source };
-        let builder = match address {
-            ManagerAddress::SystemBus => Builder::system(),
-            ManagerAddress::UserBus(path) => Builder::address(format!("unix:path={}", path.display()).as_str()),
-        };
-        let conn = builder.build().await.map_err(connect_err)?;
+        let conn = match address {
+            ManagerAddress::Private(path) => private::connect(path, METHOD_TIMEOUT).await,
+            ManagerAddress::SystemBus => Builder::system().method_timeout(METHOD_TIMEOUT).build().await,
+            ManagerAddress::UserBus(path) => {
+                let address = format!("unix:path={}", path.display());
+                Builder::address(address.as_str()).method_timeout(METHOD_TIMEOUT).build().await
+            }
+        }
+        .map_err(connect_err)?;
         let manager = SystemdManager { conn, address: address.clone() };
         manager.call_manager("Subscribe", "", &()).await?;
         Ok(manager)
+    }
+
+    /// Connects to the first of `addresses` that answers (see [`crate::manager_addresses`]);
+    /// when none does, the error is the first address's.
+    pub async fn connect_first(addresses: &[ManagerAddress]) -> Result<Self> {
+        let mut first_error = None;
+        for address in addresses {
+            match Self::connect(address).await {
+                Ok(manager) => return Ok(manager),
+                Err(e) => {
+                    tracing::debug!("systemd manager at {address}: {e}");
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_error.unwrap_or(Error::NoManager))
     }
 
     /// Which manager this connection talks to.

@@ -1,6 +1,7 @@
 //! The client against a real systemd manager. The test process on the host boots a systemd
 //! sandbox and runs this same test binary inside it (`RPOD_SYSTEMD_INNER=1`), where
-//! the system bus answers; the inner run writes trivial units and drives them.
+//! systemd's private socket and the system bus answer; the inner run writes trivial units
+//! and drives them over both.
 
 use std::path::Path;
 use std::process::Command;
@@ -50,7 +51,14 @@ fn inner() {
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        exercise(&SystemdManager::connect(&ManagerAddress::SystemBus).await.expect("connect")).await;
+        for address in [ManagerAddress::Private("/run/systemd/private".into()), ManagerAddress::SystemBus] {
+            let manager = SystemdManager::connect(&address).await.unwrap_or_else(|e| panic!("connect {address}: {e}"));
+            exercise(&manager).await;
+        }
+        let first = SystemdManager::connect_first(&[ManagerAddress::Private("/nonexistent".into()), ManagerAddress::SystemBus])
+            .await
+            .expect("falls back to the bus");
+        assert_eq!(first.address(), &ManagerAddress::SystemBus);
     });
 }
 
@@ -61,6 +69,8 @@ const LIMITED: &str =
 /// refuses even a start that would now succeed.
 async fn start_limit_needs_reset_failed(m: &SystemdManager) {
     let unit = "rpod-limited.service";
+    let _ = std::fs::remove_file("/run/rpod-limited-ok");
+    let _ = m.reset_failed_unit(unit).await; // fresh counter on the second pass; not loaded on the first
     m.restart_unit(unit, TIMEOUT).await.expect_err("first start fails");
     std::fs::write("/run/rpod-limited-ok", "").expect("fix the unit");
     let refused = m.restart_unit(unit, TIMEOUT).await.expect_err("start limit hit");

@@ -10,19 +10,20 @@ use crate::backends::{BackendError, UnitManager};
 /// The systemd manager, connected on first use: a run with nothing to restart (dry run, no
 /// updates) never opens a D-Bus connection, like Podman.
 pub struct SystemdUnits {
-    address: ManagerAddress,
+    addresses: Vec<ManagerAddress>,
     restart_timeout: Duration,
     manager: OnceCell<SystemdManager>,
 }
 
 impl SystemdUnits {
-    /// A manager at `address`; each restart waits at most `restart_timeout` for its job.
-    pub fn new(address: ManagerAddress, restart_timeout: Duration) -> Self {
-        SystemdUnits { address, restart_timeout, manager: OnceCell::new() }
+    /// The first manager of `addresses` that answers (see `systemd::manager_addresses`);
+    /// each restart waits at most `restart_timeout` for its job.
+    pub fn new(addresses: Vec<ManagerAddress>, restart_timeout: Duration) -> Self {
+        SystemdUnits { addresses, restart_timeout, manager: OnceCell::new() }
     }
 
     async fn manager(&self) -> Result<&SystemdManager, systemd::Error> {
-        self.manager.get_or_try_init(|| SystemdManager::connect(&self.address)).await
+        self.manager.get_or_try_init(|| SystemdManager::connect_first(&self.addresses)).await
     }
 }
 
