@@ -8,6 +8,7 @@
 //! run lock, and really re-applies an update after another unit rolled the same image back.
 
 pub mod adapters;
+mod authfile;
 mod backends;
 mod error;
 mod execute;
@@ -22,8 +23,9 @@ mod scenarios;
 #[cfg(test)]
 mod testing;
 
+pub use authfile::resolve_authfile;
 pub use backends::{BackendError, ContainerSource, ImageStore, LocalImage, Registry, RemoteRequest, UnitManager};
-pub use error::{stat_reason, Error};
+pub use error::{join_errors, stat_reason, Error};
 pub use execute::{auto_update, Backends, Options, Outcome};
 pub use lock::RunLock;
 pub use plan::{plan, CheckResults, Decision, PlannedTask, UnitPlan, UpdateTarget};
