@@ -6,7 +6,7 @@ use libpod::ContainerConfig;
 
 use crate::env::{self, EnvVar};
 use crate::error::Error;
-use crate::escape::{check_no_nul, escape_arg, escape_env_assignment, format_options, go_quote};
+use crate::escape::{check_no_nul, escape_arg, escape_env_assignment, escape_executable, format_options, go_quote};
 use crate::names::service_name;
 use crate::options::UnitOptions;
 use crate::restart::{self, UnitRestart, DEFAULT_RESTART_POLICY};
@@ -51,7 +51,7 @@ pub fn container_unit(cfg: &ContainerConfig, opts: &UnitOptions) -> Result<Unit,
         values.iter().try_for_each(|value| check_verbatim(what, value))?;
     }
     check_no_nul("executable", &opts.executable)?;
-    let exe = escape_arg(&opts.executable);
+    let exe = escape_executable(&opts.executable);
     let stop_timeout = opts.stop_timeout.unwrap_or(cfg.stop_timeout);
     let mut warnings = Vec::new();
 

@@ -25,6 +25,12 @@ pub fn escape_env_assignment(assignment: &str) -> String {
     escape_word(assignment)
 }
 
+/// Escapes the program path, the first word of a command line. systemd executes that path as
+/// written, without `$` expansion (only the arguments get it), so `$` stays single here.
+pub fn escape_executable(path: &str) -> String {
+    escape_word(path)
+}
+
 /// `%` → `%%` (systemd specifiers), then quoting or backslash doubling.
 fn escape_word(word: &str) -> String {
     let word = word.replace('%', "%%");
@@ -183,6 +189,12 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(escape_env_assignment(input), want, "input {input:?}");
         }
+    }
+
+    #[test]
+    fn executable_paths() {
+        assert_eq!(escape_executable("/usr/bin/rpod"), "/usr/bin/rpod");
+        assert_eq!(escape_executable("/opt/my tools/$x%/rpod"), "\"/opt/my tools/$x%%/rpod\"");
     }
 
     #[test]

@@ -5,6 +5,9 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod systemd_parse;
+pub mod verify;
+
 use generate::{container_unit, EnvVar, UnitOptions};
 use libpod::ContainerConfig;
 
@@ -59,10 +62,17 @@ pub fn env_vars(pairs: &[(&str, &str)]) -> Vec<EnvVar> {
     pairs.iter().map(|(name, value)| EnvVar { name: name.to_string(), value: value.to_string() }).collect()
 }
 
-/// Generates every case and compares the whole text.
+/// Generates every case and compares the whole text; then has systemd parse each unit (with an
+/// executable that exists, as systemd-analyze checks that too).
 pub fn check(cases: Vec<Case>) {
-    for case in cases {
+    let mut files = Vec::new();
+    for (index, case) in cases.into_iter().enumerate() {
         let unit = container_unit(&case.cfg, &case.opts).unwrap_or_else(|err| panic!("{}: {err}", case.name));
         assert_eq!(unit.text, case.want, "case {:?}", case.name);
+        let runnable = UnitOptions { executable: "/bin/true".to_string(), ..case.opts };
+        let unit = container_unit(&case.cfg, &runnable).unwrap_or_else(|err| panic!("{}: {err}", case.name));
+        let at = if unit.template { "@" } else { "" };
+        files.push((format!("case{index}{at}.service"), unit.text));
     }
+    verify::verify_units(&files);
 }
