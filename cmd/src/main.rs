@@ -2,6 +2,7 @@
 
 mod commands;
 mod global;
+mod go_flags;
 
 use std::process::ExitCode;
 

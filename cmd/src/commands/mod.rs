@@ -1,6 +1,7 @@
 //! One module per command or command group; each parses its flags, calls one library
 //! function and prints. The dispatch below is the only place that lists them all.
 
+mod generate;
 mod version;
 
 use clap::Subcommand;
@@ -9,6 +10,8 @@ use crate::global::GlobalArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Generate structured data (systemd units) for containers
+    Generate(generate::GenerateArgs),
     /// Show the rpod version
     Version(version::VersionArgs),
 }
@@ -17,6 +20,7 @@ pub enum Command {
 /// `run`/`wait`/`start -a`, else 0).
 pub fn run(command: Command, global: &GlobalArgs) -> anyhow::Result<u8> {
     match command {
+        Command::Generate(args) => generate::run(args, global),
         Command::Version(args) => version::run(args, global),
     }
 }
