@@ -1,0 +1,181 @@
+//! Builds the syntax tree of a template from its segments.
+
+use super::lex::{Segment, Token};
+use super::TemplateError;
+
+/// A node of the template tree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Text(String),
+    /// `{{pipeline}}`: evaluate and print (unless it only declares a variable).
+    Print(Pipeline),
+    If { pipe: Pipeline, then: Vec<Node>, otherwise: Vec<Node> },
+    Range { pipe: Pipeline, body: Vec<Node>, otherwise: Vec<Node> },
+    With { pipe: Pipeline, body: Vec<Node>, otherwise: Vec<Node> },
+}
+
+/// `[$a[, $b] :=] command | command …`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Pipeline {
+    pub declared: Vec<String>,
+    pub commands: Vec<Vec<Operand>>,
+}
+
+/// One argument of a command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Field(Vec<String>),
+    Variable(String, Vec<String>),
+    Func(String),
+    Str(String),
+    Number(f64),
+    Bool(bool),
+    Nil,
+    Sub(Box<Pipeline>, Vec<String>),
+}
+
+/// Parses a whole template.
+pub fn parse(segments: Vec<Segment>) -> Result<Vec<Node>, TemplateError> {
+    let mut parser = Parser { segments: segments.into_iter().collect(), pos: 0 };
+    let (nodes, end) = parser.list()?;
+    match end {
+        End::Eof => Ok(nodes),
+        End::End => Err(TemplateError::Parse("unexpected {{end}}".into())),
+        End::Else(_) => Err(TemplateError::Parse("unexpected {{else}}".into())),
+    }
+}
+
+enum End {
+    Eof,
+    End,
+    /// `{{else}}` or `{{else if …}}` (the tokens after `else`).
+    Else(Vec<Token>),
+}
+
+struct Parser {
+    segments: Vec<Segment>,
+    pos: usize,
+}
+
+impl Parser {
+    fn list(&mut self) -> Result<(Vec<Node>, End), TemplateError> {
+        let mut nodes = Vec::new();
+        while let Some(segment) = self.segments.get(self.pos).cloned() {
+            self.pos += 1;
+            let tokens = match segment {
+                Segment::Text(text) => {
+                    nodes.push(Node::Text(text));
+                    continue;
+                }
+                Segment::Action(tokens) => tokens,
+            };
+            match tokens.first() {
+                Some(Token::Ident(word)) if word == "end" => return Ok((nodes, End::End)),
+                Some(Token::Ident(word)) if word == "else" => return Ok((nodes, End::Else(tokens[1..].to_vec()))),
+                Some(Token::Ident(word)) if matches!(word.as_str(), "if" | "range" | "with") => {
+                    nodes.push(self.block(word.clone(), &tokens[1..])?);
+                }
+                _ => nodes.push(Node::Print(pipeline(&tokens)?)),
+            }
+        }
+        Ok((nodes, End::Eof))
+    }
+
+    fn block(&mut self, keyword: String, tokens: &[Token]) -> Result<Node, TemplateError> {
+        let pipe = pipeline(tokens)?;
+        let (body, end) = self.list()?;
+        let otherwise = match end {
+            End::Eof => return Err(TemplateError::Parse(format!("missing {{{{end}}}} for {{{{{keyword}}}}}"))),
+            End::End => Vec::new(),
+            End::Else(rest) if rest.is_empty() => match self.list()? {
+                (nodes, End::End) => nodes,
+                _ => return Err(TemplateError::Parse(format!("missing {{{{end}}}} for {{{{{keyword}}}}}"))),
+            },
+            // `{{else if x}}` is a nested if that shares this block's {{end}}.
+            End::Else(rest) => match rest.first() {
+                Some(Token::Ident(word)) if word == "if" => vec![self.block("if".into(), &rest[1..])?],
+                _ => return Err(TemplateError::Parse("unexpected tokens after else".into())),
+            },
+        };
+        Ok(match keyword.as_str() {
+            "if" => Node::If { pipe, then: body, otherwise },
+            "range" => Node::Range { pipe, body, otherwise },
+            _ => Node::With { pipe, body, otherwise },
+        })
+    }
+}
+
+fn pipeline(tokens: &[Token]) -> Result<Pipeline, TemplateError> {
+    let mut pipe = Pipeline::default();
+    let mut rest = tokens;
+    if let Some(pos) = tokens.iter().position(|t| *t == Token::Declare) {
+        for token in &tokens[..pos] {
+            match token {
+                Token::Variable(name, fields) if fields.is_empty() => pipe.declared.push(name.clone()),
+                Token::Comma => {}
+                _ => return Err(TemplateError::Parse("bad variable declaration".into())),
+            }
+        }
+        rest = &tokens[pos + 1..];
+    }
+    let mut depth = 0usize;
+    let mut current = Vec::new();
+    let mut i = 0;
+    while i < rest.len() {
+        match &rest[i] {
+            Token::Pipe if depth == 0 => {
+                pipe.commands.push(std::mem::take(&mut current));
+                i += 1;
+                continue;
+            }
+            Token::Open => {
+                let close = matching_close(rest, i)?;
+                let Token::Close(fields) = &rest[close] else { unreachable!("matching_close returns a Close") };
+                current.push(Operand::Sub(Box::new(pipeline(&rest[i + 1..close])?), fields.clone()));
+                i = close + 1;
+                depth = 0;
+                continue;
+            }
+            token => current.push(operand(token)?),
+        }
+        i += 1;
+    }
+    pipe.commands.push(current);
+    if pipe.commands.iter().any(Vec::is_empty) {
+        return Err(TemplateError::Parse("missing value for command".into()));
+    }
+    Ok(pipe)
+}
+
+fn matching_close(tokens: &[Token], open: usize) -> Result<usize, TemplateError> {
+    let mut depth = 0;
+    for (i, token) in tokens.iter().enumerate().skip(open) {
+        match token {
+            Token::Open => depth += 1,
+            Token::Close(_) => {
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    Err(TemplateError::Parse("unclosed left paren".into()))
+}
+
+fn operand(token: &Token) -> Result<Operand, TemplateError> {
+    Ok(match token {
+        Token::Field(fields) => Operand::Field(fields.clone()),
+        Token::Variable(name, fields) => Operand::Variable(name.clone(), fields.clone()),
+        Token::Str(text) => Operand::Str(text.clone()),
+        Token::Number(n) => Operand::Number(*n),
+        Token::Ident(word) => match word.as_str() {
+            "true" => Operand::Bool(true),
+            "false" => Operand::Bool(false),
+            "nil" => Operand::Nil,
+            _ => Operand::Func(word.clone()),
+        },
+        other => return Err(TemplateError::Parse(format!("unexpected {other:?}"))),
+    })
+}
