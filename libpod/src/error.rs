@@ -17,6 +17,19 @@ pub enum Error {
     /// A name that breaks Podman's naming rule.
     #[error("container name {0:?} is invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*")]
     InvalidName(String),
+    /// Podman 4.3+: an auto-update label on a short image name.
+    #[error("short name: auto updates require fully-qualified image reference: {0:?}")]
+    AutoUpdateShortName(String),
+    /// Podman 4.3+: an auto-update label on an image of another transport.
+    #[error("auto updates require the docker image transport but image is of transport {0:?}")]
+    AutoUpdateTransport(String),
+    #[error("invalid restart policy {0:?}: valid policies are no, always, on-failure[:max-retries], unless-stopped")]
+    InvalidRestartPolicy(String),
+    /// Podman's refusal to reuse a container ID file that holds an ID.
+    #[error("container id file exists. Ensure another container is not using it or delete {}", .0.display())]
+    CidFileExists(PathBuf),
+    #[error("container id file {}: {source}", path.display())]
+    CidFile { path: PathBuf, source: std::io::Error },
     #[error("opening the state database {path}: {source}")]
     Open { path: PathBuf, source: rusqlite::Error },
     #[error("creating directory {path}: {source}")]

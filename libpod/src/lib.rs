@@ -3,13 +3,17 @@
 //! The split follows Podman's own `libpod/`: an immutable [`ContainerConfig`] written once at
 //! create time, and a mutable [`ContainerState`] that the lifecycle updates.
 
+pub mod cidfile;
 pub mod config;
+pub mod create;
 pub mod error;
+pub mod inspect;
 pub mod names;
 pub mod state;
 pub mod store;
 
 pub use config::{ContainerConfig, SdNotifyMode};
+pub use create::{new_container_config, validate_auto_update_image, CreateOptions, ImageArgKind, ImageDefaults};
 pub use error::{Error, Result};
 pub use state::{ContainerState, ContainerStatus};
 pub use store::{Container, Store};

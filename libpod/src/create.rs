@@ -1,0 +1,258 @@
+//! Turning `create` options and the image's defaults into a new [`ContainerConfig`].
+//!
+//! Podman's rules, applied here once for `create` and `run`: the command comes from the
+//! arguments after the image, else the image's `Cmd`; `--entrypoint` replaces the image's
+//! entrypoint and, when given without arguments, also drops the image's `Cmd`; the environment
+//! is the image's, then `--env-file`, then `--env`, later names winning; the label
+//! `PODMAN_SYSTEMD_UNIT` comes from the creating process's environment when it is set there
+//! (even empty), overriding a user label.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::{ContainerConfig, SdNotifyMode, AUTO_UPDATE_LABEL, DEFAULT_STOP_TIMEOUT, SYSTEMD_UNIT_ENV};
+use crate::error::{Error, Result};
+use crate::names;
+
+/// rpod has no bridge networking: without `--network`, a container shares the host's network
+/// namespace (`--network none` gives it an empty one of its own).
+pub const DEFAULT_NETWORK: &str = "host";
+
+/// What the image contributes to a new container.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImageDefaults {
+    /// Image ID (hex config digest).
+    pub id: String,
+    /// Normalized name the image was resolved to, e.g. `quay.io/libpod/alpine:latest`.
+    pub name: String,
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    pub env: Vec<String>,
+    pub working_dir: String,
+    pub user: String,
+}
+
+/// How the image argument was classified, for the auto-update validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageArgKind<'a> {
+    /// A plain docker reference that names its registry (`quay.io/x/y:1`, `localhost/x`).
+    FullyQualified,
+    /// A reference without a registry domain (`alpine`, `library/alpine:3`).
+    ShortName,
+    /// A reference with a transport other than `docker://` (`docker-archive:/x.tar`).
+    Transport(&'a str),
+}
+
+/// Everything the user decided at create time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateOptions {
+    pub name: Option<String>,
+    /// Labels from `--label-file` then `--label`, in order (later wins).
+    pub labels: Vec<(String, String)>,
+    /// `--env-file` entries then `--env` entries (`NAME=value`, or `NAME` to take the host's).
+    pub env: Vec<String>,
+    /// `--entrypoint`, already split (JSON array form or a single string).
+    pub entrypoint: Option<Vec<String>>,
+    /// Arguments after the image.
+    pub command: Vec<String>,
+    pub work_dir: Option<String>,
+    pub user: Option<String>,
+    pub hostname: Option<String>,
+    pub network: Option<String>,
+    pub stop_timeout: Option<u32>,
+    /// `--restart` as given (`no`, `always`, `on-failure[:N]`, `unless-stopped`).
+    pub restart: Option<String>,
+    pub sdnotify: Option<SdNotifyMode>,
+    pub cgroups: Option<String>,
+    pub auto_remove: bool,
+    pub runtime: Option<String>,
+    /// The image argument exactly as typed.
+    pub raw_image_name: String,
+    /// The full argv of the creating process.
+    pub create_command: Vec<String>,
+    /// The creating process's `PODMAN_SYSTEMD_UNIT`, if set at all.
+    pub systemd_unit: Option<String>,
+}
+
+/// Refuses an auto-update label on an image reference auto-update could never check
+/// (Podman 4.3+ `libpod/container_validate.go`): only `registry` and its alias `image` need a
+/// fully-qualified docker reference; `local` and invalid values pass (auto-update reports them).
+pub fn validate_auto_update_image(labels: &BTreeMap<String, String>, raw_image_name: &str, kind: ImageArgKind<'_>) -> Result<()> {
+    let needs_registry = matches!(labels.get(AUTO_UPDATE_LABEL).map(String::as_str), Some("registry" | "image"));
+    if !needs_registry {
+        return Ok(());
+    }
+    match kind {
+        ImageArgKind::FullyQualified => Ok(()),
+        ImageArgKind::ShortName => Err(Error::AutoUpdateShortName(raw_image_name.to_string())),
+        ImageArgKind::Transport(transport) => Err(Error::AutoUpdateTransport(transport.to_string())),
+    }
+}
+
+/// Builds the config of a new container. `host_env` resolves `--env NAME` without a value.
+pub fn new_container_config(
+    opts: &CreateOptions,
+    image: &ImageDefaults,
+    host_env: &dyn Fn(&str) -> Option<String>,
+    now: DateTime<Utc>,
+) -> Result<ContainerConfig> {
+    let name = match &opts.name {
+        Some(name) => {
+            names::validate_name(name)?;
+            name.clone()
+        }
+        None => names::generate_name(),
+    };
+    let mut labels: BTreeMap<String, String> = opts.labels.iter().cloned().collect();
+    if let Some(unit) = &opts.systemd_unit {
+        labels.insert(SYSTEMD_UNIT_ENV.to_string(), unit.clone());
+    }
+    let (entrypoint, command) = match &opts.entrypoint {
+        Some(entrypoint) => (entrypoint.clone(), opts.command.clone()),
+        None if opts.command.is_empty() => (image.entrypoint.clone(), image.cmd.clone()),
+        None => (image.entrypoint.clone(), opts.command.clone()),
+    };
+    let (restart_policy, restart_retries) = parse_restart(opts.restart.as_deref())?;
+    Ok(ContainerConfig {
+        id: names::new_id(),
+        name,
+        create_command: opts.create_command.clone(),
+        raw_image_name: opts.raw_image_name.clone(),
+        rootfs_image_id: image.id.clone(),
+        rootfs_image_name: image.name.clone(),
+        labels,
+        stop_timeout: opts.stop_timeout.unwrap_or(DEFAULT_STOP_TIMEOUT),
+        created_time: now,
+        entrypoint,
+        command,
+        env: merge_env(&image.env, &opts.env, host_env),
+        work_dir: opts.work_dir.clone().unwrap_or_else(|| image.working_dir.clone()),
+        user: opts.user.clone().unwrap_or_else(|| image.user.clone()),
+        hostname: opts.hostname.clone().unwrap_or_default(),
+        network_mode: opts.network.clone().unwrap_or_else(|| DEFAULT_NETWORK.to_string()),
+        restart_policy,
+        restart_retries,
+        sdnotify_mode: opts.sdnotify.unwrap_or_default(),
+        cgroups_mode: opts.cgroups.clone().unwrap_or_default(),
+        auto_remove: opts.auto_remove,
+        conmon_pid_file: String::new(),
+        log_path: String::new(),
+        oci_runtime: opts.runtime.clone().unwrap_or_default(),
+    })
+}
+
+/// Image env first, then the user's entries; a later `NAME` replaces an earlier one in place.
+/// `NAME` alone takes the host's value and is dropped when the host has none (Podman).
+fn merge_env(image_env: &[String], user_env: &[String], host_env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut merged: Vec<(String, String)> = Vec::new();
+    let entries = image_env.iter().map(|e| split_env(e, &|_| None)).chain(user_env.iter().map(|e| split_env(e, host_env)));
+    for (name, value) in entries.flatten() {
+        match merged.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => merged.push((name, value)),
+        }
+    }
+    merged.into_iter().map(|(n, v)| format!("{n}={v}")).collect()
+}
+
+fn split_env(entry: &str, host_env: &dyn Fn(&str) -> Option<String>) -> Option<(String, String)> {
+    match entry.split_once('=') {
+        Some((name, value)) => Some((name.to_string(), value.to_string())),
+        None => host_env(entry).map(|value| (entry.to_string(), value)),
+    }
+}
+
+/// Splits `--restart` into Podman's policy name and retry count, refusing unknown policies.
+pub fn parse_restart(restart: Option<&str>) -> Result<(String, Option<u32>)> {
+    let Some(restart) = restart else { return Ok((String::new(), None)) };
+    let (policy, retries) = match restart.split_once(':') {
+        Some((policy, count)) => {
+            let count = count.parse().map_err(|_| Error::InvalidRestartPolicy(restart.to_string()))?;
+            (policy, Some(count))
+        }
+        None => (restart, None),
+    };
+    match policy {
+        "" | "no" | "always" | "unless-stopped" if retries.is_none() => Ok((policy.to_string(), None)),
+        "on-failure" => Ok((policy.to_string(), retries)),
+        _ => Err(Error::InvalidRestartPolicy(restart.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image() -> ImageDefaults {
+        ImageDefaults {
+            id: "f".repeat(64),
+            name: "quay.io/x/y:1".into(),
+            entrypoint: vec!["/entry".into()],
+            cmd: vec!["default".into()],
+            env: vec!["PATH=/bin".into(), "A=image".into()],
+            working_dir: "/srv".into(),
+            user: "1000".into(),
+        }
+    }
+
+    fn build(opts: CreateOptions) -> ContainerConfig {
+        new_container_config(&opts, &image(), &|n| (n == "HOSTVAR").then(|| "fromhost".to_string()), Utc::now()).unwrap()
+    }
+
+    #[test]
+    fn command_and_entrypoint_rules() {
+        let cfg = build(CreateOptions::default());
+        assert_eq!((cfg.entrypoint, cfg.command), (vec!["/entry".to_string()], vec!["default".to_string()]));
+        let cfg = build(CreateOptions { command: vec!["top".into()], ..Default::default() });
+        assert_eq!((cfg.entrypoint, cfg.command), (vec!["/entry".to_string()], vec!["top".to_string()]));
+        let cfg = build(CreateOptions { entrypoint: Some(vec!["sh".into()]), ..Default::default() });
+        assert_eq!((cfg.entrypoint, cfg.command), (vec!["sh".to_string()], vec![]));
+    }
+
+    #[test]
+    fn env_merges_in_order_and_takes_host_values() {
+        let cfg = build(CreateOptions {
+            env: vec!["A=user".into(), "HOSTVAR".into(), "UNSET".into(), "B=x=y".into()],
+            ..Default::default()
+        });
+        assert_eq!(cfg.env, ["PATH=/bin", "A=user", "HOSTVAR=fromhost", "B=x=y"]);
+    }
+
+    #[test]
+    fn systemd_unit_env_overrides_a_user_label_even_when_empty() {
+        let labels = vec![("PODMAN_SYSTEMD_UNIT".to_string(), "mine".to_string())];
+        let cfg = build(CreateOptions { labels: labels.clone(), systemd_unit: Some(String::new()), ..Default::default() });
+        assert_eq!(cfg.labels["PODMAN_SYSTEMD_UNIT"], "");
+        let cfg = build(CreateOptions { labels, systemd_unit: None, ..Default::default() });
+        assert_eq!(cfg.labels["PODMAN_SYSTEMD_UNIT"], "mine");
+    }
+
+    #[test]
+    fn restart_policies() {
+        assert_eq!(parse_restart(Some("on-failure:3")).unwrap(), ("on-failure".into(), Some(3)));
+        assert_eq!(parse_restart(Some("always")).unwrap(), ("always".into(), None));
+        for bad in ["sometimes", "always:3", "on-failure:x"] {
+            assert!(parse_restart(Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn auto_update_validation_matches_podman() {
+        let labels = |v: &str| BTreeMap::from([(AUTO_UPDATE_LABEL.to_string(), v.to_string())]);
+        let short = validate_auto_update_image(&labels("registry"), "shortname:latest", ImageArgKind::ShortName);
+        assert_eq!(
+            short.unwrap_err().to_string(),
+            r#"short name: auto updates require fully-qualified image reference: "shortname:latest""#
+        );
+        let archive = validate_auto_update_image(&labels("image"), "docker-archive:/x.tar", ImageArgKind::Transport("docker-archive"));
+        assert_eq!(
+            archive.unwrap_err().to_string(),
+            r#"auto updates require the docker image transport but image is of transport "docker-archive""#
+        );
+        for accepted in ["local", "bogus", "disabled"] {
+            assert!(validate_auto_update_image(&labels(accepted), "alpine", ImageArgKind::ShortName).is_ok());
+        }
+        assert!(validate_auto_update_image(&labels("registry"), "quay.io/a/b", ImageArgKind::FullyQualified).is_ok());
+    }
+}

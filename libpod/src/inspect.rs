@@ -1,0 +1,153 @@
+//! `container inspect` output: Podman's `InspectContainerData` keys (5.x shapes), built from a
+//! stored container. `RawImageName` is deliberately absent, as in Podman: `Image` is the image ID
+//! and `ImageName` the normalized name.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::store::Container;
+
+/// One element of the `inspect` JSON array.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectContainer {
+    pub id: String,
+    pub created: DateTime<Utc>,
+    pub path: String,
+    pub args: Vec<String>,
+    pub state: InspectState,
+    pub image: String,
+    pub image_name: String,
+    pub name: String,
+    pub restart_count: u32,
+    pub driver: &'static str,
+    pub log_path: String,
+    pub conmon_pid_file: String,
+    pub config: InspectConfig,
+    pub host_config: InspectHostConfig,
+}
+
+/// `.State`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectState {
+    pub status: &'static str,
+    pub running: bool,
+    pub paused: bool,
+    pub restarting: bool,
+    #[serde(rename = "OOMKilled")]
+    pub oom_killed: bool,
+    pub dead: bool,
+    pub pid: i32,
+    pub conmon_pid: i32,
+    pub exit_code: i32,
+    pub error: String,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// `.Config`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectConfig {
+    pub hostname: String,
+    pub domainname: String,
+    pub user: String,
+    pub env: Vec<String>,
+    pub cmd: Vec<String>,
+    pub image: String,
+    pub working_dir: String,
+    pub entrypoint: Vec<String>,
+    /// `null` when the container has no labels, as Podman prints it.
+    pub labels: Option<BTreeMap<String, String>>,
+    pub stop_signal: &'static str,
+    /// Absent for containers made without a command line (Podman: REST API containers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_command: Option<Vec<String>>,
+    #[serde(rename = "SdNotifyMode")]
+    pub sd_notify_mode: String,
+    pub stop_timeout: u32,
+}
+
+/// `.HostConfig`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectHostConfig {
+    pub network_mode: String,
+    pub cgroup_mode: String,
+    pub restart_policy: InspectRestartPolicy,
+    pub auto_remove: bool,
+}
+
+/// `.HostConfig.RestartPolicy`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectRestartPolicy {
+    pub name: String,
+    pub maximum_retry_count: u32,
+}
+
+impl From<&Container> for InspectContainer {
+    fn from(container: &Container) -> Self {
+        let (config, state) = (&container.config, &container.state);
+        let mut argv = config.entrypoint.iter().chain(&config.command).cloned();
+        let path = argv.next().unwrap_or_default();
+        let status = state.state.as_str();
+        InspectContainer {
+            id: config.id.clone(),
+            created: config.created_time,
+            path,
+            args: argv.collect(),
+            state: InspectState {
+                status,
+                running: status == "running",
+                paused: false,
+                restarting: false,
+                oom_killed: false,
+                dead: false,
+                pid: state.pid,
+                conmon_pid: state.conmon_pid,
+                exit_code: state.exit_code,
+                error: String::new(),
+                started_at: state.started_time,
+                finished_at: state.finished_time,
+            },
+            image: config.rootfs_image_id.clone(),
+            image_name: config.rootfs_image_name.clone(),
+            name: config.name.clone(),
+            restart_count: 0,
+            driver: "overlay",
+            log_path: config.log_path.clone(),
+            conmon_pid_file: config.conmon_pid_file.clone(),
+            config: InspectConfig {
+                hostname: if config.hostname.is_empty() { config.short_id().to_string() } else { config.hostname.clone() },
+                domainname: String::new(),
+                user: config.user.clone(),
+                env: config.env.clone(),
+                cmd: config.command.clone(),
+                image: config.rootfs_image_name.clone(),
+                working_dir: if config.work_dir.is_empty() { "/".into() } else { config.work_dir.clone() },
+                entrypoint: config.entrypoint.clone(),
+                labels: (!config.labels.is_empty()).then(|| config.labels.clone()),
+                stop_signal: "SIGTERM",
+                create_command: (!config.create_command.is_empty()).then(|| config.create_command.clone()),
+                sd_notify_mode: serde_json::to_value(config.sdnotify_mode)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                stop_timeout: config.stop_timeout,
+            },
+            host_config: InspectHostConfig {
+                network_mode: config.network_mode.clone(),
+                cgroup_mode: if config.cgroups_mode.is_empty() { "enabled".into() } else { config.cgroups_mode.clone() },
+                restart_policy: InspectRestartPolicy {
+                    name: config.restart_policy.clone(),
+                    maximum_retry_count: config.restart_retries.unwrap_or(0),
+                },
+                auto_remove: config.auto_remove,
+            },
+        }
+    }
+}
