@@ -11,7 +11,7 @@ use crate::global::GlobalArgs;
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Generate structured data (systemd units) for containers
-    Generate(generate::GenerateArgs),
+    Generate(Box<generate::GenerateArgs>),
     /// Show the rpod version
     Version(version::VersionArgs),
 }
@@ -20,7 +20,7 @@ pub enum Command {
 /// `run`/`wait`/`start -a`, else 0).
 pub fn run(command: Command, global: &GlobalArgs) -> anyhow::Result<u8> {
     match command {
-        Command::Generate(args) => generate::run(args, global),
+        Command::Generate(args) => generate::run(*args, global),
         Command::Version(args) => version::run(args, global),
     }
 }
