@@ -1,9 +1,11 @@
 //! Podman-style output: Go templates (`--format`) and tab-aligned tables.
 
 pub mod format;
+pub mod human;
 pub mod tabwriter;
 pub mod template;
 
 pub use format::{render_table, render_user_format};
+pub use human::human_duration;
 pub use tabwriter::align_columns;
 pub use template::{go_print, Template, TemplateError};
