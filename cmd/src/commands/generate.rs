@@ -104,7 +104,13 @@ fn systemd(args: SystemdArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         ),
         other => other.into(),
     })?;
-    let unit = ::generate::container_unit(&container.config, &opts)?;
+    let mut config = container.config;
+    if config.conmon_pid_file.is_empty() {
+        // Containers record no PID file path of their own yet; the monitor writes it at the
+        // fixed place in the container's runtime directory.
+        config.conmon_pid_file = store.runtime_dir(&config.id).join("conmon.pid").display().to_string();
+    }
+    let unit = ::generate::container_unit(&config, &opts)?;
     for warning in &unit.warnings {
         tracing::warn!("{warning}");
     }
