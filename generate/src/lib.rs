@@ -22,6 +22,4 @@ pub use env::{parse_env_flags, EnvVar};
 pub use error::Error;
 pub use json::units_json;
 pub use options::UnitOptions;
-pub use restart::validate_restart_policy;
 pub use rewrite::{rewrite_create_command, RunCommand};
-pub use unit::unix_date;

@@ -18,14 +18,17 @@ pub struct UnitText {
     pub header: Option<(String, Option<String>)>,
     /// `RequiresMountsFor=`.
     pub requires_mounts_for: String,
-    /// User-defined `Wants=`, `After=`, `Requires=` values.
+    /// User-defined `Wants=` values (`--wants`).
     pub wants: Vec<String>,
+    /// User-defined `After=` values (`--after`).
     pub after: Vec<String>,
+    /// User-defined `Requires=` values (`--requires`).
     pub requires: Vec<String>,
     /// `--new`: the container's `-e NAME` values, all on one `Environment=` line.
     pub container_env: Vec<String>,
     /// `generate -e`: one `Environment=` line each.
     pub extra_env: Vec<String>,
+    /// `Restart=` and `StartLimitBurst=`.
     pub restart: UnitRestart,
     /// `RestartSec=`, 0 for none.
     pub restart_sec: u32,
@@ -33,8 +36,11 @@ pub struct UnitText {
     pub start_timeout: u32,
     /// The container's stop timeout; `TimeoutStopSec=` adds 60 seconds.
     pub stop_timeout: u32,
+    /// `ExecStart=`, escaped and line-broken.
     pub exec_start: String,
+    /// `ExecStop=`.
     pub exec_stop: String,
+    /// `ExecStopPost=`.
     pub exec_stop_post: String,
     /// `PIDFile=` (units without `--new`).
     pub pid_file: Option<String>,

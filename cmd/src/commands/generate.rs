@@ -9,12 +9,14 @@ use clap::{Args, Subcommand};
 use crate::global::GlobalArgs;
 use crate::go_flags;
 
+/// `rpod generate`: a group with one member, like Podman's (which also has `kube` and `spec`).
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     #[command(subcommand)]
     pub command: GenerateCommand,
 }
 
+/// The `generate` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum GenerateCommand {
     /// Generate a systemd unit for a container
@@ -83,6 +85,7 @@ pub struct SystemdArgs {
     pub container: String,
 }
 
+/// Runs `rpod generate <subcommand>`.
 pub fn run(args: GenerateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     match args.command {
         GenerateCommand::Systemd(args) => systemd(args, global),
