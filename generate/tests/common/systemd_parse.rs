@@ -23,7 +23,8 @@ pub fn settings(text: &str) -> Vec<(String, String)> {
             continue;
         }
         let (key, value) = pending.split_once('=').unwrap_or_else(|| panic!("not a setting: {pending:?}"));
-        settings.push((key.trim().to_string(), value.trim().to_string()));
+        let strip = |text: &str| text.trim_matches([' ', '\t', '\n', '\r']).to_string();
+        settings.push((strip(key), strip(value)));
         pending.clear();
     }
     assert!(pending.is_empty(), "file ends inside a continuation: {pending:?}");
