@@ -30,6 +30,11 @@ pub enum Error {
     CidFileExists(PathBuf),
     #[error("container id file {}: {source}", path.display())]
     CidFile { path: PathBuf, source: std::io::Error },
+    #[error("invalid filter {0:?}")]
+    InvalidFilter(String),
+    /// Podman's refusal to remove a running container without `--force`.
+    #[error("cannot remove container {0} as it is running - running or paused containers cannot be removed without force: container state improper")]
+    RemoveRunning(String),
     #[error("opening the state database {path}: {source}")]
     Open { path: PathBuf, source: rusqlite::Error },
     #[error("creating directory {path}: {source}")]

@@ -8,7 +8,9 @@ pub mod config;
 pub mod create;
 pub mod error;
 pub mod inspect;
+pub mod lifecycle;
 pub mod names;
+pub mod ps;
 pub mod state;
 pub mod store;
 

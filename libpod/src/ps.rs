@@ -1,0 +1,141 @@
+//! `ps`: which containers to list (`-a`, `--filter`) and the JSON entry Podman prints for each
+//! (`entities.ListContainer`).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::state::ContainerStatus;
+use crate::store::Container;
+
+/// One `--filter` condition; several of the same key match any, different keys must all match.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PsFilter {
+    /// `label=key` or `label=key=value`.
+    Label(String, Option<String>),
+    /// `name=substring`.
+    Name(String),
+    /// `id=prefix`.
+    Id(String),
+    /// `status=created|running|exited|stopped`.
+    Status(String),
+}
+
+impl PsFilter {
+    /// Parses `key=value` as `ps --filter` takes it.
+    pub fn parse(text: &str) -> Result<PsFilter> {
+        let invalid = || Error::InvalidFilter(text.to_string());
+        let (key, value) = text.split_once('=').ok_or_else(invalid)?;
+        Ok(match key {
+            "label" => match value.split_once('=') {
+                Some((k, v)) => PsFilter::Label(k.to_string(), Some(v.to_string())),
+                None => PsFilter::Label(value.to_string(), None),
+            },
+            "name" => PsFilter::Name(value.to_string()),
+            "id" => PsFilter::Id(value.to_string()),
+            "status" => PsFilter::Status(value.to_string()),
+            _ => return Err(invalid()),
+        })
+    }
+
+    fn key(&self) -> &'static str {
+        match self {
+            PsFilter::Label(..) => "label",
+            PsFilter::Name(_) => "name",
+            PsFilter::Id(_) => "id",
+            PsFilter::Status(_) => "status",
+        }
+    }
+
+    fn matches(&self, container: &Container) -> bool {
+        let config = &container.config;
+        match self {
+            PsFilter::Label(key, value) => match (config.labels.get(key), value) {
+                (Some(found), Some(wanted)) => found == wanted,
+                (found, None) => found.is_some(),
+                (None, Some(_)) => false,
+            },
+            PsFilter::Name(part) => config.name.contains(part.as_str()),
+            PsFilter::Id(prefix) => config.id.starts_with(prefix.as_str()),
+            PsFilter::Status(status) => container.state.state.as_str() == status,
+        }
+    }
+}
+
+/// The containers `ps` shows: running ones, or all with `-a`, narrowed by the filters.
+pub fn select(containers: Vec<Container>, all: bool, filters: &[PsFilter]) -> Vec<Container> {
+    containers
+        .into_iter()
+        .filter(|c| all || c.state.state == ContainerStatus::Running || !filters.is_empty())
+        .filter(|c| {
+            let mut by_key: BTreeMap<&str, Vec<&PsFilter>> = BTreeMap::new();
+            for filter in filters {
+                by_key.entry(filter.key()).or_default().push(filter);
+            }
+            by_key.values().all(|group| group.iter().any(|f| f.matches(c)))
+        })
+        .collect()
+}
+
+/// `ps --format json` element, with Podman's keys.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListContainer {
+    pub auto_remove: bool,
+    pub command: Vec<String>,
+    /// Unix seconds.
+    pub created: i64,
+    pub created_at: String,
+    pub exit_code: i32,
+    pub exited: bool,
+    pub exited_at: i64,
+    pub id: String,
+    pub image: String,
+    #[serde(rename = "ImageID")]
+    pub image_id: String,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub names: Vec<String>,
+    pub pid: i32,
+    pub started_at: i64,
+    pub state: &'static str,
+}
+
+impl From<&Container> for ListContainer {
+    fn from(container: &Container) -> Self {
+        let (config, state) = (&container.config, &container.state);
+        let unix = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp()).unwrap_or(0);
+        ListContainer {
+            auto_remove: config.auto_remove,
+            command: config.entrypoint.iter().chain(&config.command).cloned().collect(),
+            created: config.created_time.timestamp(),
+            created_at: config.created_time.to_rfc3339(),
+            exit_code: state.exit_code,
+            exited: matches!(state.state, ContainerStatus::Exited | ContainerStatus::Stopped),
+            exited_at: unix(state.finished_time),
+            id: config.id.clone(),
+            image: config.rootfs_image_name.clone(),
+            image_id: config.rootfs_image_id.clone(),
+            labels: (!config.labels.is_empty()).then(|| config.labels.clone()),
+            names: vec![config.name.clone()],
+            pid: state.pid,
+            started_at: unix(state.started_time),
+            state: state.state.as_str(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_parse() {
+        assert_eq!(PsFilter::parse("label=a=b").unwrap(), PsFilter::Label("a".into(), Some("b".into())));
+        assert_eq!(PsFilter::parse("label=a").unwrap(), PsFilter::Label("a".into(), None));
+        assert_eq!(PsFilter::parse("name=web").unwrap(), PsFilter::Name("web".into()));
+        assert_eq!(PsFilter::parse("bogus").unwrap_err().to_string(), r#"invalid filter "bogus""#);
+        assert!(PsFilter::parse("color=red").is_err());
+    }
+}

@@ -1,0 +1,96 @@
+//! Running the real `rpod` binary with a private `--root`/`--runroot`.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Where test directories live: under /var/tmp, never /tmp, because the systemd sandbox gives
+/// its processes a private /tmp and they must see the same roots.
+pub const TEST_BASE: &str = "/var/tmp/rpod-tests";
+
+/// One test's rpod: its own storage and runtime directories, removed on drop.
+pub struct TestEnv {
+    dir: tempfile::TempDir,
+}
+
+/// What a finished `rpod` invocation left.
+#[derive(Debug)]
+pub struct RunResult {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl RunResult {
+    /// Panics with the command's output unless it exited 0; returns stdout.
+    pub fn success(self) -> String {
+        assert_eq!(self.code, Some(0), "rpod failed:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        self.stdout
+    }
+
+    /// Panics unless it failed with Podman's exit code 125 and one `Error: …` line; returns it.
+    pub fn failure(self) -> String {
+        assert_eq!(self.code, Some(125), "expected exit 125:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        let line = self.stderr.trim_end().to_string();
+        assert!(line.starts_with("Error: ") && !line.contains('\n'), "expected one Error: line, got {line:?}");
+        line
+    }
+}
+
+impl From<Output> for RunResult {
+    fn from(out: Output) -> Self {
+        RunResult {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl TestEnv {
+    /// A fresh environment under [`TEST_BASE`].
+    pub fn new() -> TestEnv {
+        std::fs::create_dir_all(TEST_BASE).expect("creating the test base directory");
+        TestEnv { dir: tempfile::tempdir_in(TEST_BASE).expect("a test directory") }
+    }
+
+    /// The test's own directory (roots live inside it; tests may put files there too).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.dir().join("root")
+    }
+
+    pub fn runroot(&self) -> PathBuf {
+        self.dir().join("runroot")
+    }
+
+    /// `rpod --root R --runroot RR` with nothing else set; add arguments and environment.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(rpod_binary());
+        cmd.arg("--root").arg(self.root()).arg("--runroot").arg(self.runroot());
+        cmd.env_remove("RPOD_ROOT").env_remove("RPOD_RUNROOT").env_remove("PODMAN_SYSTEMD_UNIT");
+        cmd.current_dir(self.dir());
+        cmd
+    }
+
+    /// Runs `rpod ARGS` to completion.
+    pub fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> RunResult {
+        self.command().args(args).output().expect("running rpod").into()
+    }
+}
+
+impl Default for TestEnv {
+    fn default() -> Self {
+        TestEnv::new()
+    }
+}
+
+/// The `rpod` built from this workspace (`test/run` builds it before the tests).
+pub fn rpod_binary() -> PathBuf {
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/rpod");
+    assert!(bin.exists(), "{} is missing: run `cargo build -p rpod` (test/run does)", bin.display());
+    bin.canonicalize().expect("the rpod path")
+}
