@@ -27,7 +27,8 @@ mod tests {
         std::fs::write(&present, "{}").unwrap_or_else(|e| panic!("{e}"));
         let missing = dir.path().join("missing.json");
         let env = Some(PathBuf::from("/env/auth.json"));
-        let cases: Vec<(Option<PathBuf>, Option<PathBuf>, Result<Option<PathBuf>, String>)> = vec![
+        type Case = (Option<PathBuf>, Option<PathBuf>, Result<Option<PathBuf>, String>);
+        let cases: Vec<Case> = vec![
             (Some(present.clone()), env.clone(), Ok(Some(present.clone()))),
             (
                 Some(missing.clone()),
