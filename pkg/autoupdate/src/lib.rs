@@ -30,5 +30,5 @@ pub use execute::{auto_update, Backends, Options, Outcome};
 pub use lock::RunLock;
 pub use plan::{plan, CheckResults, Decision, PlannedTask, UnitPlan, UpdateTarget};
 pub use policy::{lookup_policy, InvalidPolicy, Policy};
-pub use report::{Report, ReportRow, Status, DEFAULT_TEMPLATE, HEADERS};
+pub use report::{Report, ReportRow, Status, DEFAULT_ROW, HEADERS};
 pub use task::{assemble_tasks, Assembled, Task, UnitTasks};

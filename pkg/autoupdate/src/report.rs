@@ -106,10 +106,9 @@ pub const HEADERS: &[(&str, &str)] = &[
     ("NewDigest", "NEW DIGEST"),
 ];
 
-/// The default output of Podman 4.3+: note the leading tab, which gives every line an empty
-/// first column of 12 spaces.
-pub const DEFAULT_TEMPLATE: &str =
-    "{{range . }}\t{{.Unit}}\t{{.Container}}\t{{.Image}}\t{{.Policy}}\t{{.Updated}}\n{{end -}}";
+/// The row of the default table of Podman 4.3+: note the leading tab, which gives every line
+/// an empty first column of 12 spaces.
+pub const DEFAULT_ROW: &str = "\t{{.Unit}}\t{{.Container}}\t{{.Image}}\t{{.Policy}}\t{{.Updated}}\n";
 
 #[cfg(test)]
 mod tests {
