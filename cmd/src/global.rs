@@ -57,6 +57,13 @@ impl GlobalArgs {
     }
 }
 
+impl GlobalArgs {
+    /// Opens the container state store at `--root`/`--runroot`.
+    pub fn open_store(&self) -> libpod::Result<libpod::Store> {
+        libpod::Store::open(&self.root_dir(), &self.runroot_dir())
+    }
+}
+
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }

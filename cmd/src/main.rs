@@ -2,6 +2,7 @@
 
 mod commands;
 mod global;
+mod image_resolve;
 mod go_flags;
 
 use std::process::ExitCode;

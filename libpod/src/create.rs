@@ -142,10 +142,13 @@ pub fn new_container_config(
     })
 }
 
+/// `PATH` a container gets when neither the image nor the user sets one (Podman's default).
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 /// Image env first, then the user's entries; a later `NAME` replaces an earlier one in place.
 /// `NAME` alone takes the host's value and is dropped when the host has none (Podman).
 fn merge_env(image_env: &[String], user_env: &[String], host_env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
-    let mut merged: Vec<(String, String)> = Vec::new();
+    let mut merged: Vec<(String, String)> = vec![("PATH".to_string(), DEFAULT_PATH.to_string())];
     let entries = image_env.iter().map(|e| split_env(e, &|_| None)).chain(user_env.iter().map(|e| split_env(e, host_env)));
     for (name, value) in entries.flatten() {
         match merged.iter_mut().find(|(n, _)| *n == name) {
@@ -217,6 +220,9 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(cfg.env, ["PATH=/bin", "A=user", "HOSTVAR=fromhost", "B=x=y"]);
+        let no_path = ImageDefaults { env: vec![], ..image() };
+        let cfg = new_container_config(&CreateOptions::default(), &no_path, &|_| None, Utc::now()).unwrap();
+        assert_eq!(cfg.env, [format!("PATH={DEFAULT_PATH}")]);
     }
 
     #[test]

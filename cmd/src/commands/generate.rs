@@ -99,7 +99,7 @@ fn systemd(args: SystemdArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         other => bail!("unknown --format argument: {other}"),
     };
     let opts = unit_options(&args, global)?;
-    let store = libpod::Store::open(&global.root_dir(), &global.runroot_dir())?;
+    let store = global.open_store()?;
     let container = store.lookup(&args.container).map_err(|err| match err {
         libpod::Error::NoSuchContainer(_) | libpod::Error::AmbiguousContainer(_) => anyhow::anyhow!(
             "{name} does not refer to a container or pod: no pod with name or ID {name} found: no such pod: {err}",

@@ -1,5 +1,14 @@
 //! Image references, the local content-addressed image store, and layer unpacking.
 
+pub mod blobs;
+pub mod error;
+pub mod import;
+pub mod layers;
+pub mod manifest;
 pub mod reference;
+pub mod store;
 
+pub use error::{Error, Result};
+pub use manifest::Platform;
 pub use reference::{ImageReference, ReferenceError};
+pub use store::{ImageConfig, ImageRecord, Layer, NewImage, Store};

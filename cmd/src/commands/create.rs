@@ -1,0 +1,189 @@
+//! `rpod create`: make a container from an image without starting it. Its flags are shared by
+//! `rpod run`, which flattens [`CreateArgs`].
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use libpod::lifecycle::CreatePlacement;
+use libpod::{CreateOptions, ImageArgKind, SdNotifyMode};
+
+use crate::global::GlobalArgs;
+use crate::go_flags;
+use crate::image_resolve;
+
+/// Flags of `create` (and `run`). `-h` is `--hostname` here, as in Podman, so help is `--help`.
+#[derive(Debug, Clone, Args)]
+pub struct CreateArgs {
+    /// Name of the container (default: a generated one)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Set a label: KEY=VALUE or KEY (repeatable)
+    #[arg(short = 'l', long = "label", value_name = "LABEL")]
+    pub labels: Vec<String>,
+    /// Read labels from a file of KEY=VALUE lines (repeatable)
+    #[arg(long = "label-file", value_name = "FILE")]
+    pub label_files: Vec<PathBuf>,
+    /// Set an environment variable: NAME=VALUE, or NAME to take this environment's value
+    #[arg(short = 'e', long = "env", value_name = "ENV")]
+    pub env: Vec<String>,
+    /// Read environment variables from a file of NAME=VALUE lines (repeatable)
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// Override the image's entrypoint: a command or a JSON array
+    #[arg(long, value_name = "COMMAND", allow_hyphen_values = true)]
+    pub entrypoint: Option<String>,
+    /// Working directory inside the container
+    #[arg(short = 'w', long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// User (name or UID[:GID]) the command runs as
+    #[arg(short = 'u', long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Container host name
+    #[arg(short = 'h', long, value_name = "NAME")]
+    pub hostname: Option<String>,
+    /// Network mode: host (default) or none
+    #[arg(long, alias = "net", value_name = "MODE", value_parser = ["host", "none"])]
+    pub network: Option<String>,
+    /// Seconds to wait after the stop signal before killing
+    #[arg(long, value_name = "SECONDS")]
+    pub stop_timeout: Option<u32>,
+    /// Restart policy: no, always, on-failure[:N], unless-stopped
+    #[arg(long, value_name = "POLICY")]
+    pub restart: Option<String>,
+    /// How the container reports readiness to systemd: conmon, container or ignore
+    #[arg(long, value_name = "MODE", value_parser = ["conmon", "container", "ignore"])]
+    pub sdnotify: Option<String>,
+    /// Cgroup mode: enabled, disabled, no-conmon or split
+    #[arg(long, value_name = "MODE", value_parser = ["enabled", "disabled", "no-conmon", "split"])]
+    pub cgroups: Option<String>,
+    /// Write the container ID to this file
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Option<PathBuf>,
+    /// Remove the container when it exits
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
+    pub rm: Option<bool>,
+    /// Replace a container of the same name
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
+    pub replace: Option<bool>,
+    /// When to pull the image: missing, always, never or newer
+    #[arg(long, value_name = "POLICY", default_value = "missing", value_parser = ["missing", "always", "never", "newer"])]
+    pub pull: String,
+    /// Allocate a terminal (accepted for compatibility; rpod containers get none)
+    #[arg(short = 't', long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
+    pub tty: Option<bool>,
+    /// Keep standard input open (accepted for compatibility)
+    #[arg(short = 'i', long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
+    pub interactive: Option<bool>,
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+    /// Image to create the container from, exactly as auto-update will look it up again
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// Command and arguments (default: the image's)
+    #[arg(value_name = "COMMAND", trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+pub fn run(args: CreateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+    let config = create(&args, global)?;
+    println!("{}", config.id);
+    Ok(0)
+}
+
+/// Creates the container `args` describe; `run` calls this before starting it.
+pub fn create(args: &CreateArgs, global: &GlobalArgs) -> anyhow::Result<libpod::ContainerConfig> {
+    let opts = create_options(args)?;
+    let kind = image_resolve::classify(&args.image)?;
+    libpod::validate_auto_update_image(&opts.labels.iter().cloned().collect(), &args.image, kind)?;
+    if let ImageArgKind::Transport(transport) = kind {
+        anyhow::bail!("rpod can only create containers from registry images, not from transport {transport:?}");
+    }
+    let image = image_resolve::resolve(global, &args.image)?;
+    let config = libpod::new_container_config(&opts, &image, &|name| std::env::var(name).ok(), chrono::Utc::now())?;
+    let placement = CreatePlacement { cidfile: args.cidfile.clone(), replace: args.replace.unwrap_or(false) };
+    let store = global.open_store()?;
+    Ok(libpod::lifecycle::create_container(&store, config, args.name.is_none(), &placement)?)
+}
+
+fn create_options(args: &CreateArgs) -> anyhow::Result<CreateOptions> {
+    let mut labels = Vec::new();
+    for path in &args.label_files {
+        labels.extend(key_value_lines(path)?.iter().map(|line| split_label(line)));
+    }
+    labels.extend(args.labels.iter().map(|l| split_label(l)));
+    let mut env = Vec::new();
+    for path in &args.env_files {
+        env.extend(key_value_lines(path)?);
+    }
+    env.extend(args.env.iter().cloned());
+    if let Some(bad) = env.iter().find(|e| e.starts_with('=') || e.is_empty()) {
+        anyhow::bail!("invalid environment variable {bad:?}: the name is empty");
+    }
+    let sdnotify = args.sdnotify.as_deref().map(|mode| match mode {
+        "container" => SdNotifyMode::Container,
+        "ignore" => SdNotifyMode::Ignore,
+        _ => SdNotifyMode::Conmon,
+    });
+    Ok(CreateOptions {
+        name: args.name.clone(),
+        labels,
+        env,
+        entrypoint: args.entrypoint.as_deref().map(parse_entrypoint).transpose()?,
+        command: args.command.clone(),
+        work_dir: args.workdir.clone(),
+        user: args.user.clone(),
+        hostname: args.hostname.clone(),
+        network: args.network.clone(),
+        stop_timeout: args.stop_timeout,
+        restart: args.restart.clone(),
+        sdnotify,
+        cgroups: args.cgroups.clone(),
+        auto_remove: args.rm.unwrap_or(false),
+        runtime: None,
+        raw_image_name: args.image.clone(),
+        create_command: std::env::args().collect(),
+        systemd_unit: std::env::var_os(libpod::config::SYSTEMD_UNIT_ENV).map(|v| v.to_string_lossy().into_owned()),
+    })
+}
+
+/// `KEY=VALUE` or `KEY` (an empty value), as `--label` takes it.
+fn split_label(label: &str) -> (String, String) {
+    match label.split_once('=') {
+        Some((key, value)) => (key.to_string(), value.to_string()),
+        None => (label.to_string(), String::new()),
+    }
+}
+
+/// The non-empty, non-comment lines of a `--label-file` or `--env-file`.
+fn key_value_lines(path: &PathBuf) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect())
+}
+
+/// `--entrypoint` is a JSON array when it parses as one (Podman #12477), else one command.
+fn parse_entrypoint(text: &str) -> anyhow::Result<Vec<String>> {
+    if text.trim_start().starts_with('[') {
+        return serde_json::from_str(text).with_context(|| format!("--entrypoint {text:?} is not a JSON array of strings"));
+    }
+    Ok(if text.is_empty() { Vec::new() } else { vec![text.to_string()] })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entrypoint_forms() {
+        assert_eq!(parse_entrypoint(r#"["sh", "-c", "x"]"#).unwrap(), ["sh", "-c", "x"]);
+        assert_eq!(parse_entrypoint("top").unwrap(), ["top"]);
+        assert!(parse_entrypoint("[broken").is_err());
+    }
+
+    #[test]
+    fn labels_split_on_the_first_equals() {
+        assert_eq!(split_label("a=b=c"), ("a".into(), "b=c".into()));
+        assert_eq!(split_label("flag"), ("flag".into(), String::new()));
+    }
+}

@@ -1,0 +1,90 @@
+//! `rpod ps`: list containers in Podman's table, as JSON, or through a Go template.
+
+use anyhow::Context;
+use chrono::Utc;
+use clap::Args;
+use libpod::ps::{ListContainer, PsFilter};
+use libpod::{Container, ContainerStatus};
+use serde_json::{json, Value};
+
+use crate::global::GlobalArgs;
+
+/// Podman's default `ps` columns.
+const DEFAULT_FORMAT: &str = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    /// Show all containers, not only running ones
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Print only the container IDs
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Do not truncate IDs and commands
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Filter: label=KEY[=VALUE], name=NAME, id=ID, status=STATUS (repeatable)
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filters: Vec<String>,
+    /// Go template or json
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+}
+
+pub fn run(args: PsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+    let filters = args.filters.iter().map(|f| PsFilter::parse(f)).collect::<Result<Vec<_>, _>>()?;
+    let store = global.open_store()?;
+    let containers = libpod::ps::select(store.list()?, args.all, &filters);
+    if args.quiet {
+        for c in &containers {
+            println!("{}", if args.no_trunc { c.config.id.as_str() } else { c.config.short_id() });
+        }
+        return Ok(0);
+    }
+    if args.format.as_deref() == Some("json") {
+        let entries: Vec<ListContainer> = containers.iter().map(ListContainer::from).collect();
+        println!("{}", report::to_json_pretty(&entries)?);
+        return Ok(0);
+    }
+    let rows = containers.iter().map(|c| row(c, args.no_trunc)).collect::<Vec<_>>();
+    let headers = json!({
+        "ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "CreatedHuman": "CREATED",
+        "Status": "STATUS", "Ports": "PORTS", "Names": "NAMES", "Labels": "LABELS", "State": "STATE",
+        "CreatedAt": "CREATED AT", "ImageID": "IMAGE ID",
+    });
+    let format = args.format.as_deref().unwrap_or(DEFAULT_FORMAT);
+    print!("{}", report::render_user_format(format, &rows, &headers).context("rendering ps output")?);
+    Ok(0)
+}
+
+/// The fields `ps` templates can use, computed as Podman's `psReporter` methods do.
+fn row(container: &Container, no_trunc: bool) -> Value {
+    let (config, state) = (&container.config, &container.state);
+    let now = Utc::now();
+    let ago = |t: chrono::DateTime<Utc>| report::human_duration((now - t).num_seconds());
+    let mut command = config.entrypoint.iter().chain(&config.command).cloned().collect::<Vec<_>>().join(" ");
+    if !no_trunc && command.chars().count() > 17 {
+        command = format!("{}...", command.chars().take(17).collect::<String>());
+    }
+    let status = match state.state {
+        ContainerStatus::Created => "Created".to_string(),
+        ContainerStatus::Running => format!("Up {}", state.started_time.map(ago).unwrap_or_default()),
+        ContainerStatus::Stopped | ContainerStatus::Exited => match state.finished_time {
+            Some(t) => format!("Exited ({}) {} ago", state.exit_code, ago(t)),
+            None => format!("Exited ({})", state.exit_code),
+        },
+    };
+    json!({
+        "ID": if no_trunc { config.id.as_str() } else { config.short_id() },
+        "Image": config.rootfs_image_name,
+        "ImageID": config.rootfs_image_id,
+        "Command": command,
+        "CreatedHuman": format!("{} ago", ago(config.created_time)),
+        "CreatedAt": config.created_time.to_rfc3339(),
+        "Status": status,
+        "State": state.state.as_str(),
+        "Ports": "",
+        "Names": config.name,
+        "Labels": config.labels,
+    })
+}

@@ -1,0 +1,72 @@
+//! `rpod rm`: remove containers by name, ID or `--cidfile`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::global::GlobalArgs;
+use crate::go_flags;
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Stop a running container first, then remove it
+    #[arg(short = 'f', long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
+    pub force: Option<bool>,
+    /// Do not fail when a container does not exist
+    #[arg(short = 'i', long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
+    pub ignore: Option<bool>,
+    /// Read the container ID from this file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<PathBuf>,
+    /// Seconds to wait for a running container to stop before killing it
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u32>,
+    /// Remove all containers
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Containers to remove
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+pub fn run(args: RmArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+    let (force, ignore) = (args.force.unwrap_or(false), args.ignore.unwrap_or(false));
+    let store = global.open_store()?;
+    let mut targets = args.containers.clone();
+    for path in &args.cidfile {
+        match libpod::cidfile::read(path) {
+            Ok(id) => targets.push(id),
+            Err(_) if ignore => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    if args.all {
+        targets.extend(store.list()?.into_iter().map(|c| c.config.id));
+    }
+    if targets.is_empty() && args.cidfile.is_empty() {
+        anyhow::bail!("rm requires at least one argument");
+    }
+    let mut last_error = None;
+    for target in targets {
+        let container = match store.lookup(&target) {
+            Ok(container) => container,
+            Err(libpod::Error::NoSuchContainer(_)) if ignore => continue,
+            Err(err) => {
+                report_earlier(&mut last_error, err.into());
+                continue;
+            }
+        };
+        match libpod::lifecycle::remove_container(&store, &container, force) {
+            Ok(()) => println!("{}", container.config.id),
+            Err(err) => report_earlier(&mut last_error, err.into()),
+        }
+    }
+    last_error.map_or(Ok(0), Err)
+}
+
+/// Podman reports every failed container: earlier errors go to stderr, the last is returned.
+fn report_earlier(last: &mut Option<anyhow::Error>, err: anyhow::Error) {
+    if let Some(previous) = last.replace(err) {
+        eprintln!("Error: {previous:#}");
+    }
+}

@@ -1,0 +1,46 @@
+//! Errors of the local image store.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong storing, finding or unpacking images.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Reference(#[from] crate::reference::ReferenceError),
+    /// Podman: `<name>: image not known`.
+    #[error("{0}: image not known")]
+    NotKnown(String),
+    #[error("image ID prefix {0:?} matches more than one image")]
+    Ambiguous(String),
+    /// Content that does not hash to the digest it was announced with; nothing is stored.
+    #[error("digest mismatch for blob {expected}: content hashes to {actual}")]
+    DigestMismatch { expected: String, actual: String },
+    #[error("unsupported digest {0:?}: only sha256 is supported")]
+    UnsupportedDigest(String),
+    #[error("blob {0} is missing from the store")]
+    MissingBlob(String),
+    #[error("invalid image manifest: {0}")]
+    BadManifest(String),
+    #[error("invalid image config: {0}")]
+    BadConfig(String),
+    /// A layer entry that would land outside the layer directory (`..`, absolute links…).
+    #[error("layer {layer}: entry {entry:?} escapes the layer directory")]
+    UnsafeEntry { layer: String, entry: String },
+    #[error("image used by {container}: image is in use by a container: consider listing external containers and force-removing image")]
+    InUse { container: String },
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("image database: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("decoding stored image {id}: {source}")]
+    Corrupt { id: String, source: serde_json::Error },
+}
+
+/// Result of image store operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Wraps an I/O error with the path it concerns.
+pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.into();
+    move |source| Error::Io { path, source }
+}

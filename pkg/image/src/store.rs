@@ -1,0 +1,334 @@
+//! The local image store: verified blobs plus image records in a SQLite database of its own
+//! (`<root>/storage/images.db`), kept apart from libpod's container database as Podman keeps
+//! c/storage apart from its state.
+//!
+//! An image becomes visible only when [`Store::commit_image`] records it, and that happens in one
+//! transaction after every blob it needs is present: a pull killed at any point leaves no image.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+use crate::blobs::{hex_of, Blobs};
+use crate::error::{io, Error, Result};
+use crate::manifest::{ImageConfigBlob, Manifest, Platform};
+use crate::reference::ImageReference;
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Forward schema migrations (entry `n` goes from version `n` to `n + 1`).
+const MIGRATIONS: &[&str] = &["CREATE TABLE Images (ID TEXT PRIMARY KEY NOT NULL, JSON TEXT NOT NULL);
+     CREATE TABLE Names (
+         Name    TEXT PRIMARY KEY NOT NULL,
+         ImageID TEXT NOT NULL REFERENCES Images (ID) ON DELETE CASCADE
+     );"];
+
+/// What a container needs from an image: Podman's `ImageConfig` subset.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageConfig {
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    pub env: Vec<String>,
+    pub working_dir: String,
+    pub user: String,
+    pub stop_signal: String,
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+/// One layer of an image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Layer {
+    /// Digest of the (possibly compressed) blob.
+    pub digest: String,
+    /// Digest of the uncompressed tar (`rootfs.diff_ids`), which names the unpacked layer.
+    pub diff_id: String,
+    pub media_type: String,
+    pub size: u64,
+}
+
+/// A stored image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageRecord {
+    /// Hex of the config digest (64 characters).
+    pub id: String,
+    /// Normalized `registry/repo:tag` names; empty for a dangling image.
+    #[serde(skip)]
+    pub names: Vec<String>,
+    /// Every manifest digest this image is known by: its platform manifest's, and the digest of
+    /// the list/index it was pulled through. Auto-update is up to date when the registry's digest
+    /// is any of them.
+    pub digests: Vec<String>,
+    /// Digest of the platform manifest.
+    pub manifest_digest: String,
+    pub platform: Platform,
+    /// Compressed size of config and layers.
+    pub size: u64,
+    pub created: DateTime<Utc>,
+    pub config: ImageConfig,
+    pub layers: Vec<Layer>,
+}
+
+/// What a pull or an import hands the store to record an image.
+#[derive(Debug, Clone, Default)]
+pub struct NewImage {
+    /// The platform manifest's bytes exactly as received (their digest is kept).
+    pub manifest: Vec<u8>,
+    /// Digest of the list/index the manifest was chosen from, if any.
+    pub list_digest: Option<String>,
+    /// Names to give the image (moved away from any image that holds them).
+    pub names: Vec<String>,
+}
+
+/// The image store under `<root>/storage`.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    dir: PathBuf,
+    blobs: Blobs,
+}
+
+impl Store {
+    /// Opens (creating and migrating when needed) the image store of `root`.
+    pub fn open(root: &Path) -> Result<Store> {
+        let dir = root.join("storage");
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let conn = Connection::open(dir.join("images.db"))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&conn)?;
+        let blobs = Blobs::new(dir.join("blobs").join("sha256"));
+        Ok(Store { conn, dir, blobs })
+    }
+
+    /// The verified blob directory.
+    pub fn blobs(&self) -> &Blobs {
+        &self.blobs
+    }
+
+    /// Directory for unpacked layers.
+    pub fn layers_dir(&self) -> PathBuf {
+        self.dir.join("layers")
+    }
+
+    /// Streams a blob in, verifying it against `expected` (see [`Blobs::put`]).
+    pub fn put_blob(&self, expected: &str, reader: impl std::io::Read) -> Result<PathBuf> {
+        self.blobs.put(expected, reader)
+    }
+
+    /// Records an image whose config and layer blobs are all present; returns it with names.
+    pub fn commit_image(&self, new: &NewImage) -> Result<ImageRecord> {
+        let manifest = Manifest::parse(&new.manifest)?;
+        let manifest_digest = self.blobs.put_bytes(&new.manifest)?;
+        let config_bytes = self.blobs.read(&manifest.config.digest)?;
+        let config = ImageConfigBlob::parse(&config_bytes)?;
+        if config.rootfs.diff_ids.len() != manifest.layers.len() {
+            return Err(Error::BadManifest(format!(
+                "{} layers but {} diff IDs in the config",
+                manifest.layers.len(),
+                config.rootfs.diff_ids.len()
+            )));
+        }
+        for layer in &manifest.layers {
+            if !self.blobs.contains(&layer.digest) {
+                return Err(Error::MissingBlob(layer.digest.clone()));
+            }
+        }
+        let id = hex_of(&manifest.config.digest)?.to_string();
+        let defaults = config.config.clone().unwrap_or_default();
+        let mut record = ImageRecord {
+            id: id.clone(),
+            names: Vec::new(),
+            digests: std::iter::once(manifest_digest.clone()).chain(new.list_digest.clone()).collect(),
+            manifest_digest,
+            platform: Platform { architecture: config.architecture, os: config.os, variant: config.variant },
+            size: manifest.config.size + manifest.layers.iter().map(|l| l.size).sum::<u64>(),
+            created: config.created.unwrap_or_else(Utc::now),
+            config: ImageConfig {
+                entrypoint: defaults.entrypoint.unwrap_or_default(),
+                cmd: defaults.cmd.unwrap_or_default(),
+                env: defaults.env.unwrap_or_default(),
+                working_dir: defaults.working_dir.unwrap_or_default(),
+                user: defaults.user.unwrap_or_default(),
+                stop_signal: defaults.stop_signal.unwrap_or_default(),
+                labels: defaults.labels.unwrap_or_default(),
+            },
+            layers: manifest
+                .layers
+                .iter()
+                .zip(&config.rootfs.diff_ids)
+                .map(|(l, diff_id)| Layer { digest: l.digest.clone(), diff_id: diff_id.clone(), media_type: l.media_type.clone(), size: l.size })
+                .collect(),
+        };
+        let names = new.names.iter().map(|n| normalize(n)).collect::<Result<Vec<_>>>()?;
+        let tx = self.write_transaction()?;
+        if let Some(existing) = select_record(&tx, &id)? {
+            for digest in existing.digests {
+                if !record.digests.contains(&digest) {
+                    record.digests.push(digest);
+                }
+            }
+        }
+        tx.execute("INSERT OR REPLACE INTO Images (ID, JSON) VALUES (?1, ?2)", params![id, to_json(&record)?])?;
+        for name in &names {
+            tx.execute("INSERT OR REPLACE INTO Names (Name, ImageID) VALUES (?1, ?2)", params![name, id])?;
+        }
+        tx.commit()?;
+        self.get(&id)
+    }
+
+    /// Finds an image by name (normalized, or `repo@digest`), full ID, `sha256:` ID or unique
+    /// ID prefix.
+    pub fn lookup(&self, name_or_id: &str) -> Result<Option<ImageRecord>> {
+        if let Ok(reference) = ImageReference::parse(name_or_id) {
+            if let Some(digest) = &reference.digest {
+                let repository = reference.repository();
+                return Ok(self.list()?.into_iter().find(|image| {
+                    image.digests.contains(digest) && image.names.iter().any(|n| n.starts_with(&format!("{repository}:")))
+                }));
+            }
+            let id: Option<String> = self
+                .conn
+                .query_row("SELECT ImageID FROM Names WHERE Name = ?1", [reference.to_string()], |r| r.get(0))
+                .optional()?;
+            if let Some(id) = id {
+                return self.get(&id).map(Some);
+            }
+        }
+        let prefix = name_or_id.strip_prefix("sha256:").unwrap_or(name_or_id);
+        if prefix.len() < 3 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare("SELECT ID FROM Images WHERE substr(ID, 1, length(?1)) = ?1 LIMIT 2")?;
+        let ids = stmt.query_map([prefix.to_ascii_lowercase()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        match ids.as_slice() {
+            [] => Ok(None),
+            [id] => self.get(id).map(Some),
+            _ => Err(Error::Ambiguous(name_or_id.to_string())),
+        }
+    }
+
+    /// The image with exactly this ID.
+    pub fn get(&self, id: &str) -> Result<ImageRecord> {
+        let mut record = select_record(&self.conn, id)?.ok_or_else(|| Error::NotKnown(id.to_string()))?;
+        record.names = self.names_of(id)?;
+        Ok(record)
+    }
+
+    /// Every image, newest first.
+    pub fn list(&self) -> Result<Vec<ImageRecord>> {
+        let mut stmt = self.conn.prepare("SELECT ID, JSON FROM Images")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        let mut images = Vec::with_capacity(rows.len());
+        for (id, json) in rows {
+            let mut record: ImageRecord = serde_json::from_str(&json).map_err(|source| Error::Corrupt { id: id.clone(), source })?;
+            record.names = self.names_of(&id)?;
+            images.push(record);
+        }
+        images.sort_by(|a, b| b.created.cmp(&a.created).then(a.id.cmp(&b.id)));
+        Ok(images)
+    }
+
+    /// Gives `name` to the image `id`, taking it from any other image.
+    pub fn tag(&self, id: &str, name: &str) -> Result<()> {
+        let name = normalize(name)?;
+        let tx = self.write_transaction()?;
+        if select_record(&tx, id)?.is_none() {
+            return Err(Error::NotKnown(id.to_string()));
+        }
+        tx.execute("INSERT OR REPLACE INTO Names (Name, ImageID) VALUES (?1, ?2)", params![name, id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes `name` from whatever image holds it.
+    pub fn untag(&self, name: &str) -> Result<()> {
+        let normalized = normalize(name)?;
+        let tx = self.write_transaction()?;
+        let removed = tx.execute("DELETE FROM Names WHERE Name = ?1", [&normalized])?;
+        tx.commit()?;
+        if removed == 0 {
+            return Err(Error::NotKnown(name.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Deletes an image record and its names (blobs are left for [`Store::prune_blobs`]).
+    pub fn remove(&self, id: &str) -> Result<()> {
+        let tx = self.write_transaction()?;
+        let removed = tx.execute("DELETE FROM Images WHERE ID = ?1", [id])?;
+        tx.commit()?;
+        if removed == 0 {
+            return Err(Error::NotKnown(id.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Removes blobs and unpacked layers no image refers to any more; returns how many blobs.
+    pub fn prune_blobs(&self) -> Result<usize> {
+        let images = self.list()?;
+        let mut used: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for image in &images {
+            used.insert(format!("sha256:{}", image.id));
+            used.extend(image.digests.iter().cloned());
+            used.extend(image.layers.iter().map(|l| l.digest.clone()));
+        }
+        let mut removed = 0;
+        for digest in self.blobs.list()? {
+            if !used.contains(&digest) {
+                self.blobs.remove(&digest)?;
+                removed += 1;
+            }
+        }
+        let used_layers: std::collections::HashSet<&str> =
+            images.iter().flat_map(|i| i.layers.iter().filter_map(|l| hex_of(&l.diff_id).ok())).collect();
+        if let Ok(entries) = std::fs::read_dir(self.layers_dir()) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !used_layers.contains(name.as_str()) {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    fn names_of(&self, id: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("SELECT Name FROM Names WHERE ImageID = ?1 ORDER BY Name")?;
+        let names = stmt.query_map([id], |r| r.get(0))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(names)
+    }
+
+    fn write_transaction(&self) -> Result<Transaction<'_>> {
+        Ok(Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?)
+    }
+}
+
+/// The stored form of an image name: normalized, with the default tag.
+fn normalize(name: &str) -> Result<String> {
+    Ok(ImageReference::parse(name)?.to_string())
+}
+
+fn select_record(conn: &Connection, id: &str) -> Result<Option<ImageRecord>> {
+    let json: Option<String> = conn.query_row("SELECT JSON FROM Images WHERE ID = ?1", [id], |r| r.get(0)).optional()?;
+    json.map(|j| serde_json::from_str(&j).map_err(|source| Error::Corrupt { id: id.to_string(), source })).transpose()
+}
+
+fn to_json(record: &ImageRecord) -> Result<String> {
+    serde_json::to_string(record).map_err(|source| Error::Corrupt { id: record.id.clone(), source })
+}
+
+fn migrate(conn: &Connection) -> Result<()> {
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for migration in MIGRATIONS.iter().skip(version.max(0) as usize) {
+        tx.execute_batch(migration)?;
+    }
+    tx.pragma_update(None, "user_version", (MIGRATIONS.len() as i64).max(version))?;
+    tx.commit()?;
+    Ok(())
+}
