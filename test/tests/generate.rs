@@ -1,106 +1,71 @@
 //! `rpod generate systemd` against the real binary: Podman's e2e cases
 //! (test/e2e/generate_systemd_test.go) that apply to containers, with every generated unit
 //! checked by `systemd-analyze verify` (systemd's parser; no manager is started).
-//!
-//! The containers are written into the state store with libpod's own store API, with the create
-//! command `rpod create` records; once `rpod create` is on main these records come from it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
+use rpod_e2e::{rpod_binary, TestEnv};
 use serde_json::json;
 
-/// A private `--root`/`--runroot` under /var/tmp (never /tmp: the systemd sandbox hides it).
+/// The image every container here is created from: a one-file image imported under a
+/// fully-qualified name (the units are only generated and parsed, never run).
+const IMAGE: &str = "quay.io/libpod/alpine:latest";
+
+/// A test environment with [`IMAGE`] in its store.
 struct Rpod {
-    dir: tempfile::TempDir,
+    env: TestEnv,
 }
 
 impl Rpod {
     fn new() -> Rpod {
-        let base = Path::new("/var/tmp/rpod-tests");
-        std::fs::create_dir_all(base).expect("creating /var/tmp/rpod-tests");
-        Rpod { dir: tempfile::tempdir_in(base).expect("a test directory") }
-    }
-
-    fn root(&self) -> PathBuf {
-        self.dir.path().join("root")
-    }
-
-    fn runroot(&self) -> PathBuf {
-        self.dir.path().join("runroot")
-    }
-
-    fn binary() -> PathBuf {
-        let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/rpod");
-        assert!(bin.exists(), "{} is missing: build it first (cargo build -p rpod, or test/run)", bin.display());
-        bin.canonicalize().expect("the rpod path")
-    }
-
-    /// Runs `rpod --root R --runroot RR ARGS` in `cwd` (the test directory by default).
-    fn run_in(&self, cwd: &Path, args: &[&str]) -> Output {
-        Command::new(Self::binary())
-            .arg("--root")
-            .arg(self.root())
-            .arg("--runroot")
-            .arg(self.runroot())
-            .args(args)
-            .current_dir(cwd)
-            .env_remove("RPOD_ROOT")
-            .env_remove("RPOD_RUNROOT")
-            .output()
-            .expect("running rpod")
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_in(self.dir.path(), args)
+        let env = TestEnv::new();
+        let rootfs = env.dir().join("rootfs");
+        std::fs::create_dir_all(rootfs.join("etc")).expect("a rootfs directory");
+        std::fs::write(rootfs.join("etc/hostname"), "test\n").expect("a rootfs file");
+        let tarball = env.dir().join("rootfs.tar");
+        let tar = Command::new("tar").arg("-cf").arg(&tarball).arg("-C").arg(&rootfs).arg(".").status().expect("tar");
+        assert!(tar.success(), "tar failed");
+        env.run(&[Path::new("import").as_os_str(), tarball.as_os_str(), IMAGE.as_ref()]).success();
+        Rpod { env }
     }
 
     /// `generate systemd ARGS`, which must succeed; its stdout.
     fn generate(&self, args: &[&str]) -> String {
-        let out = self.run(&[&["generate", "systemd"], args].concat());
-        assert!(out.status.success(), "generate systemd {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).expect("UTF-8 output")
+        self.env.run(&[&["generate", "systemd"], args].concat()).success()
     }
 
-    /// `generate systemd ARGS`, which must fail with exit code 125 and a message containing `want`.
+    /// `generate systemd ARGS`, which must fail with exit code 125 and a message starting with `want`.
     fn generate_fails(&self, args: &[&str], want: &str) {
-        let out = self.run(&[&["generate", "systemd"], args].concat());
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(125), "generate systemd {args:?} should fail: {stderr}");
-        assert!(stderr.contains(&format!("Error: {want}")), "generate systemd {args:?}: {stderr}");
-        assert!(out.stdout.is_empty(), "no output on error");
+        let result = self.env.run(&[&["generate", "systemd"], args].concat());
+        assert!(result.stdout.is_empty(), "no output on error: {}", result.stdout);
+        let line = result.failure();
+        assert!(line.starts_with(&format!("Error: {want}")), "generate systemd {args:?}: {line}");
     }
 
-    /// Stores a container as `rpod create CREATE_ARGS` would (libpod's create leaves the monitor
-    /// PID file path empty); returns its ID.
-    fn create(&self, name: &str, create_args: &[&str], env: &[&str], restart_policy: &str) -> String {
-        let store = libpod::Store::open(&self.root(), &self.runroot()).expect("opening the store");
-        let id = format!("{:0>64}", format!("{:x}", name.bytes().fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b.into()))));
-        let root = self.root().display().to_string();
-        let runroot = self.runroot().display().to_string();
-        let command: Vec<&str> = ["rpod", "--root", &root, "--runroot", &runroot, "create"]
-            .into_iter()
-            .chain(create_args.iter().copied())
-            .collect();
-        let config: libpod::ContainerConfig = serde_json::from_value(json!({
-            "id": id,
-            "name": name,
-            "CreateCommand": command,
-            "RawImageName": "quay.io/libpod/alpine:latest",
-            "stopTimeout": 10,
-            "createdTime": "2026-11-29T00:00:00Z",
-            "env": env,
-            "restart_policy": restart_policy,
-        }))
-        .expect("a valid container config");
-        store.add_container(&config, &libpod::ContainerState::default()).expect("storing the container");
-        id
+    /// `rpod create ARGS` with `env` set in its environment; returns the container ID.
+    fn create_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> String {
+        let out = self.env.command().arg("create").args(args).envs(env.iter().copied()).output().expect("running rpod");
+        let result: rpod_e2e::RunResult = out.into();
+        result.success().trim().to_string()
+    }
+
+    fn create(&self, args: &[&str]) -> String {
+        self.create_with_env(args, &[])
     }
 }
 
 /// systemd's parser must accept the unit without a single complaint.
 fn verify(name: &str, text: &str) {
+    verify_with_stubs(name, text, &[]);
+}
+
+/// [`verify`], with stub services beside the unit for the ones its `Requires=` names.
+fn verify_with_stubs(name: &str, text: &str, stubs: &[&str]) {
     let dir = tempfile::tempdir().expect("a temporary directory");
+    for stub in stubs {
+        std::fs::write(dir.path().join(stub), "[Service]\nExecStart=/bin/true\n").expect("writing a stub");
+    }
     let path = dir.path().join(name);
     std::fs::write(&path, text).expect("writing the unit");
     let out = Command::new("systemd-analyze")
@@ -135,7 +100,7 @@ fn bogus_container() {
 #[test]
 fn flag_errors() {
     let rpod = Rpod::new();
-    rpod.create("nginx", &["--name", "nginx", "quay.io/libpod/alpine:latest"], &[], "");
+    rpod.create(&["--name", "nginx", IMAGE]);
     let cases: &[(&[&str], &str)] = &[
         (&["--time", "-1", "nginx"], "invalid argument \"-1\" for \"-t, --time\" flag: strconv.ParseUint: parsing \"-1\": invalid syntax"),
         (&["--restart-policy", "bogus", "nginx"], "bogus is not a valid restart policy"),
@@ -149,15 +114,14 @@ fn flag_errors() {
     for (args, want) in cases {
         rpod.generate_fails(args, want);
     }
-    // Nothing was written by the failed --files runs.
     rpod.generate_fails(&["--files", "--format", "yaml", "nginx"], "unknown --format argument: yaml");
-    assert!(!rpod.dir.path().join("container-nginx.service").exists());
+    assert!(!rpod.env.dir().join("container-nginx.service").exists(), "nothing is written on error");
 }
 
 #[test]
 fn headers_timeouts_and_names() {
     let rpod = Rpod::new();
-    let id = rpod.create("nginx", &["--name", "nginx", "quay.io/libpod/alpine:latest"], &[], "");
+    let id = rpod.create(&["--name", "nginx", IMAGE]);
     for args in [&["--no-header", "nginx"][..], &["--no-header=true", "nginx"]] {
         assert!(!generate_and_verify(&rpod, args).contains("autogenerated by"), "{args:?}");
     }
@@ -170,7 +134,7 @@ fn headers_timeouts_and_names() {
     assert!(text.contains("TimeoutStopSec=1294") && text.contains("-t 1234"));
     assert!(text.starts_with(&format!("# container-{id}.service\n")));
     assert!(text.contains(&format!(" start {id}\n")));
-    assert!(!text.contains(" --runroot"), "root flags are not part of a start unit");
+    assert!(!text.contains("--runroot"), "root flags are not part of a start unit");
 
     let text = generate_and_verify(&rpod, &["--time", "5", "nginx"]);
     assert!(text.contains("TimeoutStopSec=65") && !text.contains("TimeoutStartSec=") && text.contains("-t 5"));
@@ -191,10 +155,10 @@ fn headers_timeouts_and_names() {
 #[test]
 fn unit_without_new_is_podmans() {
     let rpod = Rpod::new();
-    let id = rpod.create("web", &["--name", "web", "quay.io/libpod/alpine:latest", "top"], &[], "");
+    let id = rpod.create(&["--name", "web", IMAGE, "top"]);
     let text = generate_and_verify(&rpod, &["--name", "--no-header", "web"]);
-    let exe = Rpod::binary().display().to_string();
-    let runroot = rpod.runroot().display().to_string();
+    let exe = rpod_binary().display().to_string();
+    let runroot = rpod.env.runroot().display().to_string();
     assert_eq!(
         text,
         format!(
@@ -209,24 +173,54 @@ fn unit_without_new_is_podmans() {
 }
 
 #[test]
-fn restart_policy_warning() {
+fn unit_with_new_is_podmans() {
     let rpod = Rpod::new();
-    let id = rpod.create("web", &["--name", "web", "--restart=always", "quay.io/libpod/alpine:latest"], &[], "always");
-    let out = rpod.run(&["generate", "systemd", "web"]);
-    assert!(out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains(&format!("Container {id} has restart policy \"always\" which can lead to issues on shutdown")),
-        "{stderr}"
+    rpod.create(&["--name", "web", "--label", "io.containers.autoupdate=registry", IMAGE, "top"]);
+    let text = generate_and_verify(&rpod, &["--new", "--name", "--no-header", "web"]);
+    let exe = rpod_binary().display().to_string();
+    let (root, runroot) = (rpod.env.root().display().to_string(), rpod.env.runroot().display().to_string());
+    assert_eq!(
+        text,
+        format!(
+            "# container-web.service\n\n[Unit]\nDescription=Podman container-web.service\n\
+             Documentation=man:podman-generate-systemd(1)\nWants=network-online.target\nAfter=network-online.target\n\
+             RequiresMountsFor=%t/containers\n\n[Service]\nEnvironment=PODMAN_SYSTEMD_UNIT=%n\nRestart=on-failure\n\
+             TimeoutStopSec=70\nExecStart={exe} \\\n\t--root {root} \\\n\t--runroot {runroot} run \\\n\
+             \t--cidfile=%t/%n.ctr-id \\\n\t--cgroups=no-conmon \\\n\t--rm \\\n\t--sdnotify=conmon \\\n\t-d \\\n\
+             \t--replace \\\n\t--name web \\\n\t--label io.containers.autoupdate=registry {IMAGE} top\n\
+             ExecStop={exe} stop \\\n\t--ignore -t 10 \\\n\t--cidfile=%t/%n.ctr-id\n\
+             ExecStopPost={exe} rm \\\n\t-f \\\n\t--ignore -t 10 \\\n\t--cidfile=%t/%n.ctr-id\n\
+             Type=notify\nNotifyAccess=all\n\n[Install]\nWantedBy=default.target\n"
+        )
     );
-    let out = rpod.run(&["generate", "systemd", "--new", "web"]);
-    assert!(out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("restart policy"));
+}
+
+#[test]
+fn restart_policies() {
+    let rpod = Rpod::new();
+    let id = rpod.create(&["--name", "web", "--restart=always", IMAGE]);
+    let result = rpod.env.run(&["generate", "systemd", "web"]);
+    assert!(
+        result.stderr.contains(&format!("Container {id} has restart policy \"always\" which can lead to issues on shutdown")),
+        "{}",
+        result.stderr
+    );
+    result.success();
+    let result = rpod.env.run(&["generate", "systemd", "--new", "web"]);
+    assert!(!result.stderr.contains("restart policy"), "{}", result.stderr);
+    assert!(result.success().contains("\nRestart=always\n"));
+    assert!(generate_and_verify(&rpod, &["--new", "--restart-policy=on-failure", "web"]).contains("\nRestart=on-failure\n"));
+
+    rpod.create(&["--name", "us", "--restart", "unless-stopped", IMAGE]);
+    assert!(generate_and_verify(&rpod, &["--new", "us"]).contains("\nRestart=always\n"));
+    rpod.create(&["--name", "of", "--restart=on-failure:42", IMAGE]);
+    assert!(generate_and_verify(&rpod, &["--new", "of"]).contains("\nRestart=on-failure\nStartLimitBurst=42\n"));
 }
 
 #[test]
 fn dependencies() {
     let rpod = Rpod::new();
-    rpod.create("nginx", &["--name", "nginx", "quay.io/libpod/alpine:latest"], &[], "");
+    rpod.create(&["--name", "nginx", IMAGE]);
     let text = rpod.generate(&[
         "--wants", "foobar.service", "--wants", "barfoo.service", "--after", "foobar.service", "--after",
         "barfoo.service", "--requires", "foobar.service", "--requires", "barfoo.service", "nginx",
@@ -234,44 +228,29 @@ fn dependencies() {
     for line in ["# User-defined dependencies", "Wants=foobar.service barfoo.service", "After=foobar.service barfoo.service", "Requires=foobar.service barfoo.service"] {
         assert!(text.contains(line), "{line}");
     }
-    verify_with_stubs(&text, &["foobar.service", "barfoo.service"]);
-}
-
-/// `Requires=` must name units that exist for systemd-analyze: add stubs beside the unit.
-fn verify_with_stubs(text: &str, stubs: &[&str]) {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    for stub in stubs {
-        std::fs::write(dir.path().join(stub), "[Service]\nExecStart=/bin/true\n").expect("writing a stub");
-    }
-    let path = dir.path().join(unit_name(text));
-    std::fs::write(&path, text).expect("writing the unit");
-    let out = Command::new("systemd-analyze").args(["verify", "--man=no"]).arg(&path).output().expect("systemd-analyze");
-    let complaints = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && complaints.trim().is_empty(), "{complaints}\n{text}");
+    verify_with_stubs(&unit_name(&text), &text, &["foobar.service", "barfoo.service"]);
 }
 
 #[test]
 fn new_units() {
     let rpod = Rpod::new();
-    rpod.create("foo", &["--name", "foo", "--label", "key={{someval}}", "quay.io/libpod/alpine:latest", "top"], &[], "");
-    rpod.create("bar", &["--name=bar", "-d", "quay.io/libpod/alpine:latest"], &[], "");
+    rpod.create(&["--name", "foo", "--label", "key={{someval}}", IMAGE, "top"]);
+    rpod.create(&["--name=bar", "--replace=false", IMAGE]);
     let text = generate_and_verify(&rpod, &["--new", "--name", "foo"]);
-    for want in ["# container-foo.service\n", "\t--replace \\\n", "\t--runroot ", "\t-d \\\n", "--name foo \\\n\t--label key={{someval}} quay.io/libpod/alpine:latest top\n", "RequiresMountsFor=%t/containers\n", "Type=notify\nNotifyAccess=all\n"] {
+    for want in ["# container-foo.service\n", "\t--replace \\\n", "\t--runroot ", "\t-d \\\n", "--name foo \\\n\t--label key={{someval}} quay.io/libpod/alpine:latest top\n"] {
         assert!(text.contains(want), "{want:?} in\n{text}");
     }
     let text = generate_and_verify(&rpod, &["--new=true", "--name", "bar"]);
-    assert!(text.contains("\t--sdnotify=conmon \\\n\t--replace \\\n\t--name=bar \\\n\t-d quay.io/libpod/alpine:latest\n"), "{text}");
+    assert!(text.contains("\t-d \\\n\t--replace \\\n\t--name=bar quay.io/libpod/alpine:latest\n"), "{text}");
     assert!(!generate_and_verify(&rpod, &["--new=false", "--name", "bar"]).contains(" run "));
 }
 
 #[test]
 fn environment() {
     let rpod = Rpod::new();
-    rpod.create(
-        "envs",
-        &["--name", "envs", "--env", "FOO", "-e", "BAR", "--env", "USER", "quay.io/libpod/alpine:latest"],
-        &["FOO=abc", "BAR=my test", "USER=%a"],
-        "",
+    rpod.create_with_env(
+        &["--name", "envs", "--env", "FOO", "-e", "BAR", "--env", "USER", "--env", "MYVAR=myval", IMAGE],
+        &[("FOO", "abc"), ("BAR", "my test"), ("USER", "%a")],
     );
     let text = generate_and_verify(&rpod, &["--new", "--name", "envs"]);
     assert!(text.contains("Environment=FOO=abc \"BAR=my test\" USER=%%a\n"), "{text}");
@@ -279,11 +258,9 @@ fn environment() {
         let text = generate_and_verify(&rpod, &[new, &["--env", "foo=bar", "-e", "hoge=fuga", "envs"]].concat());
         assert!(text.contains("Environment=foo=bar\nEnvironment=hoge=fuga\n"), "{text}");
     }
-    let out = Command::new(Rpod::binary())
-        .arg("--root")
-        .arg(rpod.root())
-        .arg("--runroot")
-        .arg(rpod.runroot())
+    let out = rpod
+        .env
+        .command()
         .args(["generate", "systemd", "--env", "FOO1", "--env", "GLOB*", "envs"])
         .env("FOO1", "BAR1")
         .env("GLOB1", "one")
@@ -297,23 +274,26 @@ fn environment() {
 #[test]
 fn files_json_and_templates() {
     let rpod = Rpod::new();
-    rpod.create("nginx", &["--name", "nginx", "quay.io/libpod/alpine:latest"], &[], "");
-    let cwd = rpod.dir.path().join("units");
+    rpod.create(&["--name", "nginx", IMAGE]);
+    let cwd = rpod.env.dir().join("units");
     std::fs::create_dir(&cwd).expect("a directory for the unit files");
+    let in_cwd = |args: &[&str]| -> String {
+        let out = rpod.env.command().args(args).current_dir(&cwd).output().expect("running rpod");
+        let result: rpod_e2e::RunResult = out.into();
+        result.success()
+    };
 
-    let out = rpod.run_in(&cwd, &["generate", "systemd", "--files", "--name", "nginx"]);
-    assert!(out.status.success());
     let path = cwd.join("container-nginx.service");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{}\n", path.display()));
+    assert_eq!(in_cwd(&["generate", "systemd", "--files", "--name", "nginx"]), format!("{}\n", path.display()));
     verify("container-nginx.service", &std::fs::read_to_string(&path).expect("the unit file"));
 
-    let out = rpod.run_in(&cwd, &["generate", "systemd", "--template", "--files", "--name", "--format", "json", "nginx"]);
-    assert!(out.status.success());
+    let out = in_cwd(&["generate", "systemd", "--template", "--files", "--name", "--format", "json", "nginx"]);
     let template = cwd.join("container-nginx@.service");
-    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let parsed: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
     assert_eq!(parsed, json!({ "container-nginx": template.display().to_string() }));
     let text = std::fs::read_to_string(&template).expect("the template file");
     assert!(text.starts_with("# container-nginx@.service\n") && text.contains("\t--name nginx-%i"), "{text}");
+    assert!(text.contains("Description=Podman container-nginx.service for %I\n") && text.contains("PODMAN_SYSTEMD_UNIT=%n-%i\n"));
     verify("container-nginx@.service", &text);
 
     let parsed: serde_json::Value = serde_json::from_str(&rpod.generate(&["--format", "json", "--new", "--name", "nginx"])).expect("valid JSON");
@@ -324,14 +304,12 @@ fn files_json_and_templates() {
 #[test]
 fn hostile_arguments_cannot_inject() {
     let rpod = Rpod::new();
-    rpod.create(
-        "evil",
+    rpod.create_with_env(
         &[
-            "--name", "evil", "--label", "a=b\nExecStartPre=/bin/sh -c 'touch /tmp/pwned'", "-e", "X", "quay.io/libpod/alpine:latest",
-            "sh", "-c", "echo $HOME %n; echo done", ";", "it's", "",
+            "--name", "evil", "--label", "a=b\nExecStartPre=/bin/sh -c 'touch /tmp/pwned'", "-e", "X", IMAGE, "sh", "-c",
+            "echo $HOME %n; echo done", ";", "it's", "",
         ],
-        &["X=multi\nline $x %y"],
-        "",
+        &[("X", "multi\nline $x %y")],
     );
     let text = generate_and_verify(&rpod, &["--new", "--name", "evil"]);
     assert!(!text.lines().any(|l| l.starts_with("ExecStartPre")), "{text}");
