@@ -2,6 +2,8 @@
 //! manager, adapted to the traits the executor uses.
 
 mod containers;
+mod images;
 mod systemd;
 
+pub use self::images::{local_image, parse_platform, platform_string};
 pub use self::systemd::SystemdUnits;
