@@ -28,6 +28,9 @@ pub struct GlobalArgs {
     /// Log messages at and above this level: trace, debug, info, warn, error
     #[arg(long, global = true, default_value = "warn", value_name = "LEVEL")]
     pub log_level: String,
+    /// OCI runtime to run containers with (default: containers.conf, else crun then runc)
+    #[arg(long, global = true, value_name = "RUNTIME")]
+    pub runtime: Option<String>,
 }
 
 impl GlobalArgs {
@@ -62,6 +65,23 @@ impl GlobalArgs {
     pub fn open_store(&self) -> libpod::Result<libpod::Store> {
         libpod::Store::open(&self.root_dir(), &self.runroot_dir())
     }
+
+    /// How to re-exec this rpod as a container monitor with the same storage and runtime.
+    pub fn monitor_command(&self) -> anyhow::Result<libpod::start::MonitorCommand> {
+        let exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("finding the rpod executable: {e}"))?;
+        let mut global_args = vec![
+            "--root".to_string(),
+            self.root_dir().display().to_string(),
+            "--runroot".to_string(),
+            self.runroot_dir().display().to_string(),
+            "--log-level".to_string(),
+            self.log_level.clone(),
+        ];
+        if let Some(runtime) = &self.runtime {
+            global_args.extend(["--runtime".to_string(), runtime.clone()]);
+        }
+        Ok(libpod::start::MonitorCommand { exe, global_args })
+    }
 }
 
 fn is_root() -> bool {
@@ -79,5 +99,12 @@ fn xdg_dir(var: &str, fallback_under_home: &str) -> PathBuf {
 pub fn init_logging(global: &GlobalArgs) {
     let filter = tracing_subscriber::EnvFilter::try_new(&global.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().init();
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .without_time()
+        .init();
 }

@@ -35,6 +35,25 @@ pub enum Error {
     /// Podman's refusal to remove a running container without `--force`.
     #[error("cannot remove container {0} as it is running - running or paused containers cannot be removed without force: container state improper")]
     RemoveRunning(String),
+    #[error("container {0} has no command to run: the image sets none and none was given")]
+    NoCommand(String),
+    #[error("unable to find user {0:?} in the container's /etc/passwd or /etc/group")]
+    UnknownUser(String),
+    #[error("building the OCI spec: {0}")]
+    Spec(String),
+    /// An OCI runtime command that failed, with what the runtime said.
+    #[error("OCI runtime {runtime} failed to {op} the container: {message}")]
+    Runtime { runtime: String, op: &'static str, message: String },
+    #[error("no OCI runtime found (looked for {0}): install runc or crun")]
+    NoRuntime(String),
+    #[error("container monitor: {0}")]
+    Monitor(String),
+    #[error("container {0} is not running: container state improper")]
+    NotRunning(String),
+    #[error(transparent)]
+    Image(#[from] image::Error),
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
     #[error("opening the state database {path}: {source}")]
     Open { path: PathBuf, source: rusqlite::Error },
     #[error("creating directory {path}: {source}")]

@@ -11,6 +11,8 @@ pub mod inspect;
 pub mod lifecycle;
 pub mod names;
 pub mod ps;
+pub mod runtime;
+pub mod start;
 pub mod state;
 pub mod store;
 

@@ -5,15 +5,23 @@ use crate::state::ContainerStatus;
 use crate::store::{Container, Store};
 
 /// Removes a container: its records and its directories. A running container is refused with
-/// Podman's `container state improper` error; `force` is meant to stop it first, which needs
-/// the OCI runtime driver, so until that exists `force` is refused the same way.
-pub fn remove_container(store: &Store, container: &Container, force: bool) -> Result<()> {
+/// Podman's `container state improper` error unless `force`, which stops it first (waiting
+/// `stop_timeout` seconds, default the container's own, before killing it).
+pub fn remove_container(store: &Store, container: &Container, force: bool, stop_timeout: Option<u32>) -> Result<()> {
     let id = &container.config.id;
     if container.state.state == ContainerStatus::Running {
-        let _needs_runtime_to_stop = force;
-        return Err(Error::RemoveRunning(id.clone()));
+        if !force {
+            return Err(Error::RemoveRunning(id.clone()));
+        }
+        crate::start::stop_container(store, container, stop_timeout)?;
     }
-    store.remove(id)?;
+    crate::runtime::rootfs::release(store, id);
+    match store.remove(id) {
+        Ok(()) => {}
+        // A `--rm` container's monitor removes it itself once it has stopped.
+        Err(Error::NoSuchContainer(_)) if force => {}
+        Err(err) => return Err(err),
+    }
     for dir in [store.container_dir(id), store.runtime_dir(id)] {
         if let Some(container_root) = dir.parent() {
             let _ = std::fs::remove_dir_all(container_root);
@@ -40,7 +48,7 @@ pub fn create_container(store: &Store, mut config: crate::ContainerConfig, gener
     }
     if placement.replace {
         match store.lookup(&config.name) {
-            Ok(existing) if existing.config.name == config.name => remove_container(store, &existing, true)?,
+            Ok(existing) if existing.config.name == config.name => remove_container(store, &existing, true, None)?,
             Ok(_) | Err(Error::NoSuchContainer(_)) => {}
             Err(err) => return Err(err),
         }

@@ -45,4 +45,7 @@ pub struct ContainerState {
     pub started_time: Option<DateTime<Utc>>,
     #[serde(rename = "finishedTime", default, skip_serializing_if = "Option::is_none")]
     pub finished_time: Option<DateTime<Utc>>,
+    /// The OCI runtime that runs the container (the first one that worked).
+    #[serde(rename = "ociRuntime", default, skip_serializing_if = "String::is_empty")]
+    pub runtime: String,
 }

@@ -6,8 +6,10 @@ pub mod create;
 mod generate;
 mod import;
 mod inspect;
+mod lifecycle;
 mod ps;
 mod rm;
+mod run;
 mod version;
 
 use clap::Subcommand;
@@ -25,6 +27,24 @@ pub enum Command {
     Generate(Box<generate::GenerateArgs>),
     /// Create an image from a root filesystem tarball
     Import(import::ImportArgs),
+    /// Run a command in a running container
+    Exec(lifecycle::ExecArgs),
+    /// Send a signal to running containers
+    Kill(lifecycle::KillArgs),
+    /// Print a container's output
+    Logs(lifecycle::LogsArgs),
+    /// Create a container and start it
+    #[command(disable_help_flag = true)]
+    Run(run::RunArgs),
+    /// Start containers
+    Start(lifecycle::StartArgs),
+    /// Stop running containers
+    Stop(lifecycle::StopArgs),
+    /// Wait for containers to exit and print their exit codes
+    Wait(lifecycle::WaitArgs),
+    /// Internal: the monitor that owns a running container
+    #[command(name = "container-monitor", hide = true)]
+    ContainerMonitor(lifecycle::MonitorArgs),
     /// Show a container's configuration and state as JSON
     Inspect(inspect::InspectArgs),
     /// List containers
@@ -43,6 +63,14 @@ pub fn run(command: Command, global: &GlobalArgs) -> anyhow::Result<u8> {
         Command::Create(args) => create::run(args, global),
         Command::Generate(args) => generate::run(*args, global),
         Command::Import(args) => import::run(args, global),
+        Command::Exec(args) => lifecycle::exec(args, global),
+        Command::Kill(args) => lifecycle::kill(args, global),
+        Command::Logs(args) => lifecycle::logs(args, global),
+        Command::Run(args) => run::run(args, global),
+        Command::Start(args) => lifecycle::start(args, global),
+        Command::Stop(args) => lifecycle::stop(args, global),
+        Command::Wait(args) => lifecycle::wait(args, global),
+        Command::ContainerMonitor(args) => lifecycle::monitor(args, global),
         Command::Inspect(args) => inspect::run(args, global),
         Command::Ps(args) => ps::run(args, global),
         Command::Rm(args) => rm::run(args, global),

@@ -56,7 +56,7 @@ pub fn run(args: RmArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
                 continue;
             }
         };
-        match libpod::lifecycle::remove_container(&store, &container, force) {
+        match libpod::lifecycle::remove_container(&store, &container, force, args.time) {
             Ok(()) => println!("{}", container.config.id),
             Err(err) => report_earlier(&mut last_error, err.into()),
         }

@@ -62,6 +62,10 @@ pub fn unpack_layer(blob: impl Read, dest: &Path, layer: &str) -> Result<()> {
         let mut entry = entry.map_err(io(dest))?;
         let raw = entry.path().map_err(io(dest))?.into_owned();
         let relative = safe_relative(&raw).ok_or_else(|| Error::UnsafeEntry { layer: layer.to_string(), entry: raw.display().to_string() })?;
+        if relative.as_os_str().is_empty() {
+            // The layer root itself (`./`): the directory exists already.
+            continue;
+        }
         let name = relative.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
         let parent = dest.join(relative.parent().unwrap_or(Path::new("")));
         if name == OPAQUE_MARKER {
@@ -80,7 +84,8 @@ pub fn unpack_layer(blob: impl Read, dest: &Path, layer: &str) -> Result<()> {
     Ok(())
 }
 
-/// The entry's path relative to the layer root, or `None` when it climbs out with `..`.
+/// The entry's path relative to the layer root (empty for the root itself), or `None` when it
+/// climbs out with `..`.
 fn safe_relative(path: &Path) -> Option<PathBuf> {
     let mut out = PathBuf::new();
     for component in path.components() {
@@ -90,7 +95,7 @@ fn safe_relative(path: &Path) -> Option<PathBuf> {
             Component::ParentDir | Component::Prefix(_) => return None,
         }
     }
-    (!out.as_os_str().is_empty()).then_some(out)
+    Some(out)
 }
 
 fn make_whiteout(path: &Path) -> Result<()> {

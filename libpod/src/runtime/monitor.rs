@@ -1,0 +1,214 @@
+//! The per-container monitor, rpod's conmon: a detached process (a re-exec of rpod) that owns
+//! the container for its whole life. It prepares the bundle, creates and starts the container
+//! with the first OCI runtime that works, tells systemd the container is up, writes its output
+//! to the log, waits for it to exit, records the exit code and cleans up (removing the container
+//! when it was made with `--rm`).
+//!
+//! A re-exec of rpod rather than Debian's conmon: the monitor must write libpod's SQLite state
+//! and speak sd_notify exactly as rpod's units expect, which conmon cannot do without Podman.
+//!
+//! It reports to the `start` that spawned it over an inherited pipe: `warn: …` lines, then
+//! `ok` once the container runs, or `error: …`.
+
+use std::io::Write;
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::Pid;
+
+use crate::config::SdNotifyMode;
+use crate::error::{Error, Result};
+use crate::runtime::oci::OciRuntime;
+use crate::runtime::{notify, oci, rootfs, spec};
+use crate::state::{ContainerState, ContainerStatus};
+use crate::store::Store;
+
+/// Runs the monitor of container `id`, reporting progress on `report` (the pipe to `start`).
+pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report: std::fs::File) -> Result<()> {
+    let started = match launch(store, id, requested_runtime, &mut report) {
+        Ok(started) => started,
+        Err(err) => {
+            let _ = writeln!(report, "error: {err}");
+            rootfs::release(store, id);
+            return Err(err);
+        }
+    };
+    let _ = writeln!(report, "ok");
+    drop(report);
+    let exit_code = wait_for_exit(started.pid);
+    let _ = started.runtime.delete(id, true);
+    rootfs::release(store, id);
+    finish(store, id, exit_code)
+}
+
+struct Started {
+    pid: i32,
+    runtime: oci::RuntimeBinary,
+}
+
+fn launch(store: &Store, id: &str, requested_runtime: Option<&str>, report: &mut std::fs::File) -> Result<Started> {
+    let container = store.lookup(id)?;
+    let config = &container.config;
+    let run_dir = store.runtime_dir(id);
+    std::fs::create_dir_all(&run_dir).map_err(|source| Error::CreateDir { path: run_dir.clone(), source })?;
+    let monitor_pid = std::process::id();
+    let pid_file = if config.conmon_pid_file.is_empty() { run_dir.join("conmon.pid") } else { PathBuf::from(&config.conmon_pid_file) };
+    write_file(&pid_file, &monitor_pid.to_string())?;
+    nix::sys::prctl::set_child_subreaper(true).map_err(|e| Error::Monitor(format!("becoming a subreaper: {e}")))?;
+
+    let rootfs = rootfs::prepare(store, id, &config.rootfs_image_id)?;
+    let systemd = match config.sdnotify_mode {
+        SdNotifyMode::Ignore => None,
+        _ => notify::systemd_socket(),
+    };
+    let relay_socket = match (&systemd, config.sdnotify_mode) {
+        (Some(target), SdNotifyMode::Container) => Some(start_relay(&run_dir, target.clone(), monitor_pid)?),
+        _ => None,
+    };
+    let spec = spec::build_spec(config, &rootfs, relay_socket.as_deref())?;
+    spec.save(run_dir.join("config.json")).map_err(|e| Error::Spec(e.to_string()))?;
+
+    let log_path = if config.log_path.is_empty() { store.container_dir(id).join("ctr.log") } else { PathBuf::from(&config.log_path) };
+    let container_pid_file = run_dir.join("pidfile");
+    let runtime = create_with_first_working_runtime(store, id, requested_runtime.or(non_empty(&config.oci_runtime)), &run_dir, &container_pid_file, &log_path, report)?;
+    runtime.start(id)?;
+    let pid: i32 = std::fs::read_to_string(&container_pid_file)
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .ok_or_else(|| Error::Monitor(format!("{} wrote no container PID", runtime.name())))?;
+    let state = ContainerState {
+        state: ContainerStatus::Running,
+        pid,
+        conmon_pid: monitor_pid as i32,
+        started_time: Some(chrono::Utc::now()),
+        runtime: runtime.name().to_string(),
+        ..Default::default()
+    };
+    store.update_state(id, &state)?;
+    if let Some(target) = &systemd {
+        let message = match config.sdnotify_mode {
+            SdNotifyMode::Conmon => format!("MAINPID={monitor_pid}\nREADY=1\n"),
+            _ => format!("MAINPID={monitor_pid}\n"),
+        };
+        notify::send(target, &message).map_err(|e| Error::Monitor(format!("notifying systemd at {}: {e}", target.display())))?;
+    }
+    Ok(Started { pid, runtime })
+}
+
+/// Tries the candidate runtimes in order: a runtime that cannot create containers on this host
+/// (crun 1.8 on a hybrid cgroup layout) is reported and the next one is used.
+fn create_with_first_working_runtime(
+    store: &Store,
+    id: &str,
+    requested: Option<&str>,
+    bundle: &Path,
+    pid_file: &Path,
+    log_path: &Path,
+    report: &mut std::fs::File,
+) -> Result<oci::RuntimeBinary> {
+    let state_dir = store.runroot().join("runtime-state");
+    let candidates = oci::candidates(requested, &state_dir)?;
+    let mut last_error = None;
+    for runtime in candidates {
+        if let Some(err) = last_error.take() {
+            let _ = writeln!(report, "warn: {err}; trying {}", runtime.name());
+        }
+        let output = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log_path)
+            .map_err(|source| Error::Io { path: log_path.to_path_buf(), source })?;
+        let log_length = output.metadata().map(|m| m.len()).unwrap_or(0);
+        match runtime.create(id, bundle, pid_file, output.try_clone().map_err(|source| Error::Io { path: log_path.to_path_buf(), source })?) {
+            Ok(()) => return Ok(runtime),
+            Err(err) => {
+                // The runtime printed its complaint into the container's log: take it back out.
+                let _ = output.set_len(log_length);
+                let _ = runtime.delete(id, true);
+                oci::remember_broken(&runtime, &state_dir, &err);
+                last_error = Some(err);
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(|| Error::NoRuntime("crun, runc".into())))
+}
+
+fn start_relay(run_dir: &Path, systemd: PathBuf, monitor_pid: u32) -> Result<PathBuf> {
+    let dir = run_dir.join("notify");
+    std::fs::create_dir_all(&dir).map_err(|source| Error::CreateDir { path: dir.clone(), source })?;
+    let path = dir.join("notify.sock");
+    let _ = std::fs::remove_file(&path);
+    let socket = UnixDatagram::bind(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+    notify::spawn_relay(socket, systemd, monitor_pid);
+    Ok(path)
+}
+
+/// Reaps children (the monitor is their subreaper) until the container's process exits;
+/// returns its exit code, `128 + signal` when a signal ended it.
+fn wait_for_exit(pid: i32) -> i32 {
+    loop {
+        match waitpid(Pid::from_raw(-1), None) {
+            Ok(WaitStatus::Exited(p, code)) if p.as_raw() == pid => return code,
+            Ok(WaitStatus::Signaled(p, signal, _)) if p.as_raw() == pid => return 128 + signal as i32,
+            Ok(_) => continue,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => return wait_for_foreign_exit(pid),
+        }
+    }
+}
+
+/// The container process is not our child (it was reparented elsewhere): poll until it is gone.
+fn wait_for_foreign_exit(pid: i32) -> i32 {
+    while nix::sys::signal::kill(Pid::from_raw(pid), None).is_ok() {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    -1
+}
+
+/// Records the exit (also in `<runroot>/exits/<id>`, which outlives a `--rm` container so
+/// `run` and `wait` can still report the code) and removes an auto-remove container.
+fn finish(store: &Store, id: &str, exit_code: i32) -> Result<()> {
+    let _ = write_file(&exit_file(store, id), &exit_code.to_string());
+    let container = match store.lookup(id) {
+        Ok(container) => container,
+        Err(Error::NoSuchContainer(_)) => return Ok(()),
+        Err(err) => return Err(err),
+    };
+    let state = ContainerState {
+        state: ContainerStatus::Exited,
+        pid: 0,
+        conmon_pid: 0,
+        exit_code,
+        finished_time: Some(chrono::Utc::now()),
+        ..container.state.clone()
+    };
+    match store.update_state(id, &state) {
+        Ok(()) | Err(Error::NoSuchContainer(_)) => {}
+        Err(err) => return Err(err),
+    }
+    if container.config.auto_remove {
+        let exited = crate::store::Container { state, ..container };
+        match crate::lifecycle::remove_container(store, &exited, false, None) {
+            Ok(()) | Err(Error::NoSuchContainer(_)) => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
+}
+
+/// Where the monitor leaves a container's exit code.
+pub fn exit_file(store: &Store, id: &str) -> PathBuf {
+    store.runroot().join("exits").join(id)
+}
+
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir { path: dir.to_path_buf(), source })?;
+    }
+    std::fs::write(path, text).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+}
+
+fn non_empty(text: &str) -> Option<&str> {
+    (!text.is_empty()).then_some(text)
+}

@@ -1,0 +1,177 @@
+//! Driving an OCI runtime binary (`crun`, `runc`) through its command line.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::error::{Error, Result};
+
+/// What the lifecycle needs from an OCI runtime.
+pub trait OciRuntime {
+    /// The runtime's name (`runc`), recorded with the container.
+    fn name(&self) -> &str;
+    /// Creates the container from `bundle`; its process waits for [`OciRuntime::start`]. The
+    /// container's standard output and error go to `output`.
+    fn create(&self, id: &str, bundle: &Path, pid_file: &Path, output: std::fs::File) -> Result<()>;
+    fn start(&self, id: &str) -> Result<()>;
+    /// Sends `signal` (a name such as `TERM` or a number) to the container's init process.
+    fn kill(&self, id: &str, signal: &str) -> Result<()>;
+    /// Deletes the runtime's record of the container (`force` also kills it).
+    fn delete(&self, id: &str, force: bool) -> Result<()>;
+    /// Runs `args` inside the running container with this process's standard streams.
+    fn exec(&self, id: &str, args: &[String]) -> Result<i32>;
+}
+
+/// A runtime binary with its own state directory under the runroot.
+#[derive(Debug, Clone)]
+pub struct RuntimeBinary {
+    name: String,
+    path: PathBuf,
+    state_dir: PathBuf,
+}
+
+impl RuntimeBinary {
+    /// The runtime `name` found in `PATH` (or an absolute path), keeping state in `state_dir`.
+    pub fn find(name: &str, state_dir: &Path) -> Option<RuntimeBinary> {
+        let path = if name.contains('/') {
+            PathBuf::from(name)
+        } else {
+            let search = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+            std::env::split_paths(&search).map(|dir| dir.join(name)).find(|p| p.is_file())?
+        };
+        path.is_file().then(|| RuntimeBinary {
+            name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| name.to_string()),
+            path,
+            state_dir: state_dir.to_path_buf(),
+        })
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.path);
+        cmd.arg("--root").arg(&self.state_dir);
+        // runc and crun proxy NOTIFY_SOCKET themselves when they see it; readiness is the
+        // monitor's job, so the runtime must not.
+        cmd.env_remove("NOTIFY_SOCKET");
+        cmd
+    }
+
+    /// Runs the runtime and turns a failure into an error carrying what it printed.
+    fn run(&self, op: &'static str, mut cmd: Command) -> Result<()> {
+        let out = cmd.stdin(Stdio::null()).output().map_err(|e| self.failed(op, e.to_string()))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            let text = format!("{}{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
+            Err(self.failed(op, text.trim().to_string()))
+        }
+    }
+
+    fn failed(&self, op: &'static str, message: String) -> Error {
+        Error::Runtime { runtime: self.name.clone(), op, message }
+    }
+}
+
+impl OciRuntime for RuntimeBinary {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn create(&self, id: &str, bundle: &Path, pid_file: &Path, output: std::fs::File) -> Result<()> {
+        let log = bundle.join("runtime.log");
+        let mut cmd = self.command();
+        cmd.arg("--log").arg(&log).arg("--log-format").arg("text");
+        cmd.arg("create").arg("--bundle").arg(bundle).arg("--pid-file").arg(pid_file).arg(id);
+        let err = output.try_clone().map_err(|e| self.failed("create", e.to_string()))?;
+        let status = cmd
+            .stdin(Stdio::null())
+            .stdout(output)
+            .stderr(err)
+            .status()
+            .map_err(|e| self.failed("create", e.to_string()))?;
+        if status.success() {
+            return Ok(());
+        }
+        let logged = std::fs::read_to_string(&log).unwrap_or_default();
+        let message = logged.lines().rev().find(|l| l.contains("level=error")).unwrap_or(logged.trim()).to_string();
+        Err(self.failed("create", message))
+    }
+
+    fn start(&self, id: &str) -> Result<()> {
+        let mut cmd = self.command();
+        cmd.arg("start").arg(id);
+        self.run("start", cmd)
+    }
+
+    fn kill(&self, id: &str, signal: &str) -> Result<()> {
+        let mut cmd = self.command();
+        cmd.arg("kill").arg(id).arg(signal);
+        self.run("kill", cmd)
+    }
+
+    fn delete(&self, id: &str, force: bool) -> Result<()> {
+        let mut cmd = self.command();
+        cmd.arg("delete");
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.arg(id);
+        self.run("delete", cmd)
+    }
+
+    fn exec(&self, id: &str, args: &[String]) -> Result<i32> {
+        let status = self.command().arg("exec").arg(id).args(args).status().map_err(|e| self.failed("exec", e.to_string()))?;
+        Ok(status.code().unwrap_or(125))
+    }
+}
+
+/// The runtimes to try, in order: the one asked for (`--runtime` or containers.conf `[engine]
+/// runtime`), else Podman's default list, crun then runc; only those installed. A default
+/// runtime that already failed to create a container on this boot is left out (see
+/// [`remember_broken`]) so its warning is not repeated on every start.
+pub fn candidates(requested: Option<&str>, state_dir: &Path) -> Result<Vec<RuntimeBinary>> {
+    let explicit = requested.filter(|n| !n.is_empty()).map(str::to_string).or_else(configured_runtime);
+    let names: Vec<String> = match &explicit {
+        Some(name) => vec![name.clone()],
+        None => vec!["crun".to_string(), "runc".to_string()],
+    };
+    let mut found: Vec<RuntimeBinary> = names.iter().filter_map(|n| RuntimeBinary::find(n, state_dir)).collect();
+    if found.is_empty() {
+        return Err(Error::NoRuntime(names.join(", ")));
+    }
+    if explicit.is_none() && found.len() > 1 {
+        let working: Vec<RuntimeBinary> = found.iter().filter(|r| !broken_marker(r, state_dir).exists()).cloned().collect();
+        if !working.is_empty() {
+            for skipped in found.iter().filter(|r| broken_marker(r, state_dir).exists()) {
+                tracing::debug!("skipping {}: it failed earlier on this boot", skipped.name);
+            }
+            found = working;
+        }
+    }
+    Ok(found)
+}
+
+/// Notes that `runtime` could not create a container here, with its error, under the
+/// runroot (a tmpfs: forgotten at reboot, when the host may have changed).
+pub fn remember_broken(runtime: &RuntimeBinary, state_dir: &Path, err: &Error) {
+    let marker = broken_marker(runtime, state_dir);
+    if let Some(dir) = marker.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = std::fs::write(marker, err.to_string());
+}
+
+fn broken_marker(runtime: &RuntimeBinary, state_dir: &Path) -> PathBuf {
+    state_dir.join(format!("{}.broken", runtime.name))
+}
+
+/// `[engine] runtime` of `/etc/containers/containers.conf` (`CONTAINERS_CONF` overrides the path).
+fn configured_runtime() -> Option<String> {
+    let path = std::env::var_os("CONTAINERS_CONF").map(PathBuf::from).unwrap_or_else(|| "/etc/containers/containers.conf".into());
+    let text = std::fs::read_to_string(path).ok()?;
+    let table: toml::Table = text.parse().ok()?;
+    table.get("engine")?.get("runtime")?.as_str().map(str::to_string)
+}
+
+/// The runtime recorded for a running container.
+pub fn for_container(name: &str, state_dir: &Path) -> Result<RuntimeBinary> {
+    RuntimeBinary::find(name, state_dir).ok_or_else(|| Error::NoRuntime(name.to_string()))
+}

@@ -1,0 +1,145 @@
+//! The OCI runtime spec (`config.json`) of a container, built with oci-spec from the stored
+//! config: runc's standard mounts and namespaces, the process from entrypoint + command, and
+//! resource limits that never exceed what this process may grant.
+
+use std::path::{Path, PathBuf};
+
+use oci_spec::runtime::{
+    LinuxNamespace, LinuxNamespaceType, MountBuilder, PosixRlimit, PosixRlimitBuilder, PosixRlimitType, Process, Spec, User,
+};
+
+use crate::config::ContainerConfig;
+use crate::error::{Error, Result};
+
+/// Where the notify socket proxy appears inside a container with `--sdnotify=container`.
+pub const CONTAINER_NOTIFY_SOCKET: &str = "/run/notify/notify.sock";
+
+/// Builds the spec of `config` with its root filesystem at `rootfs`. `notify_socket` is the
+/// host path of the socket to bind into the container for `--sdnotify=container`.
+pub fn build_spec(config: &ContainerConfig, rootfs: &Path, notify_socket: Option<&Path>) -> Result<Spec> {
+    let mut spec = Spec::default();
+    let args: Vec<String> = config.entrypoint.iter().chain(&config.command).cloned().collect();
+    if args.is_empty() {
+        return Err(Error::NoCommand(config.id.clone()));
+    }
+    let mut env = config.env.clone();
+    if notify_socket.is_some() {
+        env.push(format!("NOTIFY_SOCKET={CONTAINER_NOTIFY_SOCKET}"));
+    }
+    let mut process = Process::default();
+    process.set_args(Some(args));
+    process.set_env(Some(env));
+    process.set_cwd(PathBuf::from(if config.work_dir.is_empty() { "/" } else { config.work_dir.as_str() }));
+    process.set_user(resolve_user(&config.user, rootfs)?);
+    process.set_no_new_privileges(Some(false));
+    process.set_rlimits(Some(inherited_rlimits()));
+    spec.set_process(Some(process));
+
+    let mut root = oci_spec::runtime::Root::default();
+    root.set_path(rootfs.to_path_buf());
+    root.set_readonly(Some(false));
+    spec.set_root(Some(root));
+    spec.set_hostname(Some(if config.hostname.is_empty() { config.short_id().to_string() } else { config.hostname.clone() }));
+
+    let mut mounts = spec.mounts().clone().unwrap_or_default();
+    if let Some(socket) = notify_socket {
+        let mount = MountBuilder::default()
+            .destination(CONTAINER_NOTIFY_SOCKET)
+            .typ("bind")
+            .source(socket)
+            .options(vec!["bind".to_string(), "rw".to_string()])
+            .build()
+            .map_err(|e| Error::Spec(e.to_string()))?;
+        mounts.push(mount);
+    }
+    spec.set_mounts(Some(mounts));
+
+    if let Some(linux) = spec.linux_mut() {
+        // No cgroup namespace: runc cannot always make one on hybrid cgroup hosts.
+        let namespaces: Vec<LinuxNamespace> = oci_spec::runtime::get_default_namespaces()
+            .into_iter()
+            .filter(|ns| ns.typ() != LinuxNamespaceType::Cgroup)
+            .filter(|ns| !(config.network_mode == "host" && ns.typ() == LinuxNamespaceType::Network))
+            .collect();
+        linux.set_namespaces(Some(namespaces));
+    }
+    Ok(spec)
+}
+
+/// `--user`: `uid[:gid]`, or a name looked up in the container's /etc/passwd (root when empty).
+fn resolve_user(user: &str, rootfs: &Path) -> Result<User> {
+    let mut resolved = User::default();
+    if user.is_empty() {
+        return Ok(resolved);
+    }
+    let (name, group) = match user.split_once(':') {
+        Some((name, group)) => (name, Some(group)),
+        None => (user, None),
+    };
+    let passwd = std::fs::read_to_string(rootfs.join("etc/passwd")).unwrap_or_default();
+    let (uid, primary_gid) = match name.parse::<u32>() {
+        Ok(uid) => (uid, lookup_id(&passwd, |fields| fields.get(2) == Some(&name), 3).unwrap_or(0)),
+        Err(_) => {
+            let uid = lookup_id(&passwd, |fields| fields.first() == Some(&name), 2)
+                .ok_or_else(|| Error::UnknownUser(user.to_string()))?;
+            (uid, lookup_id(&passwd, |fields| fields.first() == Some(&name), 3).unwrap_or(0))
+        }
+    };
+    let gid = match group {
+        None => primary_gid,
+        Some(group) => match group.parse::<u32>() {
+            Ok(gid) => gid,
+            Err(_) => {
+                let groups = std::fs::read_to_string(rootfs.join("etc/group")).unwrap_or_default();
+                lookup_id(&groups, |fields| fields.first() == Some(&group), 2).ok_or_else(|| Error::UnknownUser(user.to_string()))?
+            }
+        },
+    };
+    resolved.set_uid(uid);
+    resolved.set_gid(gid);
+    Ok(resolved)
+}
+
+/// The numeric field `column` of the first `:`-separated line `matches` accepts.
+fn lookup_id(file: &str, matches: impl Fn(&[&str]) -> bool, column: usize) -> Option<u32> {
+    file.lines().map(|l| l.split(':').collect::<Vec<_>>()).find(|f| matches(f))?.get(column)?.parse().ok()
+}
+
+/// The file and process limits of this process: asking the runtime for more than the current
+/// hard limit fails with `setrlimit: Operation not permitted` on hosts with low hard limits.
+fn inherited_rlimits() -> Vec<PosixRlimit> {
+    [(nix::sys::resource::Resource::RLIMIT_NOFILE, PosixRlimitType::RlimitNofile), (nix::sys::resource::Resource::RLIMIT_NPROC, PosixRlimitType::RlimitNproc)]
+        .into_iter()
+        .filter_map(|(resource, typ)| {
+            let (soft, hard) = nix::sys::resource::getrlimit(resource).ok()?;
+            PosixRlimitBuilder::default().typ(typ).soft(soft.min(hard)).hard(hard).build().ok()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_resolve_by_number_or_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("etc")).unwrap();
+        std::fs::write(dir.path().join("etc/passwd"), "root:x:0:0::/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n").unwrap();
+        std::fs::write(dir.path().join("etc/group"), "root:x:0:\nstaff:x:50:\n").unwrap();
+        let user = |u: &str| resolve_user(u, dir.path()).map(|u| (u.uid(), u.gid()));
+        assert_eq!(user("").unwrap(), (0, 0));
+        assert_eq!(user("app").unwrap(), (1000, 1001));
+        assert_eq!(user("1000").unwrap(), (1000, 1001));
+        assert_eq!(user("55:66").unwrap(), (55, 66));
+        assert_eq!(user("app:staff").unwrap(), (1000, 50));
+        assert!(user("nobody-here").is_err());
+    }
+
+    #[test]
+    fn rlimits_never_exceed_the_hard_limit() {
+        for limit in inherited_rlimits() {
+            assert!(limit.soft() <= limit.hard());
+        }
+    }
+}
