@@ -1,6 +1,7 @@
 //! One module per command or command group; each parses its flags, calls one library
 //! function and prints. The dispatch below is the only place that lists them all.
 
+mod auto_update;
 mod container;
 pub mod create;
 mod generate;
@@ -18,6 +19,9 @@ use crate::global::GlobalArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Auto update containers according to their auto-update policy
+    #[command(name = "auto-update")]
+    AutoUpdate(auto_update::AutoUpdateArgs),
     /// Manage containers
     Container(container::ContainerArgs),
     /// Create a container without starting it
@@ -59,6 +63,7 @@ pub enum Command {
 /// `run`/`wait`/`start -a`, else 0).
 pub fn run(command: Command, global: &GlobalArgs) -> anyhow::Result<u8> {
     match command {
+        Command::AutoUpdate(args) => auto_update::run(args, global),
         Command::Container(args) => container::run(args, global),
         Command::Create(args) => create::run(args, global),
         Command::Generate(args) => generate::run(*args, global),

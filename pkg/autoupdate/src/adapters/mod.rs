@@ -3,7 +3,9 @@
 
 mod containers;
 mod images;
+mod registry;
 mod systemd;
 
 pub use self::images::{local_image, parse_platform, platform_string};
+pub use self::registry::NoRegistryClient;
 pub use self::systemd::SystemdUnits;
