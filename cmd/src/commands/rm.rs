@@ -61,7 +61,23 @@ pub fn run(args: RmArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
             Err(err) => report_earlier(&mut last_error, err.into()),
         }
     }
+    remove_stale_cidfiles(&store, &args.cidfile);
     last_error.map_or(Ok(0), Err)
+}
+
+/// A `--cidfile` whose container is gone is deleted, as Podman 4.4+ does: units generated with
+/// `--new` no longer delete it before `run --cidfile` (which refuses a file holding an ID), so
+/// without this every restart of such a unit would fail.
+fn remove_stale_cidfiles(store: &libpod::Store, cidfiles: &[std::path::PathBuf]) {
+    for path in cidfiles {
+        let gone = match libpod::cidfile::read(path) {
+            Ok(id) => matches!(store.lookup(&id), Err(libpod::Error::NoSuchContainer(_))),
+            Err(_) => false,
+        };
+        if gone {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// Podman reports every failed container: earlier errors go to stderr, the last is returned.
