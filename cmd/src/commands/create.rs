@@ -69,6 +69,8 @@ pub struct CreateArgs {
     /// When to pull the image: missing, always, never or newer
     #[arg(long, value_name = "POLICY", default_value = "missing", value_parser = ["missing", "always", "never", "newer"])]
     pub pull: String,
+    #[command(flatten)]
+    pub registry: crate::registry_access::RegistryArgs,
     /// Allocate a terminal (accepted for compatibility; rpod containers get none)
     #[arg(short = 't', long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
     pub tty: Option<bool>,
@@ -100,7 +102,7 @@ pub fn create(args: &CreateArgs, global: &GlobalArgs) -> anyhow::Result<libpod::
     if let ImageArgKind::Transport(transport) = kind {
         anyhow::bail!("rpod can only create containers from registry images, not from transport {transport:?}");
     }
-    let image = image_resolve::resolve(global, &args.image)?;
+    let image = image_resolve::resolve(global, &args.image, &args.pull, &args.registry)?;
     let config = libpod::new_container_config(&opts, &image, &|name| std::env::var(name).ok(), chrono::Utc::now())?;
     let placement = CreatePlacement { cidfile: args.cidfile.clone(), replace: args.replace.unwrap_or(false) };
     let store = global.open_store()?;

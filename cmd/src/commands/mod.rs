@@ -8,7 +8,9 @@ mod generate;
 mod import;
 mod inspect;
 mod lifecycle;
+mod login;
 mod ps;
+mod pull;
 mod rm;
 mod run;
 mod version;
@@ -37,6 +39,14 @@ pub enum Command {
     Kill(lifecycle::KillArgs),
     /// Print a container's output
     Logs(lifecycle::LogsArgs),
+    /// Log in to a registry (saves credentials in an auth file)
+    Login(login::LoginArgs),
+    /// Remove saved registry credentials
+    Logout(login::LogoutArgs),
+    /// Pull an image from a registry
+    Pull(pull::PullArgs),
+    /// Push an image to a registry
+    Push(pull::PushArgs),
     /// Create a container and start it
     #[command(disable_help_flag = true)]
     Run(run::RunArgs),
@@ -71,6 +81,10 @@ pub fn run(command: Command, global: &GlobalArgs) -> anyhow::Result<u8> {
         Command::Exec(args) => lifecycle::exec(args, global),
         Command::Kill(args) => lifecycle::kill(args, global),
         Command::Logs(args) => lifecycle::logs(args, global),
+        Command::Login(args) => login::login(args, global),
+        Command::Logout(args) => login::logout(args, global),
+        Command::Pull(args) => pull::pull(args, global),
+        Command::Push(args) => pull::push(args, global),
         Command::Run(args) => run::run(args, global),
         Command::Start(args) => lifecycle::start(args, global),
         Command::Stop(args) => lifecycle::stop(args, global),

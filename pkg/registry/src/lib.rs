@@ -1,1 +1,9 @@
 //! The OCI registry client: manifest digest checks, pulls, pushes, auth files, registries.conf.
+
+pub mod auth;
+pub mod client;
+pub mod config;
+pub mod error;
+
+pub use client::{parse_platform, platform_string, Registry, RegistryOptions};
+pub use error::{Error, Result};

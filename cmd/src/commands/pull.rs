@@ -1,0 +1,56 @@
+//! `rpod pull` and `rpod push`.
+
+use clap::Args;
+
+use crate::global::GlobalArgs;
+use crate::registry_access::{self, RegistryArgs};
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Platform to pull from a multi-arch image, os/arch[/variant] (default: this machine's)
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
+    /// Print nothing but the image ID
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Image to pull, with its registry (e.g. quay.io/libpod/alpine:latest)
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+}
+
+pub fn pull(args: PullArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+    let platform = match &args.platform {
+        Some(text) => registry::parse_platform(text).ok_or_else(|| anyhow::anyhow!("invalid platform {text:?}: want os/arch[/variant]"))?,
+        None => image::Platform::host(),
+    };
+    let registry = args.registry.registry()?;
+    let store = image::Store::open(&global.root_dir())?;
+    let record = registry_access::pull(&registry, &store, &args.image, &platform, args.quiet)?;
+    println!("{}", record.id);
+    Ok(0)
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Local image to push
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// Where to push it (default: the image name itself)
+    #[arg(value_name = "DESTINATION")]
+    pub destination: Option<String>,
+}
+
+pub fn push(args: PushArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+    let store = image::Store::open(&global.root_dir())?;
+    let record = store.lookup(&args.image)?.ok_or_else(|| image::Error::NotKnown(args.image.clone()))?;
+    let destination = args.destination.as_deref().unwrap_or(&args.image);
+    let destination = image::ImageReference::parse(destination.strip_prefix("docker://").unwrap_or(destination))?;
+    let registry = args.registry.registry()?;
+    let progress = |line: &str| eprintln!("{line}");
+    registry_access::block_on(registry.push(&record, &store, &destination, &progress))??;
+    Ok(0)
+}

@@ -1,0 +1,53 @@
+//! Shared registry plumbing for commands: the flags, the one async runtime, and pulling.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::go_flags;
+
+/// `--authfile` and `--tls-verify`, as pull, push, login, create and run take them.
+#[derive(Debug, Clone, Args)]
+pub struct RegistryArgs {
+    /// Path of the registry credentials file (default: $REGISTRY_AUTH_FILE, then the standard locations)
+    #[arg(long, value_name = "PATH")]
+    pub authfile: Option<PathBuf>,
+    /// Require HTTPS and verify certificates (default: true, unless registries.conf marks the registry insecure)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
+    pub tls_verify: Option<bool>,
+}
+
+impl RegistryArgs {
+    /// The registry client these flags describe; an explicit `--authfile` must be readable.
+    pub fn registry(&self) -> anyhow::Result<registry::Registry> {
+        if let Some(path) = &self.authfile {
+            registry::auth::check_accessible(path)?;
+        }
+        Ok(registry::Registry::new(registry::RegistryOptions { authfile: self.authfile.clone(), tls_verify: self.tls_verify })?)
+    }
+}
+
+/// Runs one future to completion on a runtime made for this command: rpod commands are short
+/// and do their network I/O in one place, so one current-thread runtime is all they need.
+pub fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    Ok(runtime.block_on(future))
+}
+
+/// Pulls `raw` (as typed) into the store, printing Podman's progress lines on stderr.
+pub fn pull(registry: &registry::Registry, store: &image::Store, raw: &str, platform: &image::Platform, quiet: bool) -> anyhow::Result<image::ImageRecord> {
+    let name = raw.strip_prefix("docker://").unwrap_or(raw);
+    if image::reference::is_short_name(name) {
+        anyhow::bail!("short-name {raw:?} did not resolve to an alias and no unqualified-search registries are defined in registries.conf");
+    }
+    let reference = image::ImageReference::parse(name)?;
+    if !quiet {
+        eprintln!("Trying to pull {reference}...");
+    }
+    let progress = |line: &str| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    };
+    Ok(block_on(registry.pull(&reference, store, platform, &progress))??)
+}

@@ -1,0 +1,294 @@
+//! The registry client: manifest digest checks, pulls into the local store, pushes from it.
+//! Built on oci-client; rpod adds what it lacks: auth files, registries.conf, a refusal of short
+//! names (oci-client would expand them silently), and insecure registries over plain HTTP.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use futures_util::{StreamExt, TryStreamExt};
+use image::manifest::{Manifest, Platform, DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
+use image::{ImageRecord, ImageReference, NewImage};
+use oci_client::client::{ClientConfig, ClientProtocol};
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Client, Reference, RegistryOperation};
+
+use crate::auth;
+use crate::config::RegistriesConf;
+use crate::error::{Error, Result};
+
+/// Manifest types rpod accepts, lists first so a tag's own digest is what the registry names.
+const ACCEPT: &[&str] = &[OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST];
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A registry that stops sending for this long is given up on.
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// Layers fetched at once during a pull.
+const PARALLEL_LAYERS: usize = 3;
+
+/// How to reach registries: `--authfile` and `--tls-verify` as the user gave them.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryOptions {
+    pub authfile: Option<PathBuf>,
+    /// `None` leaves TLS verification to registries.conf (`insecure = true`).
+    pub tls_verify: Option<bool>,
+}
+
+/// A line of pull progress, printed by the caller (Podman prints these on stderr).
+pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
+
+/// The registry client of one rpod process.
+pub struct Registry {
+    options: RegistryOptions,
+    conf: RegistriesConf,
+    /// Hosts found to speak plain HTTP (insecure registries only), so HTTPS is tried once.
+    plain_http: Mutex<HashMap<String, bool>>,
+}
+
+impl Registry {
+    /// A client with the system's registries.conf.
+    pub fn new(options: RegistryOptions) -> Result<Registry> {
+        Ok(Registry { options, conf: RegistriesConf::load()?, plain_http: Mutex::new(HashMap::new()) })
+    }
+
+    /// The digest the registry serves for `reference` now (one HEAD request, a GET only where
+    /// the registry sends no `Docker-Content-Digest`). For a multi-arch tag this is the list's
+    /// digest, which the store keeps beside the platform manifest's.
+    pub async fn manifest_digest(&self, reference: &ImageReference) -> Result<String> {
+        let (target, auth) = self.target(reference)?;
+        self.with_client(reference, |client| {
+            let (target, auth) = (target.clone(), auth.clone());
+            async move { client.fetch_manifest_digest(&target, &auth).await }
+        })
+        .await
+    }
+
+    /// Pulls `reference` for `platform` into `store` and names it `reference`. Every blob is
+    /// verified against its digest as it is stored; the image is recorded only at the end.
+    pub async fn pull(&self, reference: &ImageReference, store: &image::Store, platform: &Platform, progress: Progress<'_>) -> Result<ImageRecord> {
+        let (target, auth) = self.target(reference)?;
+        let name = reference.to_string();
+        let (bytes, digest) = self
+            .with_client(reference, |client| {
+                let (target, auth) = (target.clone(), auth.clone());
+                async move { client.pull_manifest_raw(&target, &auth, ACCEPT).await }
+            })
+            .await?;
+        let client = self.client_for(reference)?;
+        let (manifest_bytes, list_digest) = match choose_platform(&bytes, platform, &name)? {
+            Some(entry) => {
+                let (bytes, _) = client
+                    .pull_manifest_raw(&target.clone_with_digest(entry), &auth, ACCEPT)
+                    .await
+                    .map_err(|e| Error::from_client(&name, e))?;
+                (bytes.to_vec(), Some(digest))
+            }
+            None => (bytes.to_vec(), None),
+        };
+        let manifest = Manifest::parse(&manifest_bytes)?;
+        progress("Getting image source signatures");
+        let blobs = std::iter::once(&manifest.config).chain(&manifest.layers).filter(|d| !store.blobs().contains(&d.digest));
+        futures_util::stream::iter(blobs.map(|descriptor| {
+            let (client, target, name) = (&client, &target, &name);
+            async move {
+                progress(&format!("Copying blob {}", short_digest(&descriptor.digest)));
+                let mut staging = tokio::fs::File::from_std(tempfile::tempfile().map_err(|source| Error::Io { path: "a temporary file".into(), source })?);
+                client.pull_blob(target, descriptor.digest.as_str(), &mut staging).await.map_err(|e| Error::from_client(name, e))?;
+                let mut file = staging.into_std().await;
+                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(|source| Error::Io { path: "a temporary file".into(), source })?;
+                store.put_blob(&descriptor.digest, file)?;
+                Ok::<_, Error>(())
+            }
+        }))
+        .buffer_unordered(PARALLEL_LAYERS)
+        .try_collect::<Vec<_>>()
+        .await?;
+        progress("Writing manifest to image destination");
+        Ok(store.commit_image(&NewImage { manifest: manifest_bytes, list_digest, names: vec![name] })?)
+    }
+
+    /// Pushes the stored image `record` to `destination`; returns the manifest digest.
+    pub async fn push(&self, record: &ImageRecord, store: &image::Store, destination: &ImageReference, progress: Progress<'_>) -> Result<String> {
+        let (target, auth) = self.target(destination)?;
+        let name = destination.to_string();
+        self.with_client(destination, |client| {
+            let (target, auth) = (target.clone(), auth.clone());
+            async move { client.auth(&target, &auth, RegistryOperation::Push).await }
+        })
+        .await?;
+        let client = self.client_for(destination)?;
+        let manifest_bytes = store.blobs().read(&record.manifest_digest)?;
+        let manifest = Manifest::parse(&manifest_bytes)?;
+        for descriptor in std::iter::once(&manifest.config).chain(&manifest.layers) {
+            let exists = client.blob_exists(&target, &descriptor.digest).await.unwrap_or(false);
+            if !exists {
+                progress(&format!("Copying blob {}", short_digest(&descriptor.digest)));
+                let data = store.blobs().read(&descriptor.digest)?;
+                client.push_blob(&target, data, &descriptor.digest).await.map_err(|e| Error::from_client(&name, e))?;
+            }
+        }
+        let content_type = manifest.media_type.clone().unwrap_or_else(|| OCI_MANIFEST.to_string());
+        let header = content_type.parse().map_err(|_| Error::Registry { image: name.clone(), reason: format!("bad media type {content_type}") })?;
+        progress("Writing manifest to image destination");
+        client.push_manifest_raw(&target, manifest_bytes, header).await.map_err(|e| Error::from_client(&name, e))
+    }
+
+    /// Checks `credentials` against `registry` (`host[:port]`), as `login` does before saving.
+    pub async fn check_login(&self, registry: &str, credentials: &auth::Credentials) -> Result<()> {
+        let probe = ImageReference { domain: registry.to_string(), path: "rpod-login-check".into(), tag: Some("latest".into()), digest: None };
+        let target = Reference::with_tag(registry.to_string(), probe.path.clone(), "latest".into());
+        let basic = RegistryAuth::Basic(credentials.username.clone(), credentials.password.clone());
+        let result = self
+            .with_client(&probe, |client| {
+                let (target, basic) = (target.clone(), basic.clone());
+                async move { client.list_tags(&target, &basic, Some(1), None).await.map(|_| ()) }
+            })
+            .await;
+        match result {
+            Ok(()) | Err(Error::NotFound { .. }) => Ok(()),
+            Err(Error::Registry { reason, .. }) if reason.contains("404") || reason.contains("NAME_UNKNOWN") => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// The oci-client reference and the credentials for `reference`, refusing short names and
+    /// blocked registries.
+    fn target(&self, reference: &ImageReference) -> Result<(Reference, RegistryAuth)> {
+        if self.conf.is_blocked(&reference.repository()) {
+            return Err(Error::Blocked(reference.domain.clone()));
+        }
+        let target = match (&reference.digest, reference.tag_or_default()) {
+            (Some(digest), _) => Reference::with_digest(reference.domain.clone(), reference.path.clone(), digest.clone()),
+            (None, Some(tag)) => Reference::with_tag(reference.domain.clone(), reference.path.clone(), tag.to_string()),
+            (None, None) => return Err(Error::ShortName(reference.to_string())),
+        };
+        let paths = auth::search_path(self.options.authfile.as_deref());
+        let auth = match auth::lookup(&paths, &reference.domain)? {
+            Some(creds) => RegistryAuth::Basic(creds.username, creds.password),
+            None => RegistryAuth::Anonymous,
+        };
+        Ok((target, auth))
+    }
+
+    fn insecure(&self, reference: &ImageReference) -> bool {
+        match self.options.tls_verify {
+            Some(verify) => !verify,
+            None => self.conf.is_insecure(&reference.repository()),
+        }
+    }
+
+    /// A client for the reference's registry: HTTPS with verification, or for insecure
+    /// registries HTTPS without verification, or plain HTTP once HTTPS failed there.
+    fn client_for(&self, reference: &ImageReference) -> Result<Client> {
+        let insecure = self.insecure(reference);
+        let http = insecure && self.plain_http.lock().map(|m| m.get(&reference.domain).copied().unwrap_or(false)).unwrap_or(false);
+        Ok(build_client(&reference.domain, insecure, http))
+    }
+
+    /// Runs `op` with the registry's client; for an insecure registry whose HTTPS fails at the
+    /// connection level, remembers plain HTTP for it and runs `op` again.
+    async fn with_client<T, F, Fut>(&self, reference: &ImageReference, op: F) -> Result<T>
+    where
+        F: Fn(Client) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, oci_client::errors::OciDistributionError>>,
+    {
+        let name = reference.to_string();
+        let client = self.client_for(reference)?;
+        match op(client).await {
+            Ok(value) => Ok(value),
+            Err(oci_client::errors::OciDistributionError::RequestError(err))
+                if self.insecure(reference) && (err.is_connect() || err.is_request()) && !self.knows_plain_http(&reference.domain) =>
+            {
+                if let Ok(mut known) = self.plain_http.lock() {
+                    known.insert(reference.domain.clone(), true);
+                }
+                op(self.client_for(reference)?).await.map_err(|e| Error::from_client(&name, e))
+            }
+            Err(oci_client::errors::OciDistributionError::RequestError(err)) if err.is_timeout() => {
+                Err(Error::Timeout { image: name, seconds: READ_TIMEOUT.as_secs() })
+            }
+            Err(err) => Err(Error::from_client(&name, err)),
+        }
+    }
+
+    fn knows_plain_http(&self, domain: &str) -> bool {
+        self.plain_http.lock().map(|m| m.contains_key(domain)).unwrap_or(false)
+    }
+}
+
+fn build_client(domain: &str, insecure: bool, plain_http: bool) -> Client {
+    let protocol = if plain_http { ClientProtocol::HttpsExcept(vec![domain.to_string()]) } else { ClientProtocol::Https };
+    Client::new(ClientConfig {
+        protocol,
+        accept_invalid_certificates: insecure,
+        connect_timeout: Some(CONNECT_TIMEOUT),
+        read_timeout: Some(READ_TIMEOUT),
+        ..Default::default()
+    })
+}
+
+/// For a manifest list, the digest of the entry for `platform`; `None` for a plain manifest.
+fn choose_platform(bytes: &[u8], platform: &Platform, name: &str) -> Result<Option<String>> {
+    #[derive(serde::Deserialize)]
+    struct Index {
+        #[serde(default)]
+        manifests: Option<Vec<image::manifest::Descriptor>>,
+    }
+    let index: Index = serde_json::from_slice(bytes).map_err(|e| image::Error::BadManifest(e.to_string()))?;
+    let Some(entries) = index.manifests else { return Ok(None) };
+    let matches = |p: &Platform| p.os == platform.os && p.architecture == platform.architecture;
+    let chosen = entries
+        .iter()
+        .filter(|e| e.platform.as_ref().is_some_and(matches))
+        .max_by_key(|e| e.platform.as_ref().is_some_and(|p| !platform.variant.is_empty() && p.variant == platform.variant))
+        .ok_or_else(|| Error::NoPlatform { image: name.to_string(), platform: platform_string(platform) })?;
+    Ok(Some(chosen.digest.clone()))
+}
+
+/// `os/arch[/variant]`.
+pub fn platform_string(platform: &Platform) -> String {
+    let mut text = format!("{}/{}", platform.os, platform.architecture);
+    if !platform.variant.is_empty() {
+        text.push('/');
+        text.push_str(&platform.variant);
+    }
+    text
+}
+
+/// Parses `os/arch[/variant]` (`--platform`).
+pub fn parse_platform(text: &str) -> Option<Platform> {
+    let mut parts = text.split('/');
+    let (os, architecture) = (parts.next()?, parts.next()?);
+    Some(Platform { os: os.to_string(), architecture: architecture.to_string(), variant: parts.next().unwrap_or_default().to_string() })
+}
+
+fn short_digest(digest: &str) -> &str {
+    let hex = digest.split_once(':').map_or(digest, |(_, h)| h);
+    &hex[..hex.len().min(12)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_platform_entry_of_a_list() {
+        let list = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+            {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aaa","size":1,"platform":{"architecture":"arm64","os":"linux"}},
+            {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:bbb","size":1,"platform":{"architecture":"amd64","os":"linux"}}]}"#;
+        let amd64 = parse_platform("linux/amd64").unwrap();
+        assert_eq!(choose_platform(list, &amd64, "x").unwrap().as_deref(), Some("sha256:bbb"));
+        let s390x = parse_platform("linux/s390x").unwrap();
+        assert!(matches!(choose_platform(list, &s390x, "x"), Err(Error::NoPlatform { .. })));
+        let single = br#"{"schemaVersion":2,"config":{"mediaType":"x","digest":"sha256:c","size":1},"layers":[]}"#;
+        assert_eq!(choose_platform(single, &amd64, "x").unwrap(), None);
+    }
+
+    #[test]
+    fn platform_strings_round_trip() {
+        for text in ["linux/amd64", "linux/arm/v7"] {
+            assert_eq!(platform_string(&parse_platform(text).unwrap()), text);
+        }
+        assert!(parse_platform("linux").is_none());
+    }
+}
