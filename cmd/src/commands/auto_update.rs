@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail};
-use autoupdate::adapters::{NoRegistryClient, SystemdUnits};
+use autoupdate::adapters::{RegistryClients, SystemdUnits};
 use autoupdate::{auto_update, join_errors, resolve_authfile, Backends, Options, ReportRow, RunLock, DEFAULT_ROW, HEADERS};
 use clap::Args;
 use serde_json::Value;
@@ -58,7 +58,7 @@ pub fn run(args: AutoUpdateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let lock = RunLock::acquire(&runroot.join("auto-update.lock"))?;
     let containers = libpod::Store::open(&root, &runroot)?;
     let images = image::Store::open(&root)?;
-    let registry = NoRegistryClient;
+    let registry = RegistryClients::new(&images);
     let runtime_dir = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from);
     // SAFETY: geteuid has no preconditions and cannot fail.
     let is_root = unsafe { libc::geteuid() } == 0;

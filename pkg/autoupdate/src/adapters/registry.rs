@@ -1,17 +1,53 @@
-//! Stand-in until rpod's registry client (pkg/registry) lands: every registry check fails with
-//! a clear reason, so `registry` containers are reported `failed` while `local` ones update.
+//! Registry checks and pulls through rpod's registry client.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use image::{ImageReference, Platform};
+use registry::{Registry as Client, RegistryOptions};
+
+use crate::adapters::local_image;
 use crate::backends::{BackendError, LocalImage, Registry, RemoteRequest};
 
-/// The registry backend while rpod has no registry client.
-pub struct NoRegistryClient;
+/// One registry client per (auth file, TLS setting) of the run, pulling into `store`.
+pub struct RegistryClients<'a> {
+    store: &'a image::Store,
+    clients: Mutex<HashMap<(Option<PathBuf>, Option<bool>), Arc<Client>>>,
+}
 
-impl Registry for NoRegistryClient {
+impl<'a> RegistryClients<'a> {
+    /// Clients that pull into `store`.
+    pub fn new(store: &'a image::Store) -> Self {
+        RegistryClients { store, clients: Mutex::new(HashMap::new()) }
+    }
+
+    fn client(&self, request: &RemoteRequest) -> Result<Arc<Client>, BackendError> {
+        let key = (request.authfile.clone(), request.tls_verify);
+        let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(client) = clients.get(&key) {
+            return Ok(client.clone());
+        }
+        let client = Arc::new(Client::new(RegistryOptions { authfile: key.0.clone(), tls_verify: key.1 })?);
+        clients.insert(key, client.clone());
+        Ok(client)
+    }
+}
+
+impl Registry for RegistryClients<'_> {
     async fn remote_digests(&self, request: &RemoteRequest) -> Result<Vec<String>, BackendError> {
-        Err(format!("checking {}: this rpod has no registry client yet", request.raw_image_name).into())
+        let reference = ImageReference::parse(&request.raw_image_name)?;
+        let digest = self.client(request)?.manifest_digest(&reference).await?;
+        Ok(vec![digest])
     }
 
     async fn pull(&self, request: &RemoteRequest) -> Result<LocalImage, BackendError> {
-        Err(format!("pulling {}: this rpod has no registry client yet", request.raw_image_name).into())
+        let reference = ImageReference::parse(&request.raw_image_name)?;
+        // Like Podman: the pull's progress goes to stderr, starting with "Trying to pull".
+        eprintln!("Trying to pull {reference}...");
+        let platform = registry::parse_platform(&request.platform).unwrap_or_else(Platform::host);
+        let progress = |line: &str| eprintln!("{line}");
+        let record = self.client(request)?.pull(&reference, self.store, &platform, &progress).await?;
+        Ok(local_image(&record))
     }
 }
