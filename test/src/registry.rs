@@ -1,0 +1,200 @@
+//! A real OCI registry for tests: Debian's `docker-registry` (CNCF distribution) on a free
+//! loopback port, storage in a temporary directory, optionally with TLS (a self-signed
+//! certificate for 127.0.0.1) and htpasswd authentication. Images are published over the
+//! registry HTTP API with curl, so no container tool is involved; the registry's access log
+//! tells how many requests of each kind it served.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::images::TestImage;
+use crate::rpod::TEST_BASE;
+
+/// User and password of registries started with [`RegistryOptions::auth`].
+pub const TEST_USER: &str = "rpod-tester";
+pub const TEST_PASSWORD: &str = "s3cret-Pa55word";
+
+/// How to start a registry.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RegistryOptions {
+    pub tls: bool,
+    pub auth: bool,
+}
+
+/// A running registry; killed on drop.
+pub struct TestRegistry {
+    child: Child,
+    dir: tempfile::TempDir,
+    port: u16,
+    options: RegistryOptions,
+}
+
+impl TestRegistry {
+    /// A plain-HTTP registry without authentication.
+    pub fn start() -> TestRegistry {
+        TestRegistry::start_with(RegistryOptions::default())
+    }
+
+    pub fn start_with(options: RegistryOptions) -> TestRegistry {
+        std::fs::create_dir_all(TEST_BASE).expect("creating the test base directory");
+        let dir = tempfile::Builder::new().prefix("registry-").tempdir_in(TEST_BASE).expect("a registry directory");
+        let port = free_port();
+        let mut http = format!("http: {{ addr: 127.0.0.1:{port}");
+        if options.tls {
+            make_certificate(dir.path());
+            http.push_str(&format!(", tls: {{ certificate: {0}/cert.pem, key: {0}/key.pem }}", dir.path().display()));
+        }
+        http.push_str(" }");
+        let mut config = format!(
+            "version: 0.1\nstorage: {{ filesystem: {{ rootdirectory: {}/data }}, delete: {{ enabled: true }} }}\n{http}\nlog: {{ level: info, accesslog: {{ disabled: false }} }}\n",
+            dir.path().display()
+        );
+        if options.auth {
+            let out = Command::new("htpasswd").args(["-Bbn", TEST_USER, TEST_PASSWORD]).output().expect("htpasswd (package apache2-utils)");
+            std::fs::write(dir.path().join("htpasswd"), out.stdout).expect("writing htpasswd");
+            config.push_str(&format!("auth: {{ htpasswd: {{ realm: rpod-test, path: {}/htpasswd }} }}\n", dir.path().display()));
+        }
+        std::fs::write(dir.path().join("config.yml"), config).expect("writing the registry config");
+        let log = std::fs::File::create(dir.path().join("registry.log")).expect("the registry log");
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(dir.path().join("config.yml"))
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("docker-registry (package docker-registry) must be installed");
+        let registry = TestRegistry { child, dir, port, options };
+        registry.wait_ready();
+        registry
+    }
+
+    /// `127.0.0.1:PORT`, the registry part of image names.
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// `127.0.0.1:PORT/REPO:TAG`.
+    pub fn image(&self, repo: &str, tag: &str) -> String {
+        format!("{}/{repo}:{tag}", self.host())
+    }
+
+    /// The registry's storage directory (to corrupt blobs in tests).
+    pub fn storage(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// An auth file with this registry's test credentials.
+    pub fn write_authfile(&self, path: &Path) {
+        use base64::Engine;
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("{TEST_USER}:{TEST_PASSWORD}"));
+        let json = serde_json::json!({"auths": {self.host(): {"auth": auth}}});
+        std::fs::write(path, json.to_string()).expect("writing the auth file");
+    }
+
+    /// Publishes `image` as `repo:tag` through the registry HTTP API; returns the manifest digest.
+    pub fn publish(&self, repo: &str, tag: &str, image: &TestImage) -> String {
+        for blob in [&image.config, &image.layer] {
+            self.upload_blob(repo, blob);
+        }
+        let media_type = "application/vnd.oci.image.manifest.v1+json";
+        let path = self.dir.path().join("manifest.json");
+        std::fs::write(&path, &image.manifest).expect("staging the manifest");
+        self.curl(&["-X", "PUT", "-H", &format!("Content-Type: {media_type}"), "--data-binary", &format!("@{}", path.display()), &self.url(&format!("/v2/{repo}/manifests/{tag}"))]);
+        image.manifest_digest.clone()
+    }
+
+    /// Publishes an OCI index under `repo:tag` whose entries are `(manifest digest, size, arch)`.
+    pub fn publish_index(&self, repo: &str, tag: &str, entries: &[(&str, usize, &str)]) -> String {
+        let manifests: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|(digest, size, arch)| serde_json::json!({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest, "size": size, "platform": {"architecture": arch, "os": "linux"}}))
+            .collect();
+        let index = serde_json::to_vec(&serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests})).expect("an index");
+        let path = self.dir.path().join("index.json");
+        std::fs::write(&path, &index).expect("staging the index");
+        self.curl(&["-X", "PUT", "-H", "Content-Type: application/vnd.oci.image.index.v1+json", "--data-binary", &format!("@{}", path.display()), &self.url(&format!("/v2/{repo}/manifests/{tag}"))]);
+        image::blobs::sha256_digest(&index)
+    }
+
+    /// How many requests with `method` for a path containing `path_part` the registry served.
+    pub fn count_requests(&self, method: &str, path_part: &str) -> usize {
+        let log = std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default();
+        let needle = format!("\"{method} ");
+        log.lines().filter(|l| l.contains(&needle) && l.contains(path_part)).count()
+    }
+
+    fn upload_blob(&self, repo: &str, blob: &[u8]) {
+        let digest = image::blobs::sha256_digest(blob);
+        let headers = self.curl(&["-X", "POST", "-D", "-", "-o", "/dev/null", &self.url(&format!("/v2/{repo}/blobs/uploads/"))]);
+        let location = headers
+            .lines()
+            .find_map(|l| l.strip_prefix("Location: ").or_else(|| l.strip_prefix("location: ")))
+            .expect("an upload location")
+            .trim()
+            .to_string();
+        let location = if location.starts_with("http") { location } else { self.url(&location) };
+        let separator = if location.contains('?') { '&' } else { '?' };
+        let path = self.dir.path().join("blob");
+        std::fs::write(&path, blob).expect("staging a blob");
+        self.curl(&["-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary", &format!("@{}", path.display()), &format!("{location}{separator}digest={digest}")]);
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}://{}{path}", if self.options.tls { "https" } else { "http" }, self.host())
+    }
+
+    fn curl(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new("curl");
+        cmd.args(["-sS", "--fail-with-body", "-k"]);
+        if self.options.auth {
+            cmd.args(["-u", &format!("{TEST_USER}:{TEST_PASSWORD}")]);
+        }
+        let out = cmd.args(args).output().expect("curl must be installed");
+        assert!(out.status.success(), "curl {args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let status = Command::new("curl").args(["-sk", "-o", "/dev/null", "-w", "%{http_code}", &self.url("/v2/")]).output();
+            if let Ok(out) = status {
+                let code = String::from_utf8_lossy(&out.stdout).to_string();
+                if code == "200" || code == "401" {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("docker-registry did not answer on {}: {}", self.host(), std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default());
+    }
+}
+
+impl Drop for TestRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nobody listens on right now (the OS picks it).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
+}
+
+/// A self-signed certificate for 127.0.0.1 and localhost, made with openssl.
+fn make_certificate(dir: &Path) {
+    let out = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+        .arg("-keyout")
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .output()
+        .expect("openssl must be installed");
+    assert!(out.status.success(), "openssl: {}", String::from_utf8_lossy(&out.stderr));
+}

@@ -1,0 +1,83 @@
+//! A real systemd manager for tests, booted by `test/sandbox/rpod-test-sandbox` as PID 1 of
+//! private namespaces over a throwaway overlay of the host (see that script). Units, /run and
+//! /tmp stay inside; the network and files under /var/tmp are shared with the host.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::rpod::TEST_BASE;
+
+/// A running sandbox; powered off on drop.
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    /// Boots a sandbox and waits until its manager is running.
+    pub fn start() -> Sandbox {
+        std::fs::create_dir_all(TEST_BASE).expect("creating the test base directory");
+        let dir = tempfile::Builder::new().prefix("sandbox-").tempdir_in(TEST_BASE).expect("a sandbox directory");
+        let out = Command::new(script()).arg("up").arg(dir.path()).output().expect("running rpod-test-sandbox");
+        assert!(
+            out.status.success(),
+            "the systemd sandbox did not boot: {}{}",
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(dir.path().join("boot.log")).unwrap_or_default()
+        );
+        Sandbox { dir }
+    }
+
+    /// Runs a command inside the sandbox to completion.
+    pub fn exec<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
+        Command::new(script()).arg("run").arg(self.dir.path()).args(args).output().expect("running a command in the sandbox")
+    }
+
+    /// Runs a command inside; panics with its output unless it succeeds; returns stdout.
+    pub fn check<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(&self, args: &[S]) -> String {
+        let out = self.exec(args);
+        assert!(out.status.success(), "{args:?} failed in the sandbox:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Installs a unit file (as `/etc/systemd/system/NAME` inside) and reloads the manager.
+    pub fn install_unit(&self, name: &str, text: &str) {
+        let staged = self.dir.path().join(name);
+        std::fs::write(&staged, text).expect("staging the unit");
+        self.check(&["cp", staged.to_str().expect("UTF-8 path"), &format!("/etc/systemd/system/{name}")]);
+        self.check(&["systemctl", "daemon-reload"]);
+    }
+
+    /// `systemctl is-active UNIT` (its one-word answer).
+    pub fn unit_state(&self, unit: &str) -> String {
+        String::from_utf8_lossy(&self.exec(&["systemctl", "is-active", unit]).stdout).trim().to_string()
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs `rpod ARGS` of `env` inside the sandbox. Once the sandbox has written to `env`'s
+    /// storage, only processes inside see those writes (they land in its overlay), so tests
+    /// read state through this.
+    pub fn rpod<S: AsRef<std::ffi::OsStr>>(&self, env: &crate::TestEnv, args: &[S]) -> crate::RunResult {
+        let mut argv: Vec<std::ffi::OsString> = vec![
+            crate::rpod_binary().into(),
+            "--root".into(),
+            env.root().into(),
+            "--runroot".into(),
+            env.runroot().into(),
+        ];
+        argv.extend(args.iter().map(|a| a.as_ref().to_os_string()));
+        self.exec(&argv).into()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = Command::new(script()).arg("down").arg(self.dir.path()).output();
+    }
+}
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sandbox/rpod-test-sandbox")
+}
