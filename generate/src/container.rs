@@ -129,6 +129,14 @@ fn fill_new(text: &mut UnitText, cfg: &ContainerConfig, opts: &UnitOptions, exe:
 
     let mut words = vec![exe.to_string()];
     words.extend(run.root_args.iter().map(|arg| escape_arg(arg)));
+    // Unlike Podman 3.3+, stop and rm get the root flags too (not the `container` group word):
+    // without them they look in the default storage, miss a container created with
+    // `--root`/`--runroot`, and leave it behind.
+    let root_flags = match run.root_args.last().map(String::as_str) {
+        Some("container") => &words[..words.len() - 1],
+        _ => &words[..],
+    };
+    let program = format_options(root_flags);
     let run_index = words.len();
     words.push("run".to_string());
     words.extend(FIXED_RUN_FLAGS.iter().chain(&run.added_flags).map(|flag| flag.to_string()));
@@ -143,8 +151,8 @@ fn fill_new(text: &mut UnitText, cfg: &ContainerConfig, opts: &UnitOptions, exe:
     let timeout = text.stop_timeout;
     text.requires_mounts_for = "%t/containers".to_string();
     text.exec_start = format_options(&words);
-    text.exec_stop = format!("{exe} stop \\\n\t--ignore -t {timeout} \\\n\t--cidfile={CID_FILE}");
-    text.exec_stop_post = format!("{exe} rm \\\n\t-f \\\n\t--ignore -t {timeout} \\\n\t--cidfile={CID_FILE}");
+    text.exec_stop = format!("{program} stop \\\n\t--ignore -t {timeout} \\\n\t--cidfile={CID_FILE}");
+    text.exec_stop_post = format!("{program} rm \\\n\t-f \\\n\t--ignore -t {timeout} \\\n\t--cidfile={CID_FILE}");
     Ok(())
 }
 

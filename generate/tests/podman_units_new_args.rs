@@ -1,6 +1,7 @@
 //! Podman's containers_test.go `--new` cases about arguments: root flags, `container create`,
 //! `{{...}}` templates, special characters, stripped ID files, environment, restart policy,
-//! `-h hostname` and template units.
+//! `-h hostname` and template units. One deliberate difference: with root flags, rpod's stop
+//! and rm lines carry them too (Podman 3.3+ dropped them, so stop missed the container).
 
 mod common;
 
@@ -36,10 +37,14 @@ ExecStart=/usr/bin/rpod \
 	--rm \
 	--sdnotify=conmon \
 	-d awesome-image:latest
-ExecStop=/usr/bin/rpod stop \
+ExecStop=/usr/bin/rpod \
+	--events-backend none \
+	--runroot /root stop \
 	--ignore -t 42 \
 	--cidfile=%t/%n.ctr-id
-ExecStopPost=/usr/bin/rpod rm \
+ExecStopPost=/usr/bin/rpod \
+	--events-backend none \
+	--runroot /root rm \
 	-f \
 	--ignore -t 42 \
 	--cidfile=%t/%n.ctr-id

@@ -188,8 +188,8 @@ fn unit_with_new_is_podmans() {
              TimeoutStopSec=70\nExecStart={exe} \\\n\t--root {root} \\\n\t--runroot {runroot} run \\\n\
              \t--cidfile=%t/%n.ctr-id \\\n\t--cgroups=no-conmon \\\n\t--rm \\\n\t--sdnotify=conmon \\\n\t-d \\\n\
              \t--replace \\\n\t--name web \\\n\t--label io.containers.autoupdate=registry {IMAGE} top\n\
-             ExecStop={exe} stop \\\n\t--ignore -t 10 \\\n\t--cidfile=%t/%n.ctr-id\n\
-             ExecStopPost={exe} rm \\\n\t-f \\\n\t--ignore -t 10 \\\n\t--cidfile=%t/%n.ctr-id\n\
+             ExecStop={exe} \\\n\t--root {root} \\\n\t--runroot {runroot} stop \\\n\t--ignore -t 10 \\\n\t--cidfile=%t/%n.ctr-id\n\
+             ExecStopPost={exe} \\\n\t--root {root} \\\n\t--runroot {runroot} rm \\\n\t-f \\\n\t--ignore -t 10 \\\n\t--cidfile=%t/%n.ctr-id\n\
              Type=notify\nNotifyAccess=all\n\n[Install]\nWantedBy=default.target\n"
         )
     );
