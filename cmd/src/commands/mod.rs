@@ -5,6 +5,7 @@ mod auto_update;
 mod container;
 pub mod create;
 mod generate;
+mod images;
 mod import;
 mod inspect;
 mod lifecycle;
@@ -31,6 +32,10 @@ pub enum Command {
     Create(create::CreateArgs),
     /// Generate structured data (systemd units) for containers
     Generate(Box<generate::GenerateArgs>),
+    /// Manage images
+    Image(images::ImageArgs),
+    /// List images
+    Images(images::ImagesArgs),
     /// Create an image from a root filesystem tarball
     Import(import::ImportArgs),
     /// Run a command in a running container
@@ -65,6 +70,12 @@ pub enum Command {
     Ps(ps::PsArgs),
     /// Remove containers
     Rm(rm::RmArgs),
+    /// Remove images
+    Rmi(images::RmiArgs),
+    /// Add names to an image
+    Tag(images::TagArgs),
+    /// Remove names from an image
+    Untag(images::UntagArgs),
     /// Show the rpod version
     Version(version::VersionArgs),
 }
@@ -77,6 +88,8 @@ pub fn run(command: Command, global: &GlobalArgs) -> anyhow::Result<u8> {
         Command::Container(args) => container::run(args, global),
         Command::Create(args) => create::run(args, global),
         Command::Generate(args) => generate::run(*args, global),
+        Command::Image(args) => images::image(args, global),
+        Command::Images(args) => images::images(args, global),
         Command::Import(args) => import::run(args, global),
         Command::Exec(args) => lifecycle::exec(args, global),
         Command::Kill(args) => lifecycle::kill(args, global),
@@ -93,6 +106,9 @@ pub fn run(command: Command, global: &GlobalArgs) -> anyhow::Result<u8> {
         Command::Inspect(args) => inspect::run(args, global),
         Command::Ps(args) => ps::run(args, global),
         Command::Rm(args) => rm::run(args, global),
+        Command::Rmi(args) => images::rmi(args, global),
+        Command::Tag(args) => images::tag(args, global),
+        Command::Untag(args) => images::untag(args, global),
         Command::Version(args) => version::run(args, global),
     }
 }

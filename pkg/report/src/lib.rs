@@ -3,11 +3,13 @@
 pub mod format;
 pub mod human;
 pub mod json;
+pub mod size;
 pub mod tabwriter;
 pub mod template;
 
 pub use format::{render_table, render_user_format};
 pub use human::human_duration;
 pub use json::to_json_pretty;
+pub use size::human_size;
 pub use tabwriter::align_columns;
 pub use template::{go_print, Template, TemplateError};

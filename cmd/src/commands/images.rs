@@ -1,0 +1,300 @@
+//! Local image commands: `images`, `tag`, `untag`, `rmi`, and the `image` group.
+
+use std::io::IsTerminal;
+
+use chrono::Utc;
+use clap::{Args, Subcommand};
+use image::ImageRecord;
+use libpod::images::Removal;
+use serde_json::{json, Value};
+
+use super::{import, pull};
+use crate::global::GlobalArgs;
+
+const DEFAULT_FORMAT: &str = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// Show all images (rpod keeps no intermediate images, so this changes nothing)
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Print only image IDs
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Show manifest digests
+    #[arg(long)]
+    pub digests: bool,
+    /// Do not truncate IDs
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Go template or json
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+}
+
+pub fn images(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+    let store = image::Store::open(&global.root_dir())?;
+    let records = store.list()?;
+    if args.quiet {
+        let mut seen = std::collections::HashSet::new();
+        for record in &records {
+            if seen.insert(&record.id) {
+                println!("{}", if args.no_trunc { format!("sha256:{}", record.id) } else { record.id[..12].to_string() });
+            }
+        }
+        return Ok(0);
+    }
+    if args.format.as_deref() == Some("json") {
+        let entries: Vec<Value> = records.iter().map(inspect_json).collect();
+        println!("{}", report::to_json_pretty(&entries)?);
+        return Ok(0);
+    }
+    let rows: Vec<Value> = records.iter().flat_map(|r| rows(r, args.no_trunc)).collect();
+    let format = match (&args.format, args.digests) {
+        (Some(format), _) => format.clone(),
+        (None, true) => DEFAULT_FORMAT.replace("{{.Tag}}\t", "{{.Tag}}\t{{.Digest}}\t"),
+        (None, false) => DEFAULT_FORMAT.to_string(),
+    };
+    let headers = json!({"Repository": "REPOSITORY", "Tag": "TAG", "ID": "IMAGE ID", "Created": "CREATED", "Size": "SIZE", "Digest": "DIGEST"});
+    print!("{}", report::render_user_format(&format, &rows, &headers)?);
+    Ok(0)
+}
+
+/// One row per name, `<none>` for a dangling image, as Podman lists them.
+fn rows(record: &ImageRecord, no_trunc: bool) -> Vec<Value> {
+    let id = if no_trunc { format!("sha256:{}", record.id) } else { record.id[..12].to_string() };
+    let created = format!("{} ago", report::human_duration((Utc::now() - record.created).num_seconds()));
+    let names: Vec<(String, String)> = if record.names.is_empty() {
+        vec![("<none>".into(), "<none>".into())]
+    } else {
+        record.names.iter().map(|n| n.rsplit_once(':').map(|(r, t)| (r.to_string(), t.to_string())).unwrap_or((n.clone(), "<none>".into()))).collect()
+    };
+    names
+        .into_iter()
+        .map(|(repository, tag)| {
+            json!({"Repository": repository, "Tag": tag, "ID": id, "Created": created, "Size": report::human_size(record.size),
+                   "Digest": record.manifest_digest, "Dangling": record.names.is_empty()})
+        })
+        .collect()
+}
+
+/// `image inspect` JSON with Podman's keys.
+fn inspect_json(record: &ImageRecord) -> Value {
+    let repository_of = |n: &String| n.rsplit_once(':').map(|(r, _)| r.to_string()).unwrap_or_else(|| n.clone());
+    let repo_digests: Vec<String> = record.names.iter().flat_map(|n| record.digests.iter().map(move |d| format!("{}@{d}", repository_of(n)))).collect();
+    json!({
+        "Id": record.id,
+        "Digest": record.manifest_digest,
+        "RepoTags": record.names,
+        "RepoDigests": repo_digests,
+        "Created": record.created,
+        "Config": {
+            "Env": record.config.env,
+            "Cmd": record.config.cmd,
+            "Entrypoint": record.config.entrypoint,
+            "WorkingDir": record.config.working_dir,
+            "User": record.config.user,
+            "Labels": if record.config.labels.is_empty() { Value::Null } else { json!(record.config.labels) },
+            "StopSignal": record.config.stop_signal,
+        },
+        "Architecture": record.platform.architecture,
+        "Os": record.platform.os,
+        "Variant": record.platform.variant,
+        "Size": record.size,
+        "RootFS": {"Type": "layers", "Layers": record.layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>()},
+        "Dangling": record.names.is_empty(),
+    })
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// Image to name
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// New names
+    #[arg(value_name = "NAME", required = true)]
+    pub names: Vec<String>,
+}
+
+pub fn tag(args: TagArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+    let store = image::Store::open(&global.root_dir())?;
+    let record = store.lookup(&args.image)?.ok_or_else(|| image::Error::NotKnown(args.image.clone()))?;
+    for name in &args.names {
+        store.tag(&record.id, name)?;
+    }
+    Ok(0)
+}
+
+#[derive(Debug, Args)]
+pub struct UntagArgs {
+    /// Image to take names from
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// Names to remove (default: all of the image's names)
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+}
+
+pub fn untag(args: UntagArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+    let store = image::Store::open(&global.root_dir())?;
+    let record = store.lookup(&args.image)?.ok_or_else(|| image::Error::NotKnown(args.image.clone()))?;
+    let names = if args.names.is_empty() { record.names.clone() } else { args.names.clone() };
+    for name in &names {
+        store.untag(name)?;
+    }
+    Ok(0)
+}
+
+#[derive(Debug, Args)]
+pub struct RmiArgs {
+    /// Also remove containers that use the image
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Remove all images
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Images to remove, by name or ID
+    #[arg(value_name = "IMAGE")]
+    pub images: Vec<String>,
+}
+
+pub fn rmi(args: RmiArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+    let images = image::Store::open(&global.root_dir())?;
+    let store = global.open_store()?;
+    let mut targets = args.images.clone();
+    if args.all {
+        targets.extend(images.list()?.into_iter().map(|r| r.id));
+    }
+    if targets.is_empty() {
+        anyhow::bail!("image name or ID must be specified");
+    }
+    for target in targets {
+        match libpod::images::remove_image(&store, &images, &target, args.force)? {
+            Removal::Untagged(name) => println!("Untagged: {name}"),
+            Removal::Deleted { id, untagged } => {
+                for name in untagged {
+                    println!("Untagged: {name}");
+                }
+                println!("Deleted: {id}");
+            }
+        }
+    }
+    images.prune_blobs()?;
+    Ok(0)
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Remove every image no container uses, not only dangling ones
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Do not ask for confirmation
+    #[arg(short = 'f', long)]
+    pub force: bool,
+}
+
+/// Removes dangling images (the old image an update or a re-tag left without a name) that no
+/// container uses, then every blob and unpacked layer no image needs.
+pub fn prune(args: PruneArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+    if !args.force && std::io::stdin().is_terminal() {
+        eprint!("WARNING! This command removes all dangling images.\nAre you sure you want to continue? [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !answer.trim().eq_ignore_ascii_case("y") {
+            return Ok(0);
+        }
+    }
+    let images = image::Store::open(&global.root_dir())?;
+    let store = global.open_store()?;
+    for record in images.list()? {
+        let unused = store.containers_using_image(&record.id)?.is_empty();
+        if unused && (args.all || record.names.is_empty()) {
+            images.remove(&record.id)?;
+            println!("{}", record.id);
+        }
+    }
+    images.prune_blobs()?;
+    Ok(0)
+}
+
+#[derive(Debug, Args)]
+pub struct ImageInspectArgs {
+    /// Go template, or json
+    #[arg(short = 'f', long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Images to inspect
+    #[arg(value_name = "IMAGE", required = true)]
+    pub images: Vec<String>,
+}
+
+pub fn inspect(args: ImageInspectArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+    let store = image::Store::open(&global.root_dir())?;
+    let mut values = Vec::new();
+    for name in &args.images {
+        let record = store.lookup(name)?.ok_or_else(|| image::Error::NotKnown(name.clone()))?;
+        values.push(inspect_json(&record));
+    }
+    match args.format.as_deref() {
+        None | Some("json") => println!("{}", report::to_json_pretty(&values)?),
+        Some(format) => print!("{}", report::render_user_format(format, &values, &Value::Null)?),
+    }
+    Ok(0)
+}
+
+#[derive(Debug, Args)]
+pub struct ImageExistsArgs {
+    /// Image name or ID
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+}
+
+fn exists(args: ImageExistsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+    let store = image::Store::open(&global.root_dir())?;
+    Ok(if store.lookup(&args.image)?.is_some() { 0 } else { 1 })
+}
+
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    #[command(subcommand)]
+    pub command: ImageCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Exit 0 when the image exists, 1 when it does not
+    Exists(ImageExistsArgs),
+    /// Create an image from a root filesystem tarball
+    Import(import::ImportArgs),
+    /// Show images' configuration as JSON
+    Inspect(ImageInspectArgs),
+    /// List images
+    #[command(alias = "ls", alias = "list")]
+    Images(ImagesArgs),
+    /// Remove dangling (or, with -a, all unused) images
+    Prune(PruneArgs),
+    /// Pull an image from a registry
+    Pull(pull::PullArgs),
+    /// Push an image to a registry
+    Push(pull::PushArgs),
+    /// Remove images
+    Rm(RmiArgs),
+    /// Add names to an image
+    Tag(TagArgs),
+    /// Remove names from an image
+    Untag(UntagArgs),
+}
+
+pub fn image(args: ImageArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+    match args.command {
+        ImageCommand::Exists(args) => exists(args, global),
+        ImageCommand::Import(args) => import::run(args, global),
+        ImageCommand::Inspect(args) => inspect(args, global),
+        ImageCommand::Images(args) => images(args, global),
+        ImageCommand::Prune(args) => prune(args, global),
+        ImageCommand::Pull(args) => pull::pull(args, global),
+        ImageCommand::Push(args) => pull::push(args, global),
+        ImageCommand::Rm(args) => rmi(args, global),
+        ImageCommand::Tag(args) => tag(args, global),
+        ImageCommand::Untag(args) => untag(args, global),
+    }
+}
