@@ -193,11 +193,15 @@ impl Registry {
         Fut: std::future::Future<Output = std::result::Result<T, oci_client::errors::OciDistributionError>>,
     {
         let name = reference.to_string();
+        // Decided before the attempt: with concurrent requests another one may learn that the
+        // host speaks plain HTTP while this one is still failing over HTTPS, and this one must
+        // then retry too.
+        let tried_plain_http = self.knows_plain_http(&reference.domain);
         let client = self.client_for(reference)?;
         match op(client).await {
             Ok(value) => Ok(value),
             Err(oci_client::errors::OciDistributionError::RequestError(err))
-                if self.insecure(reference) && (err.is_connect() || err.is_request()) && !self.knows_plain_http(&reference.domain) =>
+                if self.insecure(reference) && (err.is_connect() || err.is_request()) && !tried_plain_http =>
             {
                 if let Ok(mut known) = self.plain_http.lock() {
                     known.insert(reference.domain.clone(), true);
