@@ -10,10 +10,13 @@ use registry::{Registry as Client, RegistryOptions};
 use crate::adapters::local_image;
 use crate::backends::{BackendError, LocalImage, Registry, RemoteRequest};
 
+/// What distinguishes one client from another: the auth file and the TLS setting.
+type ClientKey = (Option<PathBuf>, Option<bool>);
+
 /// One registry client per (auth file, TLS setting) of the run, pulling into `store`.
 pub struct RegistryClients<'a> {
     store: &'a image::Store,
-    clients: Mutex<HashMap<(Option<PathBuf>, Option<bool>), Arc<Client>>>,
+    clients: Mutex<HashMap<ClientKey, Arc<Client>>>,
 }
 
 impl<'a> RegistryClients<'a> {
