@@ -23,14 +23,7 @@ impl World {
     fn new() -> World {
         let env = TestEnv::new();
         let sandbox = sandbox::Sandbox::start(&env.dir().join("sandbox"));
-        let world = World { sandbox, env };
-        // The units' ExecStop/ExecStopPost carry no root flags: give them this test's roots.
-        world.systemctl(&[
-            "set-environment",
-            &format!("RPOD_ROOT={}", world.env.root().display()),
-            &format!("RPOD_RUNROOT={}", world.env.runroot().display()),
-        ]);
-        world
+        World { sandbox, env }
     }
 
     /// `rpod ARGS` inside the sandbox with this test's roots.
