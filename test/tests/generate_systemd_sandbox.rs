@@ -16,6 +16,9 @@ const HOSTILE: &[&str] = &[
     "--name", "tab\there", "ünï",
 ];
 
+/// An environment value that would end an `Environment=` line if written raw.
+const MULTILINE: &str = "multi\nline $x %y \"q\" 'sq' \\";
+
 fn rpod(env: &TestEnv, args: &[&str], vars: &[(&str, &str)]) -> RunResult {
     env.command().args(args).envs(vars.iter().copied()).output().expect("running rpod").into()
 }
@@ -27,9 +30,10 @@ fn prepare(env: &TestEnv) -> (String, String) {
     let tarball = env.dir().join("busybox.tar");
     TestImage::busybox(&[("VERSION", "1")], &[]).write_rootfs(&tarball);
     rpod(env, &["import", tarball.to_str().expect("UTF-8 path"), IMAGE], &[]).success();
-    let mut create = vec!["create", "--name", "web", "--env", "FOO", "-e", "BAR", "--env", "MYVAR=myval", IMAGE, "sh", "-c", RECORDER, "sh"];
+    let mut create =
+        vec!["create", "--name", "web", "--env", "FOO", "-e", "BAR", "--env", "MYVAR=myval", "-e", "NL", IMAGE, "sh", "-c", RECORDER, "sh"];
     create.extend_from_slice(HOSTILE);
-    rpod(env, &create, &[("FOO", "value"), ("BAR", "%s")]).success();
+    rpod(env, &create, &[("FOO", "value"), ("BAR", "%s"), ("NL", MULTILINE)]).success();
 
     let units = env.dir().join("units");
     std::fs::create_dir(&units).expect("a directory for unit files");
@@ -67,6 +71,7 @@ fn new_unit_runs_the_container_and_stop_removes_it() {
     for var in ["FOO=value", "BAR=%s", "MYVAR=myval"] {
         assert!(container_env.lines().any(|line| line == var), "{var} in\n{container_env}");
     }
+    assert!(container_env.contains(&format!("NL={MULTILINE}\n")), "the multi-line value in\n{container_env}");
 
     sandbox.check(&["systemctl", "stop", "container-web.service"]);
     assert_eq!(sandbox.unit_state("container-web.service"), "inactive");
