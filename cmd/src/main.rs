@@ -16,10 +16,13 @@ const EXIT_ERROR: u8 = 125;
 fn main() -> ExitCode {
     let cli = match global::Cli::try_parse() {
         Ok(cli) => cli,
-        Err(err) => {
-            let code = if err.use_stderr() { EXIT_ERROR } else { 0 };
-            let _ = err.print();
-            return ExitCode::from(code);
+        Err(err) if err.use_stderr() => {
+            eprintln!("Error: {}", usage_error_line(&err));
+            return ExitCode::from(EXIT_ERROR);
+        }
+        Err(help_or_version) => {
+            let _ = help_or_version.print();
+            return ExitCode::SUCCESS;
         }
     };
     global::init_logging(&cli.global);
@@ -35,4 +38,12 @@ fn main() -> ExitCode {
 /// The error and its causes on one line, as Podman prints wrapped errors (`outer: inner`).
 fn error_text(err: &anyhow::Error) -> String {
     err.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ")
+}
+
+/// clap's complaint as one line (Podman prints bad usage as one `Error:` line too); the
+/// usage block and the `--help` hint are left out.
+fn usage_error_line(err: &clap::Error) -> String {
+    let text = err.render().to_string();
+    let first = text.lines().next().unwrap_or_default();
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
 }
