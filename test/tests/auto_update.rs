@@ -2,86 +2,54 @@
 //! sandbox running units made by `rpod generate systemd --new`. Ports the applicable cases of
 //! Podman's test/system/255-auto-update.bats.
 
-use std::path::Path;
-use std::process::Command;
-
-use rpod_e2e::{rpod_binary, RunResult, TestEnv};
+use rpod_e2e::{RunResult, Sandbox, TestEnv, TestImage, TestRegistry};
 
 /// A command that stops at once on SIGTERM (a plain `sleep` as PID 1 ignores it, and every
 /// restart would wait for the stop timeout).
 const WORKLOAD: &[&str] = &["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"];
 
+/// An image config whose entrypoint does not exist: its containers fail to start, so the
+/// restart job of their unit fails.
+const BROKEN: &str = r#"ENTRYPOINT=["/nonexistent"]"#;
+
 /// One test's world: private rpod roots and a systemd sandbox whose manager runs the units.
-/// Every rpod command runs inside the sandbox, so host and units see the same storage.
+/// Every rpod command runs inside the sandbox, so the tests and the units see the same storage.
 struct World {
-    // Declared first so it is dropped (stopped) before the test directory it lives in goes.
-    sandbox: sandbox::Sandbox,
+    // Declared first so it is dropped (powered off) before the test directory goes.
+    sandbox: Sandbox,
     env: TestEnv,
 }
 
 impl World {
     fn new() -> World {
-        let env = TestEnv::new();
-        let sandbox = sandbox::Sandbox::start(&env.dir().join("sandbox"));
-        World { sandbox, env }
+        World { sandbox: Sandbox::start(), env: TestEnv::new() }
     }
 
     /// `rpod ARGS` inside the sandbox with this test's roots.
     fn rpod(&self, args: &[&str]) -> RunResult {
-        let mut cmd = Command::new(rpod_binary());
-        cmd.arg("--root").arg(self.env.root()).arg("--runroot").arg(self.env.runroot()).args(args);
-        self.sandbox.exec(&mut cmd).into()
+        self.sandbox.rpod(&self.env, args)
     }
 
-    fn systemctl(&self, args: &[&str]) -> RunResult {
-        let result: RunResult = self.sandbox.exec(Command::new("systemctl").args(args)).into();
-        assert_eq!(result.code, Some(0), "systemctl {args:?}: {}", result.stderr);
-        result
+    fn unit_state(&self, unit: &str) -> String {
+        self.sandbox.unit_state(unit)
     }
 
-    /// `rpod ARGS` inside the sandbox with the storage of a second machine, the "publisher"
-    /// that pushes new versions to the registry without touching this test's images.
-    fn publisher(&self, args: &[&str]) -> RunResult {
-        let mut cmd = Command::new(rpod_binary());
-        let dir = self.env.dir();
-        cmd.arg("--root").arg(dir.join("pub-root")).arg("--runroot").arg(dir.join("pub-runroot")).args(args);
-        self.sandbox.exec(&mut cmd).into()
-    }
-
-    /// Publishes a busybox image (see [`World::import`]) as `name` to the registry.
-    fn publish(&self, name: &str, version: &str, runnable: bool) {
-        let tarball = self.tarball(version, runnable);
-        self.publisher(&["import", path(&tarball), name]).success();
-        self.publisher(&["push", "--tls-verify=false", name]).success();
+    /// Imports a busybox image whose `/version` says `version` as `name`, with image config
+    /// `changes`; returns its ID.
+    fn import(&self, name: &str, version: &str, changes: &[&str]) -> String {
+        let tarball = self.env.dir().join(format!("{version}.tar"));
+        TestImage::busybox(&[("version", version)], &[]).write_rootfs(&tarball);
+        let mut args = vec!["import"];
+        for change in changes {
+            args.extend(["--change", change]);
+        }
+        args.extend([tarball.to_str().expect("UTF-8 path"), name]);
+        self.rpod(&args).success().trim().trim_start_matches("sha256:").to_string()
     }
 
     /// Pulls `name` into this test's storage; returns the image ID.
     fn pull(&self, name: &str) -> String {
         self.rpod(&["pull", "-q", "--tls-verify=false", name]).success().trim().trim_start_matches("sha256:").to_string()
-    }
-
-    /// A busybox image whose `/version` says `version`; `runnable: false` leaves out the
-    /// shell, so containers of it fail to start.
-    fn import(&self, name: &str, version: &str, runnable: bool) -> String {
-        let tarball = self.tarball(version, runnable);
-        let out = self.rpod(&["import", path(&tarball), name]).success();
-        out.trim().trim_start_matches("sha256:").to_string()
-    }
-
-    fn tarball(&self, version: &str, runnable: bool) -> std::path::PathBuf {
-        let rootfs = self.env.dir().join(format!("rootfs-{version}"));
-        std::fs::create_dir_all(rootfs.join("bin")).expect("rootfs");
-        if runnable {
-            std::fs::copy("/bin/busybox", rootfs.join("bin/busybox")).expect("busybox-static is installed");
-            for applet in ["sh", "sleep", "cat"] {
-                let _ = std::os::unix::fs::symlink("busybox", rootfs.join("bin").join(applet));
-            }
-        }
-        std::fs::write(rootfs.join("version"), version).expect("version file");
-        let tarball = self.env.dir().join(format!("{version}.tar"));
-        let status = Command::new("tar").arg("-cf").arg(&tarball).arg("-C").arg(&rootfs).arg(".").status().expect("tar");
-        assert!(status.success());
-        tarball
     }
 
     /// Creates container `name` (policy label `policy`, `extra` create flags), writes its unit
@@ -94,17 +62,14 @@ impl World {
         create.push(image);
         create.extend_from_slice(WORKLOAD);
         self.rpod(&create).success();
-        let unit_dir = self.env.dir().join("units");
-        std::fs::create_dir_all(&unit_dir).expect("unit dir");
         let mut gen = vec!["generate", "systemd", "--new", "--name"];
         gen.extend_from_slice(generate);
         gen.push(name);
         let text = self.rpod(&gen).success();
         let unit = format!("container-{name}.service");
-        self.sandbox.write(&Path::new("/etc/systemd/system").join(&unit), &text);
+        self.sandbox.install_unit(&unit, &text);
         self.rpod(&["rm", name]).success();
-        self.systemctl(&["daemon-reload"]);
-        self.systemctl(&["start", &unit]);
+        self.sandbox.check(&["systemctl", "start", &unit]);
         unit
     }
 
@@ -117,8 +82,31 @@ impl World {
     }
 }
 
-fn path(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 test path")
+/// A busybox image for the registry whose `/version` says `version`.
+fn published(version: &str, changes: &[&str]) -> TestImage {
+    TestImage::busybox(&[("version", version)], changes)
+}
+
+/// Publishes a busybox image (see [`published`]) as `image` (`HOST/REPO:TAG`) to `registry`.
+fn publish(registry: &TestRegistry, image: &str, version: &str, changes: &[&str]) {
+    let path = image.split_once('/').map_or(image, |(_, path)| path);
+    let (repo, tag) = path.rsplit_once(':').unwrap_or((path, "latest"));
+    registry.publish(repo, tag, &published(version, changes));
+}
+
+/// Manifest requests (HEAD or GET) the registry has served. It logs a request after answering
+/// it, so the count is read until it stops changing.
+fn manifest_requests(registry: &TestRegistry) -> usize {
+    let count = || registry.count_requests("HEAD", "/manifests/") + registry.count_requests("GET", "/manifests/");
+    let mut last = count();
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let now = count();
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
 }
 
 const ROW: &str = "--format={{.Unit}},{{.Image}},{{.Updated}},{{.Policy}}";
@@ -129,7 +117,7 @@ fn validates_input() {
     let line = env.run(&["auto-update", "extra"]).failure();
     assert_eq!(line, "Error: `rpod auto-update` takes no arguments");
     let missing = env.dir().join("missing.json");
-    let line = env.run(&["auto-update", "--authfile", path(&missing)]).failure();
+    let line = env.run(&["auto-update", "--authfile", missing.to_str().expect("UTF-8 path")]).failure();
     assert_eq!(line, format!("Error: credential file is not accessible: stat {}: no such file or directory", missing.display()));
     let nothing = env.run(&["auto-update"]);
     assert_eq!((nothing.code, nothing.stdout.as_str()), (Some(0), ""), "no containers, no output: {}", nothing.stderr);
@@ -138,12 +126,12 @@ fn validates_input() {
 #[test]
 fn local_policy_updates_after_a_dry_run() {
     let w = World::new();
-    let v1 = w.import("localhost/app:latest", "v1", true);
+    let v1 = w.import("localhost/app:latest", "v1", &[]);
     let unit = w.service("web", "local", "localhost/app:latest", &[], &[]);
     let before = w.inspect("web", ".Id");
     assert_eq!(w.auto_update(&[ROW]).success(), format!("{unit},localhost/app:latest,false,local\n"));
 
-    let v2 = w.import("localhost/app:latest", "v2", true);
+    let v2 = w.import("localhost/app:latest", "v2", &[]);
     assert_eq!(w.auto_update(&["--dry-run", ROW]).success(), format!("{unit},localhost/app:latest,pending,local\n"));
     assert_eq!(w.inspect("web", ".Image"), v1, "a dry run changes nothing");
 
@@ -151,19 +139,19 @@ fn local_policy_updates_after_a_dry_run() {
     assert_eq!(w.inspect("web", ".Image"), v2);
     assert_ne!(w.inspect("web", ".Id"), before, "the unit recreated the container");
     assert_eq!(w.rpod(&["exec", "web", "cat", "/version"]).success(), "v2");
-    assert_eq!(w.systemctl(&["is-active", &unit]).stdout.trim(), "active");
+    assert_eq!(w.unit_state(&unit), "active");
 }
 
 #[test]
 fn an_image_that_does_not_start_is_rolled_back() {
     let w = World::new();
-    let v1 = w.import("localhost/app:latest", "v1", true);
+    let v1 = w.import("localhost/app:latest", "v1", &[]);
     let unit = w.service("web", "local", "localhost/app:latest", &[], &[]);
-    w.import("localhost/app:latest", "broken", false);
+    w.import("localhost/app:latest", "broken", &[BROKEN]);
     assert_eq!(w.auto_update(&[ROW]).success(), format!("{unit},localhost/app:latest,rolled back,local\n"));
     assert_eq!(w.inspect("web", ".Image"), v1);
     assert_eq!(w.rpod(&["exec", "web", "cat", "/version"]).success(), "v1");
-    assert_eq!(w.systemctl(&["is-active", &unit]).stdout.trim(), "active");
+    assert_eq!(w.unit_state(&unit), "active");
     let images = w.rpod(&["inspect", "--format", "{{.Image}}", "web"]).success();
     assert_eq!(images.trim(), v1, "the name points at the old image again");
 }
@@ -171,9 +159,9 @@ fn an_image_that_does_not_start_is_rolled_back() {
 #[test]
 fn without_rollback_a_failed_restart_is_an_error() {
     let w = World::new();
-    w.import("localhost/app:latest", "v1", true);
+    w.import("localhost/app:latest", "v1", &[]);
     let unit = w.service("web", "local", "localhost/app:latest", &[], &[]);
-    w.import("localhost/app:latest", "broken", false);
+    w.import("localhost/app:latest", "broken", &[BROKEN]);
     let result = w.auto_update(&["--rollback=false", ROW]);
     assert_eq!(result.stdout, format!("{unit},localhost/app:latest,failed,local\n"));
     assert_eq!(
@@ -187,22 +175,22 @@ fn without_rollback_a_failed_restart_is_an_error() {
 #[test]
 fn a_child_that_requires_the_updated_unit_comes_back() {
     let w = World::new();
-    w.import("localhost/app:latest", "v1", true);
-    w.import("localhost/other:latest", "other", true);
+    w.import("localhost/app:latest", "v1", &[]);
+    w.import("localhost/other:latest", "other", &[]);
     let parent = w.service("parent", "local", "localhost/app:latest", &[], &[]);
     let requires = format!("--requires={parent}");
     let child = w.service("child", "disabled", "localhost/other:latest", &[], &[&requires]);
     let child_before = w.inspect("child", ".Id");
-    w.import("localhost/app:latest", "v2", true);
+    w.import("localhost/app:latest", "v2", &[]);
     assert_eq!(w.auto_update(&[ROW]).success(), format!("{parent},localhost/app:latest,true,local\n"));
-    assert_eq!(w.systemctl(&["is-active", &child]).stdout.trim(), "active");
+    assert_eq!(w.unit_state(&child), "active");
     assert_ne!(w.inspect("child", ".Id"), child_before, "systemd restarted the child with its parent");
 }
 
 #[test]
 fn disabled_fake_and_json() {
     let w = World::new();
-    w.import("localhost/app:latest", "v1", true);
+    w.import("localhost/app:latest", "v1", &[]);
     let unit = w.service("web", "local", "localhost/app:latest", &[], &[]);
     w.service("off", "disabled", "localhost/app:latest", &[], &[]);
     let json = w.auto_update(&["--format", "json"]).success();
@@ -230,7 +218,7 @@ fn disabled_fake_and_json() {
 #[test]
 fn default_table_has_podmans_leading_column() {
     let w = World::new();
-    w.import("localhost/app:latest", "v1", true);
+    w.import("localhost/app:latest", "v1", &[]);
     w.service("web", "local", "localhost/app:latest", &[], &[]);
     let id = w.inspect("web", ".Id");
     let out = w.auto_update(&[]).success();
@@ -246,9 +234,9 @@ fn default_table_has_podmans_leading_column() {
 #[test]
 fn registry_policy_updates_and_the_child_follows() {
     let w = World::new();
-    let reg = registry::Registry::start(w.env.dir());
-    let image = format!("{}/app/alpine:latest", reg.address());
-    w.publish(&image, "v1", true);
+    let reg = TestRegistry::start();
+    let image = reg.image("app/alpine", "latest");
+    publish(&reg, &image, "v1", &[]);
     let v1 = w.pull(&image);
     let parent = w.service("parent", "image", &image, &[], &[]);
     let requires = format!("--requires={parent}");
@@ -256,7 +244,7 @@ fn registry_policy_updates_and_the_child_follows() {
     let child_before = w.inspect("child", ".Id");
     assert_eq!(w.auto_update(&["--tls-verify=false", ROW]).success(), format!("{parent},{image},false,registry\n"));
 
-    w.publish(&image, "v2", true);
+    publish(&reg, &image, "v2", &[]);
     assert_eq!(w.auto_update(&["--tls-verify=false", "--dry-run", ROW]).success(), format!("{parent},{image},pending,registry\n"));
     assert_eq!(w.inspect("parent", ".Image"), v1, "a dry run pulls nothing");
 
@@ -265,7 +253,7 @@ fn registry_policy_updates_and_the_child_follows() {
     assert_eq!(result.success(), format!("{parent},{image},true,registry\n"));
     assert_ne!(w.inspect("parent", ".Image"), v1);
     assert_eq!(w.rpod(&["exec", "parent", "cat", "/version"]).success(), "v2");
-    assert_eq!(w.systemctl(&["is-active", &child]).stdout.trim(), "active");
+    assert_eq!(w.unit_state(&child), "active");
     assert_ne!(w.inspect("child", ".Id"), child_before, "the child was restarted with its parent");
 }
 
@@ -273,12 +261,12 @@ fn registry_policy_updates_and_the_child_follows() {
 #[test]
 fn registry_policy_rolls_back_a_broken_image() {
     let w = World::new();
-    let reg = registry::Registry::start(w.env.dir());
-    let image = format!("{}/app/broken:latest", reg.address());
-    w.publish(&image, "v1", true);
+    let reg = TestRegistry::start();
+    let image = reg.image("app/broken", "latest");
+    publish(&reg, &image, "v1", &[]);
     let v1 = w.pull(&image);
     let unit = w.service("web", "registry", &image, &[], &[]);
-    w.publish(&image, "broken", false);
+    publish(&reg, &image, "broken", &[BROKEN]);
     assert_eq!(w.auto_update(&["--tls-verify=false", ROW]).success(), format!("{unit},{image},rolled back,registry\n"));
     assert_eq!(w.inspect("web", ".Image"), v1);
     assert_eq!(w.rpod(&["exec", "web", "cat", "/version"]).success(), "v1");
@@ -289,10 +277,10 @@ fn registry_policy_rolls_back_a_broken_image() {
 #[test]
 fn one_pull_per_image_and_one_check_per_image() {
     let w = World::new();
-    let reg = registry::Registry::start(w.env.dir());
-    let (a, b) = (format!("{}/app/a:latest", reg.address()), format!("{}/app/b:latest", reg.address()));
+    let reg = TestRegistry::start();
+    let (a, b) = (reg.image("app/a", "latest"), reg.image("app/b", "latest"));
     for image in [&a, &b] {
-        w.publish(image, "v1", true);
+        publish(&reg, image, "v1", &[]);
         w.pull(image);
     }
     let units = [
@@ -303,16 +291,16 @@ fn one_pull_per_image_and_one_check_per_image() {
     w.service("off", "disabled", &a, &[], &[]);
     let off_image = w.inspect("off", ".Image");
     for image in [&a, &b] {
-        w.publish(image, "v2", true);
+        publish(&reg, image, "v2", &[]);
     }
-    let checks_before = reg.manifest_requests();
+    let checks_before = manifest_requests(&reg);
     let result = w.auto_update(&["--tls-verify=false", ROW]);
     assert_eq!(result.stderr.matches("Trying to pull").count(), 2, "{}", result.stderr);
     assert_eq!(
         result.success(),
         format!("{},{a},true,registry\n{},{a},true,registry\n{},{b},true,registry\n", units[0], units[1], units[2])
     );
-    assert_eq!(reg.manifest_requests() - checks_before, 2 + 2, "one check per image, then one manifest GET per pull");
+    assert_eq!(manifest_requests(&reg) - checks_before, 2 + 2, "one check per image, then one manifest GET per pull");
     assert_eq!(w.inspect("off", ".Image"), off_image);
 }
 
@@ -320,39 +308,38 @@ fn one_pull_per_image_and_one_check_per_image() {
 #[test]
 fn fifty_containers_one_manifest_request() {
     let w = World::new();
-    let reg = registry::Registry::start(w.env.dir());
-    let image = format!("{}/app/many:latest", reg.address());
-    w.publish(&image, "v1", true);
+    let reg = TestRegistry::start();
+    let image = reg.image("app/many", "latest");
+    publish(&reg, &image, "v1", &[]);
     w.pull(&image);
     for i in 0..50 {
-        let mut cmd = Command::new(rpod_binary());
-        cmd.arg("--root").arg(w.env.root()).arg("--runroot").arg(w.env.runroot());
-        cmd.args(["run", "-d", "--name", &format!("c{i:02}"), "--label", "io.containers.autoupdate=registry", &image]);
-        cmd.args(WORKLOAD).env("PODMAN_SYSTEMD_UNIT", format!("u{i:02}.service"));
-        RunResult::from(w.sandbox.exec(&mut cmd)).success();
+        let (name, unit) = (format!("c{i:02}"), format!("PODMAN_SYSTEMD_UNIT=u{i:02}.service"));
+        let mut run = vec!["run", "-d", "--name", &name, "--label", "io.containers.autoupdate=registry", "--label", &unit, &image];
+        run.extend_from_slice(WORKLOAD);
+        w.rpod(&run).success();
     }
-    w.publish(&image, "v2", true);
-    let before = reg.manifest_requests();
+    publish(&reg, &image, "v2", &[]);
+    let before = manifest_requests(&reg);
     let out = w.auto_update(&["--tls-verify=false", "--dry-run", ROW]).success();
     assert_eq!(out.lines().filter(|l| l.ends_with(",pending,registry")).count(), 50, "{out}");
-    assert_eq!(reg.manifest_requests() - before, 1);
+    assert_eq!(manifest_requests(&reg) - before, 1);
 }
 
 /// A registry that is down fails its containers with the reason; the others still update.
 #[test]
 fn a_registry_that_is_down_fails_only_its_containers() {
     let w = World::new();
-    let reg = registry::Registry::start(w.env.dir());
-    let gone = registry::Registry::start(w.env.dir());
-    let (good, bad) = (format!("{}/app/good:latest", reg.address()), format!("{}/app/gone:latest", gone.address()));
-    for image in [&good, &bad] {
-        w.publish(image, "v1", true);
+    let reg = TestRegistry::start();
+    let gone = TestRegistry::start();
+    let (good, bad) = (reg.image("app/good", "latest"), gone.image("app/gone", "latest"));
+    for (registry, image) in [(&reg, &good), (&gone, &bad)] {
+        publish(registry, image, "v1", &[]);
         w.pull(image);
     }
     let good_unit = w.service("good", "registry", &good, &[], &[]);
     let bad_unit = w.service("bad", "registry", &bad, &[], &[]);
     let bad_id = w.inspect("bad", ".Id");
-    w.publish(&good, "v2", true);
+    publish(&reg, &good, "v2", &[]);
     drop(gone);
     let result = w.auto_update(&["--tls-verify=false", ROW]);
     assert_eq!(result.stdout, format!("{bad_unit},{bad},failed,registry\n{good_unit},{good},true,registry\n"));
@@ -362,146 +349,3 @@ fn a_registry_that_is_down_fails_only_its_containers() {
     assert!(line.starts_with(&prefix) && line.contains("Connection refused"), "{}", result.stderr);
     assert_eq!(w.rpod(&["exec", "good", "cat", "/version"]).success(), "v2");
 }
-
-/// A loopback registry (Debian's docker-registry) that logs every request, so tests count
-/// manifest requests at the registry itself.
-mod registry {
-    use std::path::{Path, PathBuf};
-    use std::process::{Child, Command};
-
-    pub struct Registry {
-        child: Child,
-        port: u16,
-        log: PathBuf,
-    }
-
-    impl Registry {
-        pub fn start(base: &Path) -> Registry {
-            let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-            let dir = base.join(format!("registry-{port}"));
-            std::fs::create_dir_all(dir.join("data")).expect("registry dir");
-            let config = dir.join("config.yml");
-            let text = format!(
-                "version: 0.1\nstorage: {{ filesystem: {{ rootdirectory: {} }}, delete: {{ enabled: true }} }}\nhttp: {{ addr: 127.0.0.1:{port} }}\nlog: {{ level: info, accesslog: {{ disabled: false }} }}\n",
-                dir.join("data").display()
-            );
-            std::fs::write(&config, text).expect("registry config");
-            let log = dir.join("requests.log");
-            let log_file = std::fs::File::create(&log).expect("registry log");
-            let child = Command::new("docker-registry")
-                .arg("serve")
-                .arg(&config)
-                .stdout(log_file.try_clone().expect("registry log"))
-                .stderr(log_file)
-                .spawn()
-                .expect("docker-registry is installed");
-            let registry = Registry { child, port, log };
-            for _ in 0..100 {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return registry;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            panic!("docker-registry did not come up on port {port}");
-        }
-
-        pub fn address(&self) -> String {
-            format!("127.0.0.1:{}", self.port)
-        }
-
-        /// Manifest requests (HEAD or GET) the registry has answered so far. The registry logs
-        /// a request after answering it, so the count is read until it stops changing.
-        pub fn manifest_requests(&self) -> usize {
-            let count = || {
-                let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-                text.lines().filter(|l| l.contains("/manifests/") && (l.contains("\"HEAD ") || l.contains("\"GET "))).count()
-            };
-            let mut last = count();
-            loop {
-                std::thread::sleep(std::time::Duration::from_millis(300));
-                let now = count();
-                if now == last {
-                    return now;
-                }
-                last = now;
-            }
-        }
-    }
-
-    impl Drop for Registry {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// The systemd sandbox of /work/shared/harness (until the project's test/src/sandbox.rs lands).
-mod sandbox {
-    use std::path::{Path, PathBuf};
-    use std::process::{Command, Output};
-
-    const SCRIPT: &str = "/work/shared/harness/systemd-sandbox";
-
-    pub struct Sandbox {
-        dir: PathBuf,
-    }
-
-    impl Sandbox {
-        /// Boots one; on a loaded machine the first boot can miss the script's deadline, so
-        /// it is tried three times.
-        pub fn start(dir: &Path) -> Sandbox {
-            std::fs::create_dir_all(dir).expect("sandbox dir");
-            let mut failure = String::new();
-            for _ in 0..3 {
-                let out = Command::new(SCRIPT).arg("start").arg(dir).output().expect("start sandbox");
-                if out.status.success() {
-                    return Sandbox { dir: dir.to_path_buf() };
-                }
-                failure = String::from_utf8_lossy(&out.stderr).into_owned();
-                let _ = Command::new(SCRIPT).arg("stop").arg(dir).status();
-            }
-            panic!("sandbox: {failure}");
-        }
-
-        /// Runs `cmd` inside (environment variables set on `cmd` are passed through `env`).
-        pub fn exec(&self, cmd: &mut Command) -> Output {
-            let mut full = Command::new(SCRIPT);
-            full.arg("exec").arg(&self.dir).arg("env");
-            for (k, v) in cmd.get_envs() {
-                if let Some(v) = v {
-                    let mut pair = k.to_os_string();
-                    pair.push("=");
-                    pair.push(v);
-                    full.arg(pair);
-                }
-            }
-            full.arg(cmd.get_program()).args(cmd.get_args());
-            full.output().expect("exec in sandbox")
-        }
-
-        /// Writes a file inside the sandbox (the host's view of that path is not changed).
-        pub fn write(&self, path: &Path, text: &str) {
-            let mut child = Command::new(SCRIPT)
-                .arg("exec")
-                .arg(&self.dir)
-                .arg("tee")
-                .arg(path)
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .expect("tee in sandbox");
-            if let Some(mut stdin) = child.stdin.take() {
-                std::io::Write::write_all(&mut stdin, text.as_bytes()).expect("writing through tee");
-            }
-            assert!(child.wait().map(|s| s.success()).unwrap_or(false), "writing {}", path.display());
-        }
-    }
-
-    impl Drop for Sandbox {
-        fn drop(&mut self) {
-            let _ = Command::new(SCRIPT).arg("stop").arg(&self.dir).status();
-        }
-    }
-}
-

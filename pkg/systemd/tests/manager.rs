@@ -17,11 +17,11 @@ fn manager_calls_against_a_real_systemd() {
     if std::env::var_os(INNER).is_some() {
         return inner();
     }
-    let sandbox = sandbox::Sandbox::start();
+    let sandbox = rpod_e2e::Sandbox::start();
     let exe = std::env::current_exe().expect("test binary path");
-    let out = sandbox.exec(
-        Command::new(exe).args(["--exact", "manager_calls_against_a_real_systemd", "--nocapture"]).env(INNER, "1"),
-    );
+    let inner = format!("{INNER}=1");
+    let exe = exe.to_str().expect("UTF-8 path");
+    let out = sandbox.exec(&["env", &inner, exe, "--exact", "manager_calls_against_a_real_systemd", "--nocapture"]);
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "inner run failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
@@ -99,44 +99,4 @@ async fn exercise(m: &SystemdManager) {
     assert_eq!(m.unit_dependents("rpod-parent.service").await.expect("deps"), vec!["rpod-child.service"]);
     m.restart_unit("rpod-parent.service", TIMEOUT).await.expect("restart parent");
     assert_eq!(m.unit_active_state("rpod-parent.service").await.expect("state"), "active");
-}
-
-/// Stand-in for the project's sandbox harness until test/src/sandbox.rs lands.
-mod sandbox {
-    use std::path::PathBuf;
-    use std::process::{Command, Output};
-
-    const SCRIPT: &str = "/work/shared/harness/systemd-sandbox";
-
-    pub struct Sandbox {
-        dir: PathBuf,
-    }
-
-    impl Sandbox {
-        pub fn start() -> Sandbox {
-            let dir = PathBuf::from(format!("/var/tmp/rpod-tests/systemd-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).expect("sandbox dir");
-            let out = Command::new(SCRIPT).arg("start").arg(&dir).output().expect("start sandbox");
-            assert!(out.status.success(), "sandbox: {}", String::from_utf8_lossy(&out.stderr));
-            Sandbox { dir }
-        }
-
-        pub fn exec(&self, cmd: &mut Command) -> Output {
-            let mut full = Command::new(SCRIPT);
-            full.arg("exec").arg(&self.dir).arg(cmd.get_program()).args(cmd.get_args());
-            for (k, v) in cmd.get_envs() {
-                if let Some(v) = v {
-                    full.env(k, v);
-                }
-            }
-            full.output().expect("exec in sandbox")
-        }
-    }
-
-    impl Drop for Sandbox {
-        fn drop(&mut self) {
-            let _ = Command::new(SCRIPT).arg("stop").arg(&self.dir).status();
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
 }
