@@ -349,3 +349,48 @@ fn a_registry_that_is_down_fails_only_its_containers() {
     assert!(line.starts_with(&prefix) && line.contains("Connection refused"), "{}", result.stderr);
     assert_eq!(w.rpod(&["exec", "good", "cat", "/version"]).success(), "v2");
 }
+
+/// Bats' "--authfile": an htpasswd + TLS registry. Without the flags the check fails (TLS, then
+/// authentication); `--authfile`, `$REGISTRY_AUTH_FILE` and the authfile label (which wins over
+/// `--authfile=/dev/null`) all work. The local image is imported, not pulled, so the registry's
+/// digest differs and every successful check reports `pending`.
+#[test]
+fn authfile_and_tls_verify() {
+    let w = World::new();
+    let reg = TestRegistry::start_with(rpod_e2e::RegistryOptions { tls: true, auth: true });
+    let authfile = w.env.dir().join("auth.json");
+    reg.write_authfile(&authfile);
+    let auth = authfile.to_str().expect("UTF-8 path");
+    let image = reg.image("app/private", "latest");
+    publish(&reg, &image, "v1", &[]);
+    w.import(&image, "v1", &[]);
+    let unit = w.service("priv", "registry", &image, &[], &[]);
+    let id = w.inspect("priv", ".Id");
+    let prefix = format!("Error: checking image updates for container {id}: ");
+
+    for args in [vec![ROW], vec!["--tls-verify=false", ROW]] {
+        let result = w.auto_update(&args);
+        assert_eq!(result.stdout, format!("{unit},{image},failed,registry\n"), "{args:?}");
+        assert_eq!(result.code, Some(125));
+        assert!(result.stderr.lines().last().unwrap_or_default().starts_with(&prefix), "{args:?}: {}", result.stderr);
+    }
+    let want = format!("{unit},{image},pending,registry\n");
+    let authfile_flag = format!("--authfile={auth}");
+    assert_eq!(w.auto_update(&[&authfile_flag, "--tls-verify=false", "--dry-run", ROW]).success(), want);
+
+    let env = format!("REGISTRY_AUTH_FILE={auth}");
+    let rpod = rpod_e2e::rpod_binary();
+    let (root, runroot) = (w.env.root(), w.env.runroot());
+    let args = ["env", &env, path(&rpod), "--root", path(&root), "--runroot", path(&runroot), "auto-update", "--tls-verify=false", "--dry-run", ROW];
+    assert_eq!(RunResult::from(w.sandbox.exec(&args)).success(), want, "$REGISTRY_AUTH_FILE");
+
+    let label = format!("io.containers.autoupdate.authfile={auth}");
+    let labelled = w.service("labelled", "registry", &image, &["--label", &label], &[]);
+    let out = w.auto_update(&["--authfile=/dev/null", "--tls-verify=false", "--dry-run", ROW]);
+    assert_eq!(out.code, Some(125), "the unlabelled container fails with /dev/null: {}", out.stderr);
+    assert!(out.stdout.contains(&format!("{labelled},{image},pending,registry\n")), "the label wins: {}", out.stdout);
+}
+
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
