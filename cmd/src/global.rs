@@ -95,10 +95,19 @@ fn xdg_dir(var: &str, fallback_under_home: &str) -> PathBuf {
     })
 }
 
+/// rpod's own crates log at `level`; libraries underneath (TLS, HTTP, D-Bus) only at debug and
+/// trace, so their internal complaints do not double rpod's one error line.
+fn log_filter(level: &str) -> String {
+    const OWN: &[&str] = &["rpod", "libpod", "image", "registry", "autoupdate", "systemd", "generate", "report"];
+    let others = if matches!(level, "debug" | "trace") { level } else { "off" };
+    let own: Vec<String> = OWN.iter().map(|krate| format!("{krate}={level}")).collect();
+    format!("{others},{}", own.join(","))
+}
+
 /// Warnings and debug output go to stderr through `tracing`, filtered by `--log-level`.
 pub fn init_logging(global: &GlobalArgs) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&global.log_level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter = tracing_subscriber::EnvFilter::try_new(log_filter(&global.log_level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(log_filter("warn")));
     use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -37,6 +37,18 @@ impl RunResult {
     }
 }
 
+impl RunResult {
+    /// Panics unless it failed with exit code 125; returns the final `Error: …` line (commands
+    /// such as pull print progress lines on stderr before it).
+    pub fn error_line(self) -> String {
+        assert_eq!(self.code, Some(125), "expected exit 125:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        let line = self.stderr.trim_end().lines().last().unwrap_or_default().to_string();
+        assert!(line.starts_with("Error: "), "expected a final Error: line, got {:?}", self.stderr);
+        assert_eq!(self.stderr.matches("Error: ").count(), 1, "one error only: {:?}", self.stderr);
+        line
+    }
+}
+
 impl From<Output> for RunResult {
     fn from(out: Output) -> Self {
         RunResult {

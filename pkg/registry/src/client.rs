@@ -75,6 +75,7 @@ impl Registry {
             })
             .await?;
         let client = self.client_for(reference)?;
+        client.store_auth_if_needed(target.resolve_registry(), &auth).await;
         let (manifest_bytes, list_digest) = match choose_platform(&bytes, platform, &name)? {
             Some(entry) => {
                 let (bytes, _) = client
@@ -117,6 +118,7 @@ impl Registry {
         })
         .await?;
         let client = self.client_for(destination)?;
+        client.store_auth_if_needed(target.resolve_registry(), &auth).await;
         let manifest_bytes = store.blobs().read(&record.manifest_digest)?;
         let manifest = Manifest::parse(&manifest_bytes)?;
         for descriptor in std::iter::once(&manifest.config).chain(&manifest.layers) {

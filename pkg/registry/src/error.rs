@@ -52,7 +52,7 @@ impl Error {
             E::ImageManifestNotFoundError(_) => Error::NotFound { image: image.to_string() },
             E::ServerError { code: 404, .. } => Error::NotFound { image: image.to_string() },
             E::ServerError { code: 401, .. } => Error::Unauthorized { image: image.to_string(), reason },
-            _ if reason.contains("manifest unknown") || reason.contains("MANIFEST_UNKNOWN") || reason.contains("name unknown") => {
+            _ if reason.contains("manifest unknown") || reason.contains("MANIFEST_UNKNOWN") || reason.contains("name unknown") || reason.contains("not known to registry") => {
                 Error::NotFound { image: image.to_string() }
             }
             _ if reason.contains("401") || reason.to_lowercase().contains("unauthorized") => {

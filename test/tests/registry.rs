@@ -1,0 +1,186 @@
+//! Pull, push, login and the image store against a real registry (Debian's docker-registry on
+//! loopback), including authentication, TLS, multi-arch indexes, corrupted blobs and a pull
+//! killed half-way.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rpod_e2e::{registry::TEST_PASSWORD, registry::TEST_USER, RegistryOptions, TestEnv, TestImage, TestRegistry};
+use sha2::Digest;
+
+fn image_ids(env: &TestEnv) -> Vec<String> {
+    env.run(&["images", "-q", "--no-trunc"]).success().lines().map(str::to_string).collect()
+}
+
+#[test]
+fn pull_then_a_moved_tag_gives_a_new_image_and_leaves_the_old_one_dangling() {
+    let registry = TestRegistry::start();
+    let env = TestEnv::new();
+    let name = registry.image("app", "v1");
+    let first = registry.publish("app", "v1", &TestImage::busybox(&[("VERSION", "1")], &[]));
+    let out = env.run(&["pull", "--tls-verify=false", &name]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stderr.starts_with(&format!("Trying to pull {name}...")), "{}", out.stderr);
+    let id1 = out.stdout.trim().to_string();
+    let digest = env.run(&["image", "inspect", "--format", "{{.Digest}}", &name]).success();
+    assert_eq!(digest.trim(), first);
+
+    registry.publish("app", "v1", &TestImage::busybox(&[("VERSION", "2")], &[]));
+    let id2 = env.run(&["pull", "--tls-verify=false", "-q", &name]).success().trim().to_string();
+    assert_ne!(id1, id2);
+    let listing = env.run(&["images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"]).success();
+    assert!(listing.contains(&format!("<none>:<none> {}", &id1[..12])), "{listing}");
+    assert!(listing.contains(&format!("{name} {}", &id2[..12])), "{listing}");
+    env.run(&["image", "prune", "-f"]).success();
+    assert_eq!(image_ids(&env), [format!("sha256:{id2}")]);
+}
+
+#[test]
+fn push_and_pull_back_and_missing_tags() {
+    let registry = TestRegistry::start();
+    let (source, target) = (TestEnv::new(), TestEnv::new());
+    let tarball = source.dir().join("rootfs.tar");
+    TestImage::busybox(&[("HELLO", "pushed")], &[]).write_rootfs(&tarball);
+    source.run(&["import", "-q", tarball.to_str().unwrap(), "localhost/app:1"]).success();
+    let remote = registry.image("pushed/app", "1");
+    source.run(&["push", "--tls-verify=false", "localhost/app:1", &remote]).success();
+    target.run(&["pull", "--tls-verify=false", &remote]).success();
+    let source_id = source.run(&["image", "inspect", "--format", "{{.Id}}", "localhost/app:1"]).success();
+    assert_eq!(target.run(&["image", "inspect", "--format", "{{.Id}}", &remote]).success(), source_id);
+    let err = target.run(&["pull", "--tls-verify=false", &registry.image("pushed/app", "nope")]).error_line();
+    assert!(err.contains("manifest unknown"), "{err}");
+    let err = target.run(&["pull", "busybox"]).error_line();
+    assert!(err.contains("short-name"), "{err}");
+}
+
+#[test]
+fn authentication_never_echoes_the_password() {
+    let registry = TestRegistry::start_with(RegistryOptions { tls: false, auth: true });
+    registry.publish("private/app", "1", &TestImage::busybox(&[], &[]));
+    let env = TestEnv::new();
+    let name = registry.image("private/app", "1");
+    let err = env.run(&["pull", "--tls-verify=false", &name]).error_line();
+    assert!(err.contains("authentication required"), "{err}");
+
+    let authfile = env.dir().join("auth.json");
+    let wrong = "Wr0ng-secret-value";
+    let out = env.run(&["login", "--tls-verify=false", "--authfile", authfile.to_str().unwrap(), "-u", TEST_USER, "-p", wrong, &registry.host()]);
+    assert_eq!(out.code, Some(125));
+    assert!(!out.stderr.contains(wrong) && !out.stdout.contains(wrong), "the password leaked: {}", out.stderr);
+    assert!(!authfile.exists(), "a failed login saves nothing");
+
+    let mut login = env.command();
+    login.args(["login", "--tls-verify=false", "--authfile", authfile.to_str().unwrap(), "-u", TEST_USER, "--password-stdin", &registry.host()]);
+    let child = login.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    use std::io::Write;
+    child.stdin.as_ref().unwrap().write_all(format!("{TEST_PASSWORD}\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::os::unix::fs::MetadataExt::mode(&std::fs::metadata(&authfile).unwrap()) & 0o777, 0o600);
+
+    let out = env.run(&["pull", "--tls-verify=false", "--authfile", authfile.to_str().unwrap(), &name]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(!out.stderr.contains(TEST_PASSWORD) && !out.stdout.contains(TEST_PASSWORD));
+    let missing = env.run(&["pull", "--authfile", "/nonexistent/auth.json", &name]).error_line();
+    assert!(missing.contains("credential file is not accessible"), "{missing}");
+    env.run(&["logout", "--authfile", authfile.to_str().unwrap(), &registry.host()]).success();
+}
+
+#[test]
+fn tls_is_verified_unless_turned_off() {
+    let registry = TestRegistry::start_with(RegistryOptions { tls: true, auth: false });
+    registry.publish("secure/app", "1", &TestImage::busybox(&[], &[]));
+    let env = TestEnv::new();
+    let name = registry.image("secure/app", "1");
+    let err = env.run(&["pull", &name]).error_line();
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+    assert!(image_ids(&env).is_empty());
+    env.run(&["pull", "--tls-verify=false", &name]).success();
+
+    let other = TestEnv::new();
+    let conf = other.dir().join("registries.conf");
+    std::fs::write(&conf, format!("[[registry]]\nlocation = \"{}\"\ninsecure = true\n", registry.host())).unwrap();
+    let out = other.command().env("CONTAINERS_REGISTRIES_CONF", &conf).args(["pull", &name]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_multi_arch_index_resolves_to_this_machines_platform() {
+    let registry = TestRegistry::start();
+    let ours = TestImage::busybox(&[("ARCH", "ours")], &[]);
+    let other = TestImage::busybox(&[("ARCH", "other")], &[]);
+    let ours_digest = registry.publish("multi", "ours", &ours);
+    let other_digest = registry.publish("multi", "other", &other);
+    let arch = if cfg!(target_arch = "x86_64") { "amd64" } else { "arm64" };
+    let foreign = if arch == "amd64" { "s390x" } else { "amd64" };
+    let index = registry.publish_index("multi", "latest", &[(&other_digest, other.manifest.len(), foreign), (&ours_digest, ours.manifest.len(), arch)]);
+    let env = TestEnv::new();
+    let name = registry.image("multi", "latest");
+    env.run(&["pull", "--tls-verify=false", &name]).success();
+    let digest = env.run(&["image", "inspect", "--format", "{{.Digest}}", &name]).success();
+    assert_eq!(digest.trim(), ours_digest, "the platform's manifest, not the foreign one");
+    let repo_digests = env.run(&["image", "inspect", "--format", "{{.RepoDigests}}", &name]).success();
+    assert!(repo_digests.contains(&index), "the list digest is kept for update checks: {repo_digests}");
+}
+
+/// Replaces the content of every blob in the registry's storage that has `content`.
+fn corrupt_registry_blob(storage: &Path, content: &[u8]) {
+    let hex = hex::encode(sha2::Sha256::digest(content));
+    let path = storage.join(format!("docker/registry/v2/blobs/sha256/{}/{hex}/data", &hex[..2]));
+    let mut bytes = std::fs::read(&path).expect("the blob in registry storage");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&path, bytes).unwrap();
+}
+
+#[test]
+fn a_blob_that_does_not_match_its_digest_is_refused_and_nothing_is_stored() {
+    let registry = TestRegistry::start();
+    let image = TestImage::busybox(&[("X", "y")], &[]);
+    registry.publish("bad", "1", &image);
+    corrupt_registry_blob(&registry.storage(), &image.layer);
+    let env = TestEnv::new();
+    let err = env.run(&["pull", "--tls-verify=false", &registry.image("bad", "1")]).error_line();
+    assert!(err.to_lowercase().contains("digest"), "{err}");
+    assert!(image_ids(&env).is_empty());
+    let blobs = env.root().join("storage/blobs/sha256");
+    for entry in std::fs::read_dir(&blobs).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with('.') {
+            let content = std::fs::read(entry.path()).unwrap();
+            assert_eq!(hex::encode(sha2::Sha256::digest(&content)), name, "a stored blob does not match its name");
+        }
+    }
+}
+
+#[test]
+fn a_pull_killed_half_way_leaves_no_image_and_the_next_pull_succeeds() {
+    let registry = TestRegistry::start();
+    // 48 MiB of incompressible data makes the pull take long enough to kill it mid-way.
+    let mut noise = vec![0u8; 48 << 20];
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for chunk in noise.chunks_mut(8) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        chunk.copy_from_slice(&state.to_le_bytes()[..chunk.len()]);
+    }
+    let noise = String::from_utf8_lossy(&noise).into_owned();
+    let image = TestImage::busybox(&[("noise", &noise)], &[]);
+    registry.publish("big", "1", &image);
+    let env = TestEnv::new();
+    let name = registry.image("big", "1");
+    for delay in [50u64, 150, 400] {
+        let mut child = env.command().args(["pull", "--tls-verify=false", &name]).stderr(std::process::Stdio::null()).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill();
+        let _ = child.wait();
+        let ids = image_ids(&env);
+        assert!(ids.is_empty() || ids.len() == 1, "at most the finished image: {ids:?}");
+        if ids.len() == 1 {
+            env.run(&["rmi", &name]).success();
+        }
+    }
+    env.run(&["pull", "--tls-verify=false", "-q", &name]).success();
+    assert_eq!(image_ids(&env).len(), 1);
+}
