@@ -420,3 +420,34 @@ fn the_timer_runs_auto_update() {
     }
     assert_eq!(w.rpod(&["exec", "web", "cat", "/version"]).success(), "v2");
 }
+
+/// A registry that serves a layer that does not match its digest: the pull fails, the container
+/// is `failed` with the reason, nothing is restarted, and other units still update.
+#[test]
+fn a_corrupt_layer_fails_the_pull_only() {
+    let w = World::new();
+    let reg = TestRegistry::start();
+    let (good, bad) = (reg.image("app/good", "latest"), reg.image("app/bad", "latest"));
+    for image in [&good, &bad] {
+        publish(&reg, image, "v1", &[]);
+        w.pull(image);
+    }
+    let good_unit = w.service("good", "registry", &good, &[], &[]);
+    let bad_unit = w.service("bad", "registry", &bad, &[], &[]);
+    let (bad_id, bad_ctr) = (w.inspect("bad", ".Image"), w.inspect("bad", ".Id"));
+    publish(&reg, &good, "v2", &[]);
+    let broken = published("v2-bad", &[]);
+    reg.publish("app/bad", "latest", &broken);
+    let digest = image::blobs::sha256_digest(&broken.layer);
+    let hex = digest.trim_start_matches("sha256:");
+    let data = reg.storage().join(format!("docker/registry/v2/blobs/sha256/{}/{hex}/data", &hex[..2]));
+    std::fs::write(&data, b"not the layer").expect("corrupting the layer in the registry's storage");
+
+    let result = w.auto_update(&["--tls-verify=false", ROW]);
+    assert_eq!(result.stdout, format!("{bad_unit},{bad},failed,registry\n{good_unit},{good},true,registry\n"));
+    assert_eq!(result.code, Some(125));
+    let line = result.stderr.lines().last().unwrap_or_default();
+    assert!(line.starts_with(&format!("Error: updating image for container {bad_ctr}: ")) && line.contains(&digest), "{}", result.stderr);
+    assert_eq!(w.inspect("bad", ".Image"), bad_id, "no restart onto a half-pulled image");
+    assert_eq!(w.unit_state(&bad_unit), "active");
+}
