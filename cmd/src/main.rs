@@ -14,6 +14,12 @@ use clap::Parser;
 const EXIT_ERROR: u8 = 125;
 
 fn main() -> ExitCode {
+    // Like other Unix tools, end quietly when the reader of our output goes away (`| head`)
+    // instead of panicking on a write error.
+    // SAFETY: setting a signal disposition to the default has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match global::Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if err.use_stderr() => {

@@ -2,6 +2,7 @@
 //! function and prints. The dispatch below is the only place that lists them all.
 
 mod auto_update;
+mod completion;
 mod container;
 pub mod create;
 mod generate;
@@ -25,6 +26,8 @@ pub enum Command {
     /// Auto update containers according to their auto-update policy
     #[command(name = "auto-update")]
     AutoUpdate(auto_update::AutoUpdateArgs),
+    /// Write a shell completion script (bash, zsh or fish)
+    Completion(completion::CompletionArgs),
     /// Manage containers
     Container(container::ContainerArgs),
     /// Create a container without starting it
@@ -85,6 +88,7 @@ pub enum Command {
 pub fn run(command: Command, global: &GlobalArgs) -> anyhow::Result<u8> {
     match command {
         Command::AutoUpdate(args) => auto_update::run(args, global),
+        Command::Completion(args) => completion::run(args, global),
         Command::Container(args) => container::run(args, global),
         Command::Create(args) => create::run(args, global),
         Command::Generate(args) => generate::run(*args, global),
