@@ -352,8 +352,7 @@ fn a_registry_that_is_down_fails_only_its_containers() {
 
 /// Bats' "--authfile": an htpasswd + TLS registry. Without the flags the check fails (TLS, then
 /// authentication); `--authfile`, `$REGISTRY_AUTH_FILE` and the authfile label (which wins over
-/// `--authfile=/dev/null`) all work. The local image is imported, not pulled, so the registry's
-/// digest differs and every successful check reports `pending`.
+/// `--authfile=/dev/null`) all work.
 #[test]
 fn authfile_and_tls_verify() {
     let w = World::new();
@@ -363,7 +362,7 @@ fn authfile_and_tls_verify() {
     let auth = authfile.to_str().expect("UTF-8 path");
     let image = reg.image("app/private", "latest");
     publish(&reg, &image, "v1", &[]);
-    w.import(&image, "v1", &[]);
+    w.rpod(&["pull", "-q", "--tls-verify=false", "--authfile", auth, &image]).success();
     let unit = w.service("priv", "registry", &image, &[], &[]);
     let id = w.inspect("priv", ".Id");
     let prefix = format!("Error: checking image updates for container {id}: ");
@@ -374,7 +373,7 @@ fn authfile_and_tls_verify() {
         assert_eq!(result.code, Some(125));
         assert!(result.stderr.lines().last().unwrap_or_default().starts_with(&prefix), "{args:?}: {}", result.stderr);
     }
-    let want = format!("{unit},{image},pending,registry\n");
+    let want = format!("{unit},{image},false,registry\n");
     let authfile_flag = format!("--authfile={auth}");
     assert_eq!(w.auto_update(&[&authfile_flag, "--tls-verify=false", "--dry-run", ROW]).success(), want);
 
@@ -388,7 +387,7 @@ fn authfile_and_tls_verify() {
     let labelled = w.service("labelled", "registry", &image, &["--label", &label], &[]);
     let out = w.auto_update(&["--authfile=/dev/null", "--tls-verify=false", "--dry-run", ROW]);
     assert_eq!(out.code, Some(125), "the unlabelled container fails with /dev/null: {}", out.stderr);
-    assert!(out.stdout.contains(&format!("{labelled},{image},pending,registry\n")), "the label wins: {}", out.stdout);
+    assert!(out.stdout.contains(&format!("{labelled},{image},false,registry\n")), "the label wins: {}", out.stdout);
 }
 
 fn path(p: &std::path::Path) -> &str {
