@@ -227,6 +227,8 @@ fn default_table_has_podmans_leading_column() {
         &id[..12]
     );
     assert_eq!(out, want);
+    let table = w.auto_update(&["--format", "table {{.Unit}}\t{{.ContainerName}}\t{{.Updated}}"]).success();
+    assert_eq!(table, "UNIT                   CONTAINER NAME  UPDATED\ncontainer-web.service  web             false\n");
 }
 
 /// Bats' "label=image" with its #18926 child: v2 published → `true`, the container runs the new
@@ -449,4 +451,33 @@ fn a_corrupt_layer_fails_the_pull_only() {
     assert!(line.starts_with(&format!("Error: updating image for container {bad_ctr}: ")) && line.contains(&digest), "{}", result.stderr);
     assert_eq!(w.inspect("bad", ".Image"), bad_id, "no restart onto a half-pulled image");
     assert_eq!(w.unit_state(&bad_unit), "active");
+}
+
+/// Two runs at once (the timer and a manual run): the run lock makes the second wait, so the
+/// unit is restarted once and the second run finds the container up to date.
+#[test]
+fn concurrent_runs_update_once() {
+    let w = World::new();
+    w.import("localhost/app:latest", "v1", &[]);
+    let unit = w.service("web", "local", "localhost/app:latest", &[], &[]);
+    w.import("localhost/app:latest", "v2", &[]);
+    let rpod = rpod_e2e::rpod_binary();
+    let (root, runroot) = (w.env.root(), w.env.runroot());
+    let runs: Vec<std::process::Child> = (0..2)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_MANIFEST_DIR").to_string() + "/sandbox/rpod-test-sandbox")
+                .arg("run")
+                .arg(w.sandbox.dir())
+                .args([path(&rpod), "--root", path(&root), "--runroot", path(&runroot), "auto-update", ROW])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("an auto-update run")
+        })
+        .collect();
+    let mut outputs: Vec<String> = runs
+        .into_iter()
+        .map(|run| String::from_utf8_lossy(&run.wait_with_output().expect("the run's output").stdout).into_owned())
+        .collect();
+    outputs.sort();
+    assert_eq!(outputs, [format!("{unit},localhost/app:latest,false,local\n"), format!("{unit},localhost/app:latest,true,local\n")]);
 }
