@@ -87,11 +87,12 @@ fn published(version: &str, changes: &[&str]) -> TestImage {
     TestImage::busybox(&[("version", version)], changes)
 }
 
-/// Publishes a busybox image (see [`published`]) as `image` (`HOST/REPO:TAG`) to `registry`.
-fn publish(registry: &TestRegistry, image: &str, version: &str, changes: &[&str]) {
+/// Publishes a busybox image (see [`published`]) as `image` (`HOST/REPO:TAG`) to `registry`;
+/// returns the manifest digest.
+fn publish(registry: &TestRegistry, image: &str, version: &str, changes: &[&str]) -> String {
     let path = image.split_once('/').map_or(image, |(_, path)| path);
     let (repo, tag) = path.rsplit_once(':').unwrap_or((path, "latest"));
-    registry.publish(repo, tag, &published(version, changes));
+    registry.publish(repo, tag, &published(version, changes))
 }
 
 /// Manifest requests (HEAD or GET) the registry has served. It logs a request after answering
@@ -480,4 +481,22 @@ fn concurrent_runs_update_once() {
         .collect();
     outputs.sort();
     assert_eq!(outputs, [format!("{unit},localhost/app:latest,false,local\n"), format!("{unit},localhost/app:latest,true,local\n")]);
+}
+
+/// A digest reference can never change: `false` with a warning, not a failed run (Podman
+/// #21190 fails the whole run), and no registry request.
+#[test]
+fn a_digest_reference_is_not_updatable() {
+    let w = World::new();
+    let reg = TestRegistry::start();
+    let image = reg.image("app/pinned", "latest");
+    let digest = publish(&reg, &image, "v1", &[]);
+    w.pull(&image);
+    let pinned = format!("{}/app/pinned@{digest}", reg.host());
+    let unit = w.service("pin", "registry", &pinned, &[], &[]);
+    let before = manifest_requests(&reg);
+    let result = w.auto_update(&["--tls-verify=false", ROW]);
+    assert!(result.stderr.contains("digest reference"), "a note on stderr: {}", result.stderr);
+    assert_eq!(result.success(), format!("{unit},{pinned},false,registry\n"));
+    assert_eq!(manifest_requests(&reg), before);
 }
