@@ -61,7 +61,7 @@ in_sandbox "${podman_[@]}" import -q "$work/rootfs.tar" "$image" >/dev/null
 in_sandbox "${podman_[@]}" push -q --tls-verify=false "$image"
 # Pulled back so the local image carries the registry's digest: the run finds it up to date.
 in_sandbox "${podman_[@]}" pull -q --tls-verify=false "$image" >/dev/null
-in_sandbox "${rpod_[@]}" pull --tls-verify=false "$image" >/dev/null
+in_sandbox "${rpod_[@]}" pull -q --tls-verify=false "$image" >/dev/null 2>&1
 
 running=0
 printf '%-4s %12s %12s %8s %14s %14s\n' N podman_ms rpod_ms ratio podman_rss_kb rpod_rss_kb
