@@ -184,3 +184,65 @@ fn a_pull_killed_half_way_leaves_no_image_and_the_next_pull_succeeds() {
     env.run(&["pull", "--tls-verify=false", "-q", &name]).success();
     assert_eq!(image_ids(&env).len(), 1);
 }
+
+#[test]
+fn login_and_logout_follow_registry_auth_file() {
+    let registry = TestRegistry::start_with(RegistryOptions { tls: false, auth: true });
+    registry.publish("private/env", "1", &TestImage::busybox(&[], &[]));
+    let env = TestEnv::new();
+    let authfile = env.dir().join("by-env.json");
+    let with_env = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut cmd = env.command();
+        cmd.args(args).env("REGISTRY_AUTH_FILE", &authfile);
+        let mut child = cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        rpod_e2e::RunResult::from(child.wait_with_output().unwrap())
+    };
+    let host = registry.host();
+    let login = ["login", "--tls-verify=false", "-u", TEST_USER, "--password-stdin", host.as_str()];
+    assert_eq!(with_env(&login, &format!("{TEST_PASSWORD}\n")).success().trim(), "Login Succeeded!");
+    assert!(authfile.exists(), "login writes $REGISTRY_AUTH_FILE");
+    with_env(&["pull", "-q", "--tls-verify=false", &registry.image("private/env", "1")], "").success();
+
+    let removed = with_env(&["logout", &host], "").success();
+    assert_eq!(removed.trim(), format!("Removed login credentials for {host}"));
+    let err = with_env(&["logout", &host], "").error_line();
+    assert!(err.contains(&format!("not logged into {host}")), "{err}");
+
+    with_env(&login, &format!("{TEST_PASSWORD}\n")).success();
+    assert_eq!(with_env(&["logout", "-a"], "").success().trim(), "Removed login credentials for all registries");
+    let err = with_env(&["pull", "--tls-verify=false", &registry.image("private/env", "1")], "").error_line();
+    assert!(err.contains("authentication required"), "{err}");
+}
+
+#[test]
+fn plain_http_blocked_registries_and_foreign_platforms() {
+    let registry = TestRegistry::start();
+    let ours = TestImage::busybox(&[("ARCH", "ours")], &[]);
+    let theirs = TestImage::busybox(&[("ARCH", "theirs")], &[]);
+    let ours_digest = registry.publish("plat", "ours", &ours);
+    let theirs_digest = registry.publish("plat", "theirs", &theirs);
+    let arch = if cfg!(target_arch = "x86_64") { "amd64" } else { "arm64" };
+    registry.publish_index("plat", "latest", &[(&ours_digest, ours.manifest.len(), arch), (&theirs_digest, theirs.manifest.len(), "s390x")]);
+    let name = registry.image("plat", "latest");
+    let env = TestEnv::new();
+
+    // A registry that is not insecure is never spoken to over plain HTTP.
+    let err = env.run(&["pull", &name]).error_line();
+    assert!(err.contains(&registry.host()), "{err}");
+    assert!(image_ids(&env).is_empty());
+
+    let s390x = env.run(&["pull", "--tls-verify=false", "--platform", "linux/s390x", &name]).success();
+    let digest = env.run(&["image", "inspect", "--format", "{{.Digest}}", &name]).success();
+    assert_eq!(digest.trim(), theirs_digest, "{s390x}");
+    let err = env.run(&["pull", "--tls-verify=false", "--platform", "linux/mips64le", &name]).error_line();
+    assert!(err.contains("no image for platform linux/mips64le"), "{err}");
+
+    let conf = env.dir().join("registries.conf");
+    std::fs::write(&conf, format!("[[registry]]\nlocation = \"{}\"\nblocked = true\n", registry.host())).unwrap();
+    let mut blocked = env.command();
+    blocked.env("CONTAINERS_REGISTRIES_CONF", &conf).args(["pull", "--tls-verify=false", &registry.image("plat", "ours")]);
+    let err = rpod_e2e::RunResult::from(blocked.output().unwrap()).error_line();
+    assert!(err.contains("blocked in registries.conf"), "{err}");
+}

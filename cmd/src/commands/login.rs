@@ -43,7 +43,7 @@ pub fn login(args: LoginArgs, _global: &GlobalArgs) -> anyhow::Result<u8> {
     let credentials = Credentials { username, password };
     let client = registry::Registry::new(registry::RegistryOptions { authfile: None, tls_verify: args.registry.tls_verify })?;
     registry_access::block_on(client.check_login(server, &credentials))??;
-    let path = args.registry.authfile.clone().unwrap_or_else(auth::default_auth_file);
+    let path = auth::file_to_edit(args.registry.authfile.as_deref());
     auth::store(&path, server, &credentials)?;
     println!("Login Succeeded!");
     Ok(0)
@@ -63,7 +63,7 @@ pub struct LogoutArgs {
 }
 
 pub fn logout(args: LogoutArgs, _global: &GlobalArgs) -> anyhow::Result<u8> {
-    let path = args.authfile.clone().unwrap_or_else(auth::default_auth_file);
+    let path = auth::file_to_edit(args.authfile.as_deref());
     let server = args.server.as_deref().map(registry_host);
     let removed = auth::remove(&path, if args.all { None } else { server })?;
     match (args.all, server) {

@@ -67,6 +67,15 @@ pub fn default_auth_file() -> PathBuf {
     }
 }
 
+/// The file `login` and `logout` edit: `--authfile`, else `$REGISTRY_AUTH_FILE`, else the
+/// default (Podman's login honours the variable as its pull does).
+pub fn file_to_edit(explicit: Option<&Path>) -> PathBuf {
+    explicit
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("REGISTRY_AUTH_FILE").map(PathBuf::from))
+        .unwrap_or_else(default_auth_file)
+}
+
 /// Fails unless an explicitly given auth file can be read (Podman 4.7+).
 pub fn check_accessible(path: &Path) -> Result<()> {
     std::fs::File::open(path).map(|_| ()).map_err(|e| Error::AuthFile { path: path.to_path_buf(), reason: e.to_string() })
