@@ -147,8 +147,8 @@ impl Registry {
             })
             .await;
         match result {
+            // The registry let us in and then found no such repository: the credentials work.
             Ok(()) | Err(Error::NotFound { .. }) => Ok(()),
-            Err(Error::Registry { reason, .. }) if reason.contains("404") || reason.contains("NAME_UNKNOWN") => Ok(()),
             Err(err) => Err(err),
         }
     }

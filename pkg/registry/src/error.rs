@@ -26,6 +26,12 @@ pub enum Error {
     /// Any other failure of the registry or the connection to it.
     #[error("{image}: {reason}")]
     Registry { image: String, reason: String },
+    /// The registry's certificate is not trusted (self-signed, wrong host, unknown CA).
+    #[error("{image}: TLS certificate of the registry not trusted: {reason} (use --tls-verify=false, or insecure = true in registries.conf, only for a registry you trust)")]
+    Tls { image: String, reason: String },
+    /// A blob or manifest did not hash to the digest that names it: nothing was stored.
+    #[error("{image}: digest mismatch: {reason}")]
+    DigestMismatch { image: String, reason: String },
     #[error("{image}: the registry did not answer within {seconds}s")]
     Timeout { image: String, seconds: u64 },
     #[error(transparent)]
@@ -38,27 +44,88 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// Classifies an oci-client error for `image`.
+    /// Classifies an oci-client error for `image`: the registry's own error codes first, then
+    /// the HTTP status, then what the connection said.
     pub(crate) fn from_client(image: &str, err: oci_client::errors::OciDistributionError) -> Error {
-        use oci_client::errors::OciDistributionError as E;
-        let mut reason = err.to_string();
-        let mut source = std::error::Error::source(&err);
-        while let Some(cause) = source {
-            reason.push_str(&format!(": {cause}"));
-            source = cause.source();
+        use oci_client::errors::{OciDistributionError as E, OciErrorCode as Code};
+        let reason = reason_chain(&err);
+        let image = image.to_string();
+        let has_code = |codes: &[Code]| match &err {
+            E::RegistryError { envelope, .. } => envelope.errors.iter().any(|e| codes.contains(&e.code)),
+            _ => false,
+        };
+        if has_code(&[Code::Unauthorized, Code::Denied]) {
+            return Error::Unauthorized { image, reason };
+        }
+        if has_code(&[Code::ManifestUnknown, Code::NameUnknown]) {
+            return Error::NotFound { image };
         }
         match err {
-            E::AuthenticationFailure(_) | E::UnauthorizedError { .. } => Error::Unauthorized { image: image.to_string(), reason },
-            E::ImageManifestNotFoundError(_) => Error::NotFound { image: image.to_string() },
-            E::ServerError { code: 404, .. } => Error::NotFound { image: image.to_string() },
-            E::ServerError { code: 401, .. } => Error::Unauthorized { image: image.to_string(), reason },
-            _ if reason.contains("manifest unknown") || reason.contains("MANIFEST_UNKNOWN") || reason.contains("name unknown") || reason.contains("not known to registry") => {
-                Error::NotFound { image: image.to_string() }
+            E::AuthenticationFailure(_) | E::UnauthorizedError { .. } | E::ServerError { code: 401 | 403, .. } => {
+                Error::Unauthorized { image, reason }
             }
-            _ if reason.contains("401") || reason.to_lowercase().contains("unauthorized") => {
-                Error::Unauthorized { image: image.to_string(), reason }
+            E::ImageManifestNotFoundError(_) | E::ServerError { code: 404, .. } => Error::NotFound { image },
+            E::DigestError(_) => Error::DigestMismatch { image, reason },
+            _ if reason.contains("invalid peer certificate") || reason.contains("certificate verify") => {
+                Error::Tls { image, reason: tls_reason(&reason) }
             }
-            _ => Error::Registry { image: image.to_string(), reason },
+            _ if reason.contains("401") || reason.to_lowercase().contains("unauthorized") => Error::Unauthorized { image, reason },
+            _ => Error::Registry { image, reason },
         }
+    }
+}
+
+/// The error and its causes, each cause only once (oci-client's messages often repeat their
+/// source's text).
+fn reason_chain(err: &dyn std::error::Error) -> String {
+    let mut reason = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !reason.contains(&text) {
+            reason.push_str(&format!(": {text}"));
+        }
+        source = cause.source();
+    }
+    reason
+}
+
+/// The certificate complaint without the request plumbing around it.
+fn tls_reason(reason: &str) -> String {
+    reason.find("invalid peer certificate").map_or(reason, |at| &reason[at..]).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use oci_client::errors::{OciDistributionError as E, OciEnvelope, OciError, OciErrorCode};
+
+    use super::*;
+
+    fn envelope(code: OciErrorCode) -> E {
+        let error = OciError { code, message: "m".into(), detail: serde_json::Value::Null };
+        E::RegistryError { envelope: OciEnvelope { errors: vec![error] }, url: "http://r/v2/x".into() }
+    }
+
+    #[test]
+    fn classifies_registry_answers() {
+        let cases: Vec<(E, &str)> = vec![
+            (envelope(OciErrorCode::Unauthorized), "authentication required"),
+            (envelope(OciErrorCode::Denied), "authentication required"),
+            (envelope(OciErrorCode::NameUnknown), "manifest unknown"),
+            (envelope(OciErrorCode::ManifestUnknown), "manifest unknown"),
+            (E::ServerError { code: 401, url: "u".into(), message: "m".into() }, "authentication required"),
+            (E::ServerError { code: 404, url: "u".into(), message: "m".into() }, "manifest unknown"),
+            (E::ServerError { code: 500, url: "u".into(), message: "boom".into() }, "boom"),
+        ];
+        for (err, want) in cases {
+            let text = Error::from_client("r/x:1", err).to_string();
+            assert!(text.starts_with("r/x:1: ") && text.contains(want), "{text} lacks {want}");
+        }
+    }
+
+    #[test]
+    fn tls_reason_drops_the_request_plumbing() {
+        let raw = "error sending request for url (https://h/v2/): client error (Connect): invalid peer certificate: UnknownIssuer";
+        assert_eq!(tls_reason(raw), "invalid peer certificate: UnknownIssuer");
     }
 }
