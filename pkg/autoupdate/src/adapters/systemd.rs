@@ -1,8 +1,9 @@
 //! Units restarted through the systemd manager over D-Bus.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use systemd::{ManagerAddress, SystemdManager};
+use systemd::SystemdManager;
 use tokio::sync::OnceCell;
 
 use crate::backends::{BackendError, UnitManager};
@@ -10,20 +11,27 @@ use crate::backends::{BackendError, UnitManager};
 /// The systemd manager, connected on first use: a run with nothing to restart (dry run, no
 /// updates) never opens a D-Bus connection, like Podman.
 pub struct SystemdUnits {
-    addresses: Vec<ManagerAddress>,
+    is_root: bool,
+    runtime_dir: Option<PathBuf>,
     restart_timeout: Duration,
     manager: OnceCell<SystemdManager>,
 }
 
 impl SystemdUnits {
-    /// The first manager of `addresses` that answers (see `systemd::manager_addresses`);
-    /// each restart waits at most `restart_timeout` for its job.
-    pub fn new(addresses: Vec<ManagerAddress>, restart_timeout: Duration) -> Self {
-        SystemdUnits { addresses, restart_timeout, manager: OnceCell::new() }
+    /// The system manager for root, else the user's manager under `runtime_dir`
+    /// (`$XDG_RUNTIME_DIR`); each restart waits at most `restart_timeout` for its job. A
+    /// missing runtime dir is only an error once a unit must be restarted.
+    pub fn new(is_root: bool, runtime_dir: Option<PathBuf>, restart_timeout: Duration) -> Self {
+        SystemdUnits { is_root, runtime_dir, restart_timeout, manager: OnceCell::new() }
     }
 
     async fn manager(&self) -> Result<&SystemdManager, systemd::Error> {
-        self.manager.get_or_try_init(|| SystemdManager::connect_first(&self.addresses)).await
+        self.manager
+            .get_or_try_init(|| async {
+                let addresses = systemd::manager_addresses(self.is_root, self.runtime_dir.as_deref())?;
+                SystemdManager::connect_first(&addresses).await
+            })
+            .await
     }
 }
 
