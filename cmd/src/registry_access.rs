@@ -20,10 +20,17 @@ pub struct RegistryArgs {
 impl RegistryArgs {
     /// The registry client these flags describe; an explicit `--authfile` must be readable.
     pub fn registry(&self) -> anyhow::Result<registry::Registry> {
+        self.registry_with_cert_dir(None)
+    }
+
+    /// The same, trusting the `*.crt` files of `cert_dir` (pull, push and login's `--cert-dir`)
+    /// instead of the registry's certs.d directories.
+    pub fn registry_with_cert_dir(&self, cert_dir: Option<&std::path::Path>) -> anyhow::Result<registry::Registry> {
         if let Some(path) = &self.authfile {
             registry::auth::check_accessible(path)?;
         }
-        Ok(registry::Registry::new(registry::RegistryOptions { authfile: self.authfile.clone(), tls_verify: self.tls_verify })?)
+        let options = registry::RegistryOptions { authfile: self.authfile.clone(), tls_verify: self.tls_verify, cert_dir: cert_dir.map(Into::into) };
+        Ok(registry::Registry::new(options)?)
     }
 }
 

@@ -86,6 +86,11 @@ impl TestRegistry {
         self.dir.path().join("data")
     }
 
+    /// The CA that signed a TLS registry's certificate (for `--cert-dir` / certs.d).
+    pub fn ca_certificate(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
     /// An auth file with this registry's test credentials.
     pub fn write_authfile(&self, path: &Path) {
         use base64::Engine;
@@ -185,16 +190,19 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
 }
 
-/// A self-signed certificate for 127.0.0.1 and localhost, made with openssl.
+/// A throwaway CA (`ca.pem`) and a server certificate it signed for 127.0.0.1 and localhost
+/// (`cert.pem`, `key.pem`). The server certificate is not a CA itself, so a client that trusts
+/// `ca.pem` (`--cert-dir`) accepts it, and one that does not refuses it.
 fn make_certificate(dir: &Path) {
-    let out = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"])
-        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
-        .arg("-keyout")
-        .arg(dir.join("key.pem"))
-        .arg("-out")
-        .arg(dir.join("cert.pem"))
-        .output()
-        .expect("openssl must be installed");
-    assert!(out.status.success(), "openssl: {}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(dir.join("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n")
+        .expect("writing the certificate extensions");
+    let steps: [&[&str]; 3] = [
+        &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=rpod test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", "ca.key", "-out", "ca.pem"],
+        &["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "key.pem", "-out", "server.csr"],
+        &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "cert.pem"],
+    ];
+    for args in steps {
+        let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl must be installed");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
 }

@@ -97,6 +97,17 @@ fn tls_is_verified_unless_turned_off() {
     assert!(image_ids(&env).is_empty());
     env.run(&["pull", "--tls-verify=false", &name]).success();
 
+    let trusted = TestEnv::new();
+    let cert_dir = trusted.dir().join("certs");
+    std::fs::create_dir(&cert_dir).unwrap();
+    std::fs::copy(registry.ca_certificate(), cert_dir.join("ca.crt")).unwrap();
+    trusted.run(&["pull", "-q", "--cert-dir", cert_dir.to_str().unwrap(), &name]).success();
+    let bad_dir = trusted.dir().join("bad-certs");
+    std::fs::create_dir(&bad_dir).unwrap();
+    std::fs::write(bad_dir.join("ca.crt"), "not a certificate").unwrap();
+    let err = trusted.run(&["pull", "--cert-dir", bad_dir.to_str().unwrap(), &name]).error_line();
+    assert!(err.contains("certificate"), "{err}");
+
     let other = TestEnv::new();
     let conf = other.dir().join("registries.conf");
     std::fs::write(&conf, format!("[[registry]]\nlocation = \"{}\"\ninsecure = true\n", registry.host())).unwrap();

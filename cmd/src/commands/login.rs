@@ -19,6 +19,9 @@ pub struct LoginArgs {
     /// Password (prefer --password-stdin: a password on the command line is visible to other users)
     #[arg(short = 'p', long, value_name = "PASSWORD")]
     pub password: Option<String>,
+    /// Trust the CA certificates (*.crt) in this directory for the registry (default: certs.d)
+    #[arg(long, value_name = "PATH")]
+    pub cert_dir: Option<std::path::PathBuf>,
     /// Read the password from standard input
     #[arg(long)]
     pub password_stdin: bool,
@@ -41,7 +44,7 @@ pub fn login(args: LoginArgs, _global: &GlobalArgs) -> anyhow::Result<u8> {
         (None, false) => anyhow::bail!("a password is required: use --password-stdin"),
     };
     let credentials = Credentials { username, password };
-    let client = registry::Registry::new(registry::RegistryOptions { authfile: None, tls_verify: args.registry.tls_verify })?;
+    let client = registry::Registry::new(registry::RegistryOptions { authfile: None, tls_verify: args.registry.tls_verify, cert_dir: args.cert_dir.clone() })?;
     registry_access::block_on(client.check_login(server, &credentials))??;
     let path = auth::file_to_edit(args.registry.authfile.as_deref());
     auth::store(&path, server, &credentials)?;

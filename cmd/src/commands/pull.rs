@@ -12,6 +12,9 @@ pub struct PullArgs {
     /// Platform to pull from a multi-arch image, os/arch[/variant] (default: this machine's)
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<String>,
+    /// Trust the CA certificates (*.crt) in this directory for the registry (default: certs.d)
+    #[arg(long, value_name = "PATH")]
+    pub cert_dir: Option<std::path::PathBuf>,
     /// Print nothing but the image ID
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -25,7 +28,7 @@ pub fn pull(args: PullArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         Some(text) => registry::parse_platform(text).ok_or_else(|| anyhow::anyhow!("invalid platform {text:?}: want os/arch[/variant]"))?,
         None => image::Platform::host(),
     };
-    let registry = args.registry.registry()?;
+    let registry = args.registry.registry_with_cert_dir(args.cert_dir.as_deref())?;
     let store = image::Store::open(&global.root_dir())?;
     let record = registry_access::pull(&registry, &store, &args.image, &platform, args.quiet)?;
     println!("{}", record.id);
@@ -36,6 +39,9 @@ pub fn pull(args: PullArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
 pub struct PushArgs {
     #[command(flatten)]
     pub registry: RegistryArgs,
+    /// Trust the CA certificates (*.crt) in this directory for the registry (default: certs.d)
+    #[arg(long, value_name = "PATH")]
+    pub cert_dir: Option<std::path::PathBuf>,
     /// Local image to push
     #[arg(value_name = "IMAGE")]
     pub image: String,
@@ -49,7 +55,7 @@ pub fn push(args: PushArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let record = store.lookup(&args.image)?.ok_or_else(|| image::Error::NotKnown(args.image.clone()))?;
     let destination = args.destination.as_deref().unwrap_or(&args.image);
     let destination = image::ImageReference::parse(destination.strip_prefix("docker://").unwrap_or(destination))?;
-    let registry = args.registry.registry()?;
+    let registry = args.registry.registry_with_cert_dir(args.cert_dir.as_deref())?;
     let progress = |line: &str| eprintln!("{line}");
     registry_access::block_on(registry.push(&record, &store, &destination, &progress))??;
     Ok(0)

@@ -15,6 +15,7 @@ use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference, RegistryOperation};
 
 use crate::auth;
+use crate::certs;
 use crate::config::RegistriesConf;
 use crate::error::{Error, Result};
 
@@ -26,12 +27,14 @@ const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Layers fetched at once during a pull.
 const PARALLEL_LAYERS: usize = 3;
 
-/// How to reach registries: `--authfile` and `--tls-verify` as the user gave them.
+/// How to reach registries: `--authfile`, `--tls-verify` and `--cert-dir` as the user gave them.
 #[derive(Debug, Clone, Default)]
 pub struct RegistryOptions {
     pub authfile: Option<PathBuf>,
     /// `None` leaves TLS verification to registries.conf (`insecure = true`).
     pub tls_verify: Option<bool>,
+    /// Extra trusted CAs (`*.crt`) instead of the per-registry certs.d directories.
+    pub cert_dir: Option<PathBuf>,
 }
 
 /// A line of pull progress, printed by the caller (Podman prints these on stderr).
@@ -184,7 +187,8 @@ impl Registry {
     fn client_for(&self, reference: &ImageReference) -> Result<Client> {
         let insecure = self.insecure(reference);
         let http = insecure && self.plain_http.lock().map(|m| m.get(&reference.domain).copied().unwrap_or(false)).unwrap_or(false);
-        Ok(build_client(&reference.domain, insecure, http))
+        let roots = certs::load(&certs::search_dirs(self.options.cert_dir.as_deref(), &reference.domain))?;
+        build_client(&reference.domain, insecure, http, roots)
     }
 
     /// Runs `op` with the registry's client; for an insecure registry whose HTTPS fails at the
@@ -222,15 +226,19 @@ impl Registry {
     }
 }
 
-fn build_client(domain: &str, insecure: bool, plain_http: bool) -> Client {
+/// A client for one registry. Built fallibly: oci-client's `Client::new` would silently fall
+/// back to a default client (no timeouts, no extra roots) on a bad certificate.
+fn build_client(domain: &str, insecure: bool, plain_http: bool, extra_roots: Vec<oci_client::client::Certificate>) -> Result<Client> {
     let protocol = if plain_http { ClientProtocol::HttpsExcept(vec![domain.to_string()]) } else { ClientProtocol::Https };
-    Client::new(ClientConfig {
+    let config = ClientConfig {
         protocol,
         accept_invalid_certificates: insecure,
+        extra_root_certificates: extra_roots,
         connect_timeout: Some(CONNECT_TIMEOUT),
         read_timeout: Some(READ_TIMEOUT),
         ..Default::default()
-    })
+    };
+    Client::try_from(config).map_err(|e| Error::Certificates { registry: domain.to_string(), reason: e.to_string() })
 }
 
 /// For a manifest list, the digest of the entry for `platform`; `None` for a plain manifest.

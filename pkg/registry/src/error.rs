@@ -26,6 +26,9 @@ pub enum Error {
     /// Any other failure of the registry or the connection to it.
     #[error("{image}: {reason}")]
     Registry { image: String, reason: String },
+    /// A `*.crt` file of certs.d or `--cert-dir` is not a usable certificate.
+    #[error("registry {registry}: invalid CA certificate in certs.d or --cert-dir: {reason}")]
+    Certificates { registry: String, reason: String },
     /// The registry's certificate is not trusted (self-signed, wrong host, unknown CA).
     #[error("{image}: TLS certificate of the registry not trusted: {reason} (use --tls-verify=false, or insecure = true in registries.conf, only for a registry you trust)")]
     Tls { image: String, reason: String },

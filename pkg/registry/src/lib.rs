@@ -1,6 +1,7 @@
 //! The OCI registry client: manifest digest checks, pulls, pushes, auth files, registries.conf.
 
 pub mod auth;
+pub mod certs;
 pub mod client;
 pub mod config;
 pub mod error;

@@ -31,7 +31,7 @@ impl<'a> RegistryClients<'a> {
         if let Some(client) = clients.get(&key) {
             return Ok(client.clone());
         }
-        let client = Arc::new(Client::new(RegistryOptions { authfile: key.0.clone(), tls_verify: key.1 })?);
+        let client = Arc::new(Client::new(RegistryOptions { authfile: key.0.clone(), tls_verify: key.1, ..Default::default() })?);
         clients.insert(key, client.clone());
         Ok(client)
     }
