@@ -15,6 +15,13 @@ pub fn remove_container(store: &Store, container: &Container, force: bool, stop_
         }
         crate::start::stop_container(store, container, stop_timeout)?;
     }
+    // The runtime may still hold the container when its monitor died: delete it there too,
+    // which also kills processes left behind.
+    if !container.state.runtime.is_empty() {
+        if let Ok(runtime) = crate::runtime::oci::for_container(&container.state.runtime, &store.runroot().join("runtime-state")) {
+            let _ = crate::runtime::oci::OciRuntime::delete(&runtime, id, true);
+        }
+    }
     crate::runtime::rootfs::release(store, id);
     match store.remove(id) {
         Ok(()) => {}

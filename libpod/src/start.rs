@@ -3,7 +3,6 @@
 use std::io::{BufRead, BufReader};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -155,8 +154,36 @@ fn wait_until_exited(store: &Store, id: &str, timeout: Duration) -> Result<bool>
     }
 }
 
+/// The container with its state brought up to date: a container recorded as running whose
+/// monitor is gone (killed, or the host rebooted) is recorded as exited, with the exit code
+/// the monitor left if it got that far (else -1).
+pub fn refreshed(store: &Store, mut container: Container) -> Result<Container> {
+    if container.state.state == ContainerStatus::Running && !is_running(&container) {
+        container.state.state = ContainerStatus::Exited;
+        container.state.exit_code = read_exit_code(store, &container.config.id).unwrap_or(-1);
+        container.state.finished_time = Some(chrono::Utc::now());
+        container.state.pid = 0;
+        container.state.conmon_pid = 0;
+        match store.update_state(&container.config.id, &container.state) {
+            Ok(()) | Err(Error::NoSuchContainer(_)) => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(container)
+}
+
 /// Running, and its monitor still alive (a monitor killed with SIGKILL cannot record the exit).
 fn is_running(container: &Container) -> bool {
-    container.state.state == ContainerStatus::Running
-        && (container.state.conmon_pid <= 0 || Path::new(&format!("/proc/{}", container.state.conmon_pid)).exists())
+    container.state.state == ContainerStatus::Running && monitor_alive(container.state.conmon_pid, &container.config.id)
+}
+
+/// Whether `pid` is still this container's monitor: a live process (a zombie has no command
+/// line) whose command line names the container, so a reused PID does not count.
+fn monitor_alive(pid: i32, id: &str) -> bool {
+    if pid <= 0 {
+        return false;
+    }
+    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else { return false };
+    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+    args.iter().any(|a| *a == b"container-monitor") && args.iter().any(|a| *a == id.as_bytes())
 }

@@ -97,7 +97,9 @@ fn launch(store: &Store, id: &str, requested_runtime: Option<&str>, report: &mut
 }
 
 /// Tries the candidate runtimes in order: a runtime that cannot create containers on this host
-/// (crun 1.8 on a hybrid cgroup layout) is reported and the next one is used.
+/// (crun 1.8 on a hybrid cgroup layout) is reported and the next one is used. A runtime counts
+/// as broken only when a later one succeeds with the same bundle; when all fail, the fault is
+/// the container's (a missing command, say) and the last runtime's error is returned.
 fn create_with_first_working_runtime(
     store: &Store,
     id: &str,
@@ -108,10 +110,9 @@ fn create_with_first_working_runtime(
     report: &mut std::fs::File,
 ) -> Result<oci::RuntimeBinary> {
     let state_dir = store.runroot().join("runtime-state");
-    let candidates = oci::candidates(requested, &state_dir)?;
-    let mut last_error = None;
-    for runtime in candidates {
-        if let Some(err) = last_error.take() {
+    let mut failed: Vec<(oci::RuntimeBinary, Error)> = Vec::new();
+    for runtime in oci::candidates(requested, &state_dir)? {
+        if let Some((_, err)) = failed.last() {
             let _ = writeln!(report, "warn: {err}; trying {}", runtime.name());
         }
         let output = std::fs::OpenOptions::new()
@@ -120,18 +121,23 @@ fn create_with_first_working_runtime(
             .open(log_path)
             .map_err(|source| Error::Io { path: log_path.to_path_buf(), source })?;
         let log_length = output.metadata().map(|m| m.len()).unwrap_or(0);
-        match runtime.create(id, bundle, pid_file, output.try_clone().map_err(|source| Error::Io { path: log_path.to_path_buf(), source })?) {
-            Ok(()) => return Ok(runtime),
+        let for_runtime = output.try_clone().map_err(|source| Error::Io { path: log_path.to_path_buf(), source })?;
+        match runtime.create(id, bundle, pid_file, for_runtime) {
+            Ok(()) => {
+                for (broken, err) in &failed {
+                    oci::remember_broken(broken, &state_dir, err);
+                }
+                return Ok(runtime);
+            }
             Err(err) => {
                 // The runtime printed its complaint into the container's log: take it back out.
                 let _ = output.set_len(log_length);
                 let _ = runtime.delete(id, true);
-                oci::remember_broken(&runtime, &state_dir, &err);
-                last_error = Some(err);
+                failed.push((runtime, err));
             }
         }
     }
-    Err(last_error.unwrap_or_else(|| Error::NoRuntime("crun, runc".into())))
+    Err(failed.pop().map(|(_, err)| err).unwrap_or_else(|| Error::NoRuntime("crun, runc".into())))
 }
 
 fn start_relay(run_dir: &Path, systemd: PathBuf, monitor_pid: u32) -> Result<PathBuf> {

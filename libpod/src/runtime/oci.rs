@@ -91,8 +91,8 @@ impl OciRuntime for RuntimeBinary {
             return Ok(());
         }
         let logged = std::fs::read_to_string(&log).unwrap_or_default();
-        let message = logged.lines().rev().find(|l| l.contains("level=error")).unwrap_or(logged.trim()).to_string();
-        Err(self.failed("create", message))
+        let line = logged.lines().rev().find(|l| l.contains("level=error")).unwrap_or(logged.trim());
+        Err(self.failed("create", log_message(line)))
     }
 
     fn start(&self, id: &str) -> Result<()> {
@@ -120,6 +120,17 @@ impl OciRuntime for RuntimeBinary {
     fn exec(&self, id: &str, args: &[String]) -> Result<i32> {
         let status = self.command().arg("exec").arg(id).args(args).status().map_err(|e| self.failed("exec", e.to_string()))?;
         Ok(status.code().unwrap_or(125))
+    }
+}
+
+/// The `msg="…"` part of a runtime's text log line (runc and crun write logrus format), unquoted.
+fn log_message(line: &str) -> String {
+    match line.split_once("msg=\"") {
+        Some((_, rest)) => {
+            let end = rest.rfind('"').unwrap_or(rest.len());
+            rest[..end].replace("\\\"", "\"")
+        }
+        None => line.to_string(),
     }
 }
 
@@ -174,4 +185,16 @@ fn configured_runtime() -> Option<String> {
 /// The runtime recorded for a running container.
 pub fn for_container(name: &str, state_dir: &Path) -> Result<RuntimeBinary> {
     RuntimeBinary::find(name, state_dir).ok_or_else(|| Error::NoRuntime(name.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_log_lines_are_reduced_to_their_message() {
+        let line = r#"time="2026-11-29T01:14:48Z" level=error msg="runc create failed: exec: \"nope\": executable file not found in $PATH""#;
+        assert_eq!(log_message(line), r#"runc create failed: exec: "nope": executable file not found in $PATH"#);
+        assert_eq!(log_message("plain text"), "plain text");
+    }
 }
