@@ -11,7 +11,8 @@ use crate::backends::{BackendError, ContainerSource, ImageStore, LocalImage, Reg
 use crate::lock::RunLock;
 use crate::plan::{self, CheckResults, Decision, UnitPlan, UpdateTarget};
 use crate::report::{Report, Status};
-use crate::restart::{restart_unit, UnitRestart};
+use crate::restart::{dependents_of, restart_unit, RestartOutcome, UnitRestart};
+use crate::waves::{restart_waves, WaveUnit};
 use crate::task::{assemble_tasks, Task, UnitTasks};
 use crate::Error;
 
@@ -72,13 +73,58 @@ where
     let checks = run_checks(b, &assembled.units, opts).await;
     let plans = plan::plan(&assembled.units, &checks, opts.tls_verify);
     let pulled = if opts.dry_run { HashMap::new() } else { run_pulls(b.registry, &plans, opts.concurrency).await };
-    let mut rolled_back = BTreeSet::new();
-    for unit_plan in &plans {
-        let (reports, errors) = update_unit(b, unit_plan, &pulled, &mut rolled_back, opts).await;
+    let mut work: Vec<UnitWork> = plans.iter().map(|p| UnitWork::prepare(p, &pulled, opts.dry_run)).collect();
+    restart_units(b, &plans, &mut work, opts).await;
+    for unit_work in work {
+        let (reports, errors) = unit_work.finish();
         outcome.reports.extend(reports);
         outcome.errors.extend(errors);
     }
     Ok(outcome)
+}
+
+/// Restarts the units that have updates, in waves of units that do not conflict (see
+/// [`restart_waves`]), each wave with bounded concurrency; results stay with their unit, so
+/// reports and errors keep the units' order.
+async fn restart_units<C, I, R, U>(b: &Backends<'_, C, I, R, U>, plans: &[UnitPlan], work: &mut [UnitWork], opts: &Options)
+where
+    I: ImageStore,
+    U: UnitManager,
+{
+    let mut wave_units = Vec::new();
+    let mut indexes = Vec::new();
+    for (i, (unit_plan, unit_work)) in plans.iter().zip(work.iter()).enumerate() {
+        if unit_work.has_updates() {
+            let images = unit_plan.tasks.iter().map(|t| t.task.raw_image_name.clone()).collect();
+            let dependents = dependents_of(b.units, &unit_plan.unit).await;
+            wave_units.push(WaveUnit { unit: unit_plan.unit.clone(), images, dependents });
+            indexes.push(i);
+        }
+    }
+    let mut rolled_back = BTreeSet::new();
+    for wave in restart_waves(&wave_units) {
+        let mut jobs = Vec::new();
+        for w in wave {
+            let i = indexes[w];
+            work[i].reapply_rolled_back_tags(b.images, &mut rolled_back);
+            let updating = work[i].updating(&plans[i]);
+            if !updating.is_empty() {
+                jobs.push((i, updating, &wave_units[w].dependents));
+            }
+        }
+        let results: Vec<(usize, RestartOutcome)> = stream::iter(jobs)
+            .map(|(i, updating, dependents)| async move {
+                (i, restart_unit(b.images, b.units, &plans[i].unit, &updating, dependents, opts).await)
+            })
+            .buffered(opts.concurrency.max(1))
+            .collect()
+            .await;
+        for (i, outcome) in results {
+            rolled_back.extend(outcome.rolled_back);
+            work[i].errors.extend(outcome.errors);
+            work[i].restart = Some(outcome.result);
+        }
+    }
 }
 
 fn storage(what: &'static str) -> impl Fn(BackendError) -> Error {
@@ -126,55 +172,86 @@ enum Pending {
     Updating(LocalImage),
 }
 
-async fn update_unit<C, I, R, U>(
-    b: &Backends<'_, C, I, R, U>,
-    unit_plan: &UnitPlan,
-    pulled: &HashMap<String, Result<LocalImage, String>>,
-    rolled_back: &mut BTreeSet<String>,
-    opts: &Options,
-) -> (Vec<Report>, Vec<Error>)
-where
-    I: ImageStore,
-    U: UnitManager,
-{
-    let mut errors = Vec::new();
-    let mut rows: Vec<(Report, Pending)> = unit_plan
-        .tasks
-        .iter()
-        .map(|planned| {
-            let (pending, new_digest) = prepare(&planned.task, &planned.decision, pulled, opts.dry_run, &mut errors);
-            (report(&unit_plan.unit, &planned.task, Status::Failed, new_digest), pending)
-        })
-        .collect();
-    reapply_rolled_back_tags(b.images, &mut rows, rolled_back, &mut errors);
-    let updating: Vec<(Task, LocalImage)> = unit_plan
-        .tasks
-        .iter()
-        .zip(&rows)
-        .filter_map(|(planned, (_, pending))| match pending {
-            Pending::Updating(target) => Some((planned.task.clone(), target.clone())),
-            Pending::Done(_) => None,
-        })
-        .collect();
-    let restart = if updating.is_empty() {
-        None
-    } else {
-        Some(restart_unit(b.images, b.units, &unit_plan.unit, &updating, opts, rolled_back, &mut errors).await)
-    };
-    let reports = rows
-        .into_iter()
-        .map(|(mut report, pending)| {
-            report.status = match (pending, restart) {
-                (_, Some(UnitRestart::Failed)) => Status::Failed,
-                (Pending::Done(status), _) => status,
-                (Pending::Updating(_), Some(UnitRestart::Updated)) => Status::Updated,
-                (Pending::Updating(_), Some(UnitRestart::RolledBack)) => Status::RolledBack,
-                (Pending::Updating(_), None) => Status::Failed,
-            };
-            report
-        })
-        .collect();
-    (reports, errors)
+/// One unit on its way through the run: each task's report and state, the unit's errors, and
+/// how its restart ended (if it had one).
+struct UnitWork {
+    rows: Vec<(Report, Pending)>,
+    errors: Vec<Error>,
+    restart: Option<UnitRestart>,
+}
+
+impl UnitWork {
+    fn prepare(unit_plan: &UnitPlan, pulled: &HashMap<String, Result<LocalImage, String>>, dry_run: bool) -> UnitWork {
+        let mut errors = Vec::new();
+        let rows = unit_plan
+            .tasks
+            .iter()
+            .map(|planned| {
+                let (pending, new_digest) = prepare(&planned.task, &planned.decision, pulled, dry_run, &mut errors);
+                (report(&unit_plan.unit, &planned.task, Status::Failed, new_digest), pending)
+            })
+            .collect();
+        UnitWork { rows, errors, restart: None }
+    }
+
+    fn has_updates(&self) -> bool {
+        self.rows.iter().any(|(_, pending)| matches!(pending, Pending::Updating(_)))
+    }
+
+    /// The tasks to restart onto a new image, with that image.
+    fn updating(&self, unit_plan: &UnitPlan) -> Vec<(Task, LocalImage)> {
+        unit_plan
+            .tasks
+            .iter()
+            .zip(&self.rows)
+            .filter_map(|(planned, (_, pending))| match pending {
+                Pending::Updating(target) => Some((planned.task.clone(), target.clone())),
+                Pending::Done(_) => None,
+            })
+            .collect()
+    }
+
+    /// An earlier unit of this run rolled a `RawImageName` of this unit back to its old image;
+    /// this unit still gets the new one. (Podman means to do this but tests the key's existence,
+    /// not its value, so its later units silently restart on the rolled-back image and report
+    /// `true`.)
+    fn reapply_rolled_back_tags<I: ImageStore>(&mut self, images: &I, rolled_back: &mut BTreeSet<String>) {
+        for (report, pending) in self.rows.iter_mut() {
+            let Pending::Updating(target) = pending else { continue };
+            if !rolled_back.contains(&report.image) {
+                continue;
+            }
+            match images.tag(&target.id, &report.image) {
+                Ok(()) => {
+                    rolled_back.remove(&report.image);
+                }
+                Err(e) => {
+                    self.errors.push(Error::Pull { id: report.container_id.clone(), reason: e.to_string() });
+                    *pending = Pending::Done(Status::Failed);
+                }
+            }
+        }
+    }
+
+    /// The unit's reports with their final status, and its errors.
+    fn finish(self) -> (Vec<Report>, Vec<Error>) {
+        let restart = self.restart;
+        let reports = self
+            .rows
+            .into_iter()
+            .map(|(mut report, pending)| {
+                report.status = match (pending, restart) {
+                    (_, Some(UnitRestart::Failed)) => Status::Failed,
+                    (Pending::Done(status), _) => status,
+                    (Pending::Updating(_), Some(UnitRestart::Updated)) => Status::Updated,
+                    (Pending::Updating(_), Some(UnitRestart::RolledBack)) => Status::RolledBack,
+                    (Pending::Updating(_), None) => Status::Failed,
+                };
+                report
+            })
+            .collect();
+        (reports, self.errors)
+    }
 }
 
 /// Turns a decision into the task's state before the restart, recording its error if any.
@@ -225,32 +302,6 @@ fn prepare(
                 },
             };
             (pending, new_digest)
-        }
-    }
-}
-
-/// An earlier unit of this run rolled `RawImageName` back to its old image; this unit still
-/// gets the new one. (Podman means to do this but tests the key's existence, not its value,
-/// so its later units silently restart on the rolled-back image and report `true`.)
-fn reapply_rolled_back_tags<I: ImageStore>(
-    images: &I,
-    rows: &mut [(Report, Pending)],
-    rolled_back: &mut BTreeSet<String>,
-    errors: &mut Vec<Error>,
-) {
-    for (report, pending) in rows.iter_mut() {
-        let Pending::Updating(target) = pending else { continue };
-        if !rolled_back.contains(&report.image) {
-            continue;
-        }
-        match images.tag(&target.id, &report.image) {
-            Ok(()) => {
-                rolled_back.remove(&report.image);
-            }
-            Err(e) => {
-                errors.push(Error::Pull { id: report.container_id.clone(), reason: e.to_string() });
-                *pending = Pending::Done(Status::Failed);
-            }
         }
     }
 }

@@ -18,6 +18,7 @@ mod policy;
 mod report;
 mod restart;
 mod task;
+mod waves;
 #[cfg(test)]
 mod scenarios;
 #[cfg(test)]

@@ -20,20 +20,43 @@ pub enum UnitRestart {
     Failed,
 }
 
+/// What one unit's restart produced.
+#[derive(Debug)]
+pub struct RestartOutcome {
+    pub result: UnitRestart,
+    pub errors: Vec<Error>,
+    /// Image names re-tagged to their previous image.
+    pub rolled_back: BTreeSet<String>,
+}
+
 /// Restarts `unit`, whose `updating` tasks have new images tagged. On failure with
 /// `--rollback`, re-tags every task's previous image, resets the unit's failed state (so
-/// `StartLimitBurst` cannot refuse the second start) and restarts again. Names rolled back
-/// are added to `rolled_back`. Errors are appended to `errors`.
+/// `StartLimitBurst` cannot refuse the second start) and restarts again. Of `dependents`,
+/// those active before must be active again afterwards.
 pub async fn restart_unit<I: ImageStore, U: UnitManager>(
     images: &I,
     units: &U,
     unit: &str,
     updating: &[(Task, LocalImage)],
+    dependents: &[String],
     opts: &Options,
-    rolled_back: &mut BTreeSet<String>,
-    errors: &mut Vec<Error>,
+) -> RestartOutcome {
+    let mut outcome = RestartOutcome { result: UnitRestart::Failed, errors: Vec::new(), rolled_back: BTreeSet::new() };
+    outcome.result = restart_or_roll_back(images, units, unit, updating, dependents, opts, &mut outcome).await;
+    outcome
+}
+
+async fn restart_or_roll_back<I: ImageStore, U: UnitManager>(
+    images: &I,
+    units: &U,
+    unit: &str,
+    updating: &[(Task, LocalImage)],
+    dependents: &[String],
+    opts: &Options,
+    outcome: &mut RestartOutcome,
 ) -> UnitRestart {
-    let dependents = active_dependents(units, unit).await;
+    let RestartOutcome { errors, rolled_back, .. } = outcome;
+    let dependents = active_dependents(units, dependents).await;
     let update_error = match units.restart(unit).await {
         Ok(()) => {
             errors.extend(check_dependents(units, unit, &dependents, opts.settle_timeout).await);
@@ -77,19 +100,21 @@ pub async fn restart_unit<I: ImageStore, U: UnitManager>(
     }
 }
 
-/// Dependents of `unit` that are active now; only those are expected back afterwards.
-async fn active_dependents<U: UnitManager>(units: &U, unit: &str) -> Vec<String> {
-    let names = match units.dependents(unit).await {
-        Ok(names) => names,
-        Err(e) => {
-            tracing::warn!("listing the units that depend on {unit}: {e}");
-            return Vec::new();
-        }
-    };
+/// The units that require or are bound to `unit` (none, with a warning, when systemd cannot
+/// say).
+pub async fn dependents_of<U: UnitManager>(units: &U, unit: &str) -> Vec<String> {
+    units.dependents(unit).await.unwrap_or_else(|e| {
+        tracing::warn!("listing the units that depend on {unit}: {e}");
+        Vec::new()
+    })
+}
+
+/// Those of `names` that are active now; only they are expected back afterwards.
+async fn active_dependents<U: UnitManager>(units: &U, names: &[String]) -> Vec<String> {
     let mut active = Vec::new();
     for name in names {
-        if matches!(units.active_state(&name).await.as_deref(), Ok("active")) {
-            active.push(name);
+        if matches!(units.active_state(name).await.as_deref(), Ok("active")) {
+            active.push(name.clone());
         }
     }
     active
