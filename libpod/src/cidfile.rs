@@ -32,6 +32,21 @@ pub fn read(path: &Path) -> Result<String> {
     Ok(text.trim().to_string())
 }
 
+/// The container IDs in `paths`, for `stop`/`rm --cidfile`: an empty file (a unit truncates it
+/// before each run) names no container, and with `ignore` a missing file is skipped too.
+pub fn read_all(paths: &[std::path::PathBuf], ignore: bool) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    for path in paths {
+        match read(path) {
+            Ok(id) if !id.is_empty() => ids.push(id),
+            Ok(_) => {}
+            Err(_) if ignore => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(ids)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

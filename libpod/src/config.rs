@@ -29,7 +29,7 @@ pub enum SdNotifyMode {
 
 /// Everything fixed when a container is created. Stored as one JSON document per container;
 /// the keys are Podman's (`libpod/container_config.go`), including its odd capitalised ones.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerConfig {
     /// 64 lowercase hex characters.
     pub id: String,

@@ -222,25 +222,9 @@ mod tests {
             create_command: vec!["rpod".into(), "create".into(), "x".into()],
             raw_image_name: "quay.io/x/y:1".into(),
             rootfs_image_id: "a".repeat(64),
-            rootfs_image_name: "quay.io/x/y:1".into(),
-            labels: Default::default(),
-            stop_timeout: 10,
             created_time: chrono::Utc::now(),
-            entrypoint: vec![],
             command: vec!["sh".into()],
-            env: vec![],
-            work_dir: String::new(),
-            user: String::new(),
-            hostname: String::new(),
-            network_mode: String::new(),
-            restart_policy: String::new(),
-            restart_retries: None,
-            sdnotify_mode: Default::default(),
-            cgroups_mode: String::new(),
-            auto_remove: false,
-            conmon_pid_file: String::new(),
-            log_path: String::new(),
-            oci_runtime: String::new(),
+            ..Default::default()
         }
     }
 

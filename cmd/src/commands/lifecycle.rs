@@ -55,14 +55,7 @@ pub fn stop(args: StopArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let ignore = args.ignore.unwrap_or(false);
     let store = global.open_store()?;
     let mut targets = args.containers.clone();
-    for path in &args.cidfile {
-        match libpod::cidfile::read(path) {
-            Ok(id) if !id.is_empty() => targets.push(id),
-            Ok(_) => {}
-            Err(_) if ignore => {}
-            Err(err) => return Err(err.into()),
-        }
-    }
+    targets.extend(libpod::cidfile::read_all(&args.cidfile, ignore)?);
     if args.all {
         targets.extend(store.list()?.into_iter().filter(|c| c.state.state == libpod::ContainerStatus::Running).map(|c| c.config.id));
     }

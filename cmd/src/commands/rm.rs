@@ -33,13 +33,7 @@ pub fn run(args: RmArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let (force, ignore) = (args.force.unwrap_or(false), args.ignore.unwrap_or(false));
     let store = global.open_store()?;
     let mut targets = args.containers.clone();
-    for path in &args.cidfile {
-        match libpod::cidfile::read(path) {
-            Ok(id) => targets.push(id),
-            Err(_) if ignore => {}
-            Err(err) => return Err(err.into()),
-        }
-    }
+    targets.extend(libpod::cidfile::read_all(&args.cidfile, ignore)?);
     if args.all {
         targets.extend(store.list()?.into_iter().map(|c| c.config.id));
     }
