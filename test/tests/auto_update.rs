@@ -500,3 +500,24 @@ fn a_digest_reference_is_not_updatable() {
     assert_eq!(result.success(), format!("{unit},{pinned},false,registry\n"));
     assert_eq!(manifest_requests(&reg), before);
 }
+
+/// Units on different images restart together (one wave); all come back on their new image.
+#[test]
+fn independent_units_restart_together() {
+    let w = World::new();
+    let names: Vec<String> = (0..6).map(|i| format!("app{i}")).collect();
+    let mut want = String::new();
+    for name in &names {
+        let image = format!("localhost/{name}:latest");
+        w.import(&image, "v1", &[]);
+        let unit = w.service(name, "local", &image, &[], &[]);
+        want.push_str(&format!("{unit},{image},true,local\n"));
+    }
+    for name in &names {
+        w.import(&format!("localhost/{name}:latest"), "v2", &[]);
+    }
+    assert_eq!(w.auto_update(&[ROW]).success(), want);
+    for name in &names {
+        assert_eq!(w.rpod(&["exec", name, "cat", "/version"]).success(), "v2", "{name}");
+    }
+}
