@@ -257,3 +257,25 @@ fn plain_http_blocked_registries_and_foreign_platforms() {
     let err = rpod_e2e::RunResult::from(blocked.output().unwrap()).error_line();
     assert!(err.contains("blocked in registries.conf"), "{err}");
 }
+
+#[test]
+fn a_mirror_from_registries_conf_is_tried_first() {
+    let mirror = TestRegistry::start();
+    let image = TestImage::busybox(&[("FROM", "mirror")], &[]);
+    let digest = mirror.publish("cache/app", "1", &image);
+    // The registry itself does not exist: only the mirror can serve the pull.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+    let env = TestEnv::new();
+    let conf = env.dir().join("registries.conf");
+    let text = format!("[[registry]]\nlocation = \"{dead}\"\n[[registry.mirror]]\nlocation = \"{}/cache\"\ninsecure = true\n", mirror.host());
+    std::fs::write(&conf, text).unwrap();
+    let name = format!("{dead}/app:1");
+    let run = |args: &[&str]| rpod_e2e::RunResult::from(env.command().env("CONTAINERS_REGISTRIES_CONF", &conf).args(args).output().unwrap());
+    run(&["pull", "-q", &name]).success();
+    assert_eq!(run(&["image", "inspect", "--format", "{{.Digest}}", &name]).success().trim(), digest);
+
+    std::fs::write(&conf, format!("[[registry]]\nlocation = \"{dead}\"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = \"{}/cache\"\ninsecure = true\n", mirror.host())).unwrap();
+    let err = run(&["pull", "--tls-verify=false", &format!("{dead}/app:1")]).error_line();
+    assert!(err.contains(&dead), "a tag is not looked up on a by-digest mirror: {err}");
+    run(&["pull", "-q", &format!("{dead}/app@{digest}")]).success();
+}

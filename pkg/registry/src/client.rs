@@ -58,19 +58,50 @@ impl Registry {
     /// the registry sends no `Docker-Content-Digest`). For a multi-arch tag this is the list's
     /// digest, which the store keeps beside the platform manifest's.
     pub async fn manifest_digest(&self, reference: &ImageReference) -> Result<String> {
-        let (target, auth) = self.target(reference)?;
-        self.with_client(reference, |client| {
-            let (target, auth) = (target.clone(), auth.clone());
-            async move { client.fetch_manifest_digest(&target, &auth).await }
+        self.first_source(reference, |source| async move {
+            let (target, auth) = self.target(&source)?;
+            self.with_client(&source, |client| {
+                let (target, auth) = (target.clone(), auth.clone());
+                async move { client.fetch_manifest_digest(&target, &auth).await }
+            })
+            .await
         })
         .await
+    }
+
+    /// Runs `attempt` on each place `reference` can come from (registries.conf mirrors first,
+    /// then the registry itself) until one succeeds. A blocked registry stops at once; when
+    /// every place fails, the registry's own error is the one reported.
+    async fn first_source<T, F, Fut>(&self, reference: &ImageReference, attempt: F) -> Result<T>
+    where
+        F: Fn(ImageReference) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let mut last = Error::NotFound { image: reference.to_string() };
+        for source in self.conf.sources(reference) {
+            match attempt(source.clone()).await {
+                Ok(value) => return Ok(value),
+                Err(err @ Error::Blocked(_)) => return Err(err),
+                Err(err) => {
+                    tracing::debug!("{source}: {err}");
+                    last = err;
+                }
+            }
+        }
+        Err(last)
     }
 
     /// Pulls `reference` for `platform` into `store` and names it `reference`. Every blob is
     /// verified against its digest as it is stored; the image is recorded only at the end.
     pub async fn pull(&self, reference: &ImageReference, store: &image::Store, platform: &Platform, progress: Progress<'_>) -> Result<ImageRecord> {
+        let name = &reference.to_string();
+        self.first_source(reference, |source| async move { self.pull_from(&source, name, store, platform, progress).await }).await
+    }
+
+    /// Pulls from one source (the registry or a mirror) and names the image `name`.
+    async fn pull_from(&self, reference: &ImageReference, name: &str, store: &image::Store, platform: &Platform, progress: Progress<'_>) -> Result<ImageRecord> {
         let (target, auth) = self.target(reference)?;
-        let name = reference.to_string();
+        let source = reference.to_string();
         let (bytes, digest) = self
             .with_client(reference, |client| {
                 let (target, auth) = (target.clone(), auth.clone());
@@ -79,12 +110,12 @@ impl Registry {
             .await?;
         let client = self.client_for(reference)?;
         client.store_auth_if_needed(target.resolve_registry(), &auth).await;
-        let (manifest_bytes, list_digest) = match choose_platform(&bytes, platform, &name)? {
+        let (manifest_bytes, list_digest) = match choose_platform(&bytes, platform, &source)? {
             Some(entry) => {
                 let (bytes, _) = client
                     .pull_manifest_raw(&target.clone_with_digest(entry), &auth, ACCEPT)
                     .await
-                    .map_err(|e| Error::from_client(&name, e))?;
+                    .map_err(|e| Error::from_client(&source, e))?;
                 (bytes.to_vec(), Some(digest))
             }
             None => (bytes.to_vec(), None),
@@ -93,11 +124,11 @@ impl Registry {
         progress("Getting image source signatures");
         let blobs = std::iter::once(&manifest.config).chain(&manifest.layers).filter(|d| !store.blobs().contains(&d.digest));
         futures_util::stream::iter(blobs.map(|descriptor| {
-            let (client, target, name) = (&client, &target, &name);
+            let (client, target, source) = (&client, &target, &source);
             async move {
                 progress(&format!("Copying blob {}", short_digest(&descriptor.digest)));
                 let mut staging = tokio::fs::File::from_std(tempfile::tempfile().map_err(|source| Error::Io { path: "a temporary file".into(), source })?);
-                client.pull_blob(target, descriptor.digest.as_str(), &mut staging).await.map_err(|e| Error::from_client(name, e))?;
+                client.pull_blob(target, descriptor.digest.as_str(), &mut staging).await.map_err(|e| Error::from_client(source, e))?;
                 let mut file = staging.into_std().await;
                 std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(|source| Error::Io { path: "a temporary file".into(), source })?;
                 store.put_blob(&descriptor.digest, file)?;
@@ -108,7 +139,7 @@ impl Registry {
         .try_collect::<Vec<_>>()
         .await?;
         progress("Writing manifest to image destination");
-        Ok(store.commit_image(&NewImage { manifest: manifest_bytes, list_digest, names: vec![name] })?)
+        Ok(store.commit_image(&NewImage { manifest: manifest_bytes, list_digest, names: vec![name.to_string()] })?)
     }
 
     /// Pushes the stored image `record` to `destination`; returns the manifest digest.

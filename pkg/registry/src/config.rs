@@ -1,9 +1,10 @@
-//! registries.conf(5): which registries are insecure (plain HTTP or unverified TLS allowed)
-//! and which are blocked. Read from `CONTAINERS_REGISTRIES_CONF`, else
+//! registries.conf(5): which registries are insecure (plain HTTP or unverified TLS allowed),
+//! which are blocked, and which mirrors to try before them. Read from `CONTAINERS_REGISTRIES_CONF`, else
 //! `/etc/containers/registries.conf` and its `registries.conf.d/*.conf` drop-ins.
 
 use std::path::{Path, PathBuf};
 
+use image::ImageReference;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
@@ -25,6 +26,20 @@ pub struct RegistryEntry {
     pub insecure: bool,
     #[serde(default)]
     pub blocked: bool,
+    /// `[[registry.mirror]]` tables, tried in order before the registry itself.
+    #[serde(default)]
+    pub mirror: Vec<MirrorEntry>,
+    /// Use the mirrors only for references by digest (a tag on a mirror may lag behind).
+    #[serde(default, rename = "mirror-by-digest-only")]
+    pub mirror_by_digest_only: bool,
+}
+
+/// One mirror of a registry: where it is and whether it is insecure.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct MirrorEntry {
+    pub location: String,
+    #[serde(default)]
+    pub insecure: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,6 +88,15 @@ impl RegistriesConf {
     /// Adds the entries of one file's text (later files win).
     pub fn add(&mut self, path: &Path, text: &str) -> Result<()> {
         let file: FileFormat = toml::from_str(text).map_err(|e| Error::Config { path: path.to_path_buf(), reason: e.to_string() })?;
+        // A mirror's own `insecure` governs requests to the mirror's location.
+        let insecure_mirrors: Vec<RegistryEntry> = file
+            .registry
+            .iter()
+            .flat_map(|e| &e.mirror)
+            .filter(|m| m.insecure)
+            .map(|m| RegistryEntry { location: m.location.clone(), insecure: true, ..Default::default() })
+            .collect();
+        self.entries.extend(insecure_mirrors);
         self.entries.extend(file.registry);
         if let Some(v1) = file.registries {
             let v1_entry = |location: String, insecure: bool| RegistryEntry { location, insecure, blocked: !insecure, ..Default::default() };
@@ -92,6 +116,29 @@ impl RegistriesConf {
                 !prefix.is_empty() && (repository == prefix || repository.starts_with(&format!("{prefix}/")))
             })
             .max_by_key(|e| if e.prefix.is_empty() { e.location.len() } else { e.prefix.len() })
+    }
+
+    /// Where to look for `reference`, in order: its mirrors (only for a digest reference when
+    /// the entry says `mirror-by-digest-only`), then the registry itself. A mirror replaces the
+    /// part of the name that matched the entry's prefix.
+    pub fn sources(&self, reference: &ImageReference) -> Vec<ImageReference> {
+        let repository = reference.repository();
+        let mut sources = Vec::new();
+        if let Some(entry) = self.entry_for(&repository) {
+            let prefix = if entry.prefix.is_empty() { &entry.location } else { &entry.prefix };
+            let rest = &repository[prefix.len()..];
+            if !entry.mirror_by_digest_only || reference.digest.is_some() {
+                let suffix = match (&reference.digest, &reference.tag) {
+                    (Some(digest), _) => format!("@{digest}"),
+                    (None, Some(tag)) => format!(":{tag}"),
+                    (None, None) => String::new(),
+                };
+                let mirrors = entry.mirror.iter().filter_map(|m| ImageReference::parse(&format!("{}{rest}{suffix}", m.location)).ok());
+                sources.extend(mirrors);
+            }
+        }
+        sources.push(reference.clone());
+        sources
     }
 
     /// Whether plain HTTP and unverified TLS are allowed for `repository`.
@@ -126,6 +173,26 @@ mod tests {
         assert!(conf.is_insecure("localhost:6000/x/y"));
         assert!(conf.is_blocked("evil.example/x"));
         assert!(!conf.is_blocked("quay.io/x"));
+    }
+
+    #[test]
+    fn mirrors_come_first_and_keep_the_rest_of_the_name() {
+        let mut conf = RegistriesConf::default();
+        let text = "[[registry]]\nlocation = \"primary.example:5000\"\n[[registry.mirror]]\nlocation = \"127.0.0.1:6000/cache\"\ninsecure = true\n\n[[registry]]\nprefix = \"pinned.example/team\"\nlocation = \"pinned.example/team\"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = \"m.example/team\"\n";
+        conf.add(Path::new("m.conf"), text).unwrap();
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let cases: Vec<(String, Vec<String>)> = vec![
+            ("primary.example:5000/app/web:1".into(), vec!["127.0.0.1:6000/cache/app/web:1".into(), "primary.example:5000/app/web:1".into()]),
+            ("pinned.example/team/app:2".into(), vec!["pinned.example/team/app:2".into()]),
+            (format!("pinned.example/team/app@{digest}"), vec![format!("m.example/team/app@{digest}"), format!("pinned.example/team/app@{digest}")]),
+            ("quay.io/x/y:3".into(), vec!["quay.io/x/y:3".into()]),
+        ];
+        for (input, want) in cases {
+            let got: Vec<String> = conf.sources(&ImageReference::parse(&input).unwrap()).iter().map(ToString::to_string).collect();
+            assert_eq!(got, want, "{input}");
+        }
+        assert!(conf.is_insecure("127.0.0.1:6000/cache/app/web"), "a mirror's insecure flag applies to it");
+        assert!(!conf.is_insecure("primary.example:5000/app"));
     }
 
     #[test]
