@@ -279,3 +279,35 @@ fn a_mirror_from_registries_conf_is_tried_first() {
     assert!(err.contains(&dead), "a tag is not looked up on a by-digest mirror: {err}");
     run(&["pull", "-q", &format!("{dead}/app@{digest}")]).success();
 }
+
+#[test]
+fn create_pulls_as_the_pull_policy_says() {
+    let registry = TestRegistry::start();
+    let env = TestEnv::new();
+    let name = registry.image("policy/app", "1");
+    let (v1, v2) = (TestImage::busybox(&[("V", "1")], &["CMD=sleep 1"]), TestImage::busybox(&[("V", "2")], &["CMD=sleep 1"]));
+    registry.publish("policy/app", "1", &v1);
+    let create = |ctr: &str, policy: &str| env.run(&["create", "--name", ctr, &format!("--pull={policy}"), "--tls-verify=false", &name]);
+    let image_of = |ctr: &str| env.run(&["inspect", "--format", "{{.Image}}", ctr]).success().trim().to_string();
+
+    let err = create("never-missing", "never").error_line();
+    assert!(err.contains("image not known"), "{err}");
+    let missing = create("missing", "missing");
+    assert!(missing.stderr.contains("Trying to pull"), "{}", missing.stderr);
+    let id1 = image_of("missing");
+
+    registry.publish("policy/app", "1", &v2);
+    let same = create("never", "never");
+    assert!(!same.stderr.contains("Trying to pull"), "{}", same.stderr);
+    assert_eq!(image_of("never"), id1);
+    assert!(!create("missing-again", "missing").stderr.contains("Trying to pull"));
+
+    let newer = create("newer", "newer");
+    assert!(newer.stderr.contains("Trying to pull"), "the tag moved: {}", newer.stderr);
+    let id2 = image_of("newer");
+    assert_ne!(id2, id1);
+    let unchanged = create("newer-again", "newer");
+    assert!(!unchanged.stderr.contains("Trying to pull"), "nothing newer: {}", unchanged.stderr);
+    assert_eq!(image_of("newer-again"), id2);
+    assert!(create("always", "always").stderr.contains("Trying to pull"));
+}
