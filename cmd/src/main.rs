@@ -3,6 +3,7 @@
 mod commands;
 mod global;
 mod image_resolve;
+mod pull_progress;
 mod registry_access;
 mod go_flags;
 

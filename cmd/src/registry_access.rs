@@ -1,10 +1,12 @@
 //! Shared registry plumbing for commands: the flags, the one async runtime, and pulling.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
 
 use crate::go_flags;
+use crate::pull_progress;
 
 /// `--authfile` and `--tls-verify`, as pull, push, login, create and run take them.
 #[derive(Debug, Clone, Args)]
@@ -51,10 +53,10 @@ pub fn pull(registry: &registry::Registry, store: &image::Store, raw: &str, plat
     if !quiet {
         eprintln!("Trying to pull {reference}...");
     }
-    let progress = |line: &str| {
-        if !quiet {
-            eprintln!("{line}");
-        }
+    let record = if !quiet && std::io::stderr().is_terminal() {
+        block_on(registry.pull(&reference, store, platform, &pull_progress::Bars::new()))
+    } else {
+        block_on(registry.pull(&reference, store, platform, &pull_progress::Lines { quiet }))
     };
-    Ok(block_on(registry.pull(&reference, store, platform, &progress))??)
+    Ok(record??)
 }

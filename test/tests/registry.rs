@@ -311,3 +311,19 @@ fn create_pulls_as_the_pull_policy_says() {
     assert_eq!(image_of("newer-again"), id2);
     assert!(create("always", "always").stderr.contains("Trying to pull"));
 }
+
+#[test]
+fn on_a_terminal_pull_draws_a_bar_per_blob() {
+    let registry = TestRegistry::start();
+    let env = TestEnv::new();
+    registry.publish("tty/app", "1", &TestImage::busybox(&[], &[]));
+    let name = registry.image("tty/app", "1");
+    let rpod = rpod_e2e::rpod_binary();
+    let line = format!("{} --root {} --runroot {} pull --tls-verify=false {name}", rpod.display(), env.root().display(), env.runroot().display());
+    // util-linux `script` gives the pull a pseudo-terminal.
+    let out = std::process::Command::new("script").args(["-qec", &line, "/dev/null"]).env("TERM", "xterm").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Trying to pull") && text.contains("Copying blob") && text.contains("done"), "{text}");
+    assert_eq!(env.run(&["images", "-q"]).success().lines().count(), 1);
+}

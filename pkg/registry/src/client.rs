@@ -18,6 +18,7 @@ use crate::auth;
 use crate::certs;
 use crate::config::RegistriesConf;
 use crate::error::{Error, Result};
+use crate::progress::{short_digest, CountingWriter, PullProgress};
 
 /// Manifest types rpod accepts, lists first so a tag's own digest is what the registry names.
 const ACCEPT: &[&str] = &[OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST];
@@ -37,8 +38,8 @@ pub struct RegistryOptions {
     pub cert_dir: Option<PathBuf>,
 }
 
-/// A line of pull progress, printed by the caller (Podman prints these on stderr).
-pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
+/// Where a pull or push reports progress (Podman prints it on stderr); a `Fn(&str)` will do.
+pub type Progress<'a> = &'a dyn PullProgress;
 
 /// The registry client of one rpod process.
 pub struct Registry {
@@ -121,24 +122,26 @@ impl Registry {
             None => (bytes.to_vec(), None),
         };
         let manifest = Manifest::parse(&manifest_bytes)?;
-        progress("Getting image source signatures");
+        progress.line("Getting image source signatures");
         let blobs = std::iter::once(&manifest.config).chain(&manifest.layers).filter(|d| !store.blobs().contains(&d.digest));
         futures_util::stream::iter(blobs.map(|descriptor| {
             let (client, target, source) = (&client, &target, &source);
             async move {
-                progress(&format!("Copying blob {}", short_digest(&descriptor.digest)));
+                progress.blob_started(&descriptor.digest, descriptor.size);
                 let mut staging = tokio::fs::File::from_std(tempfile::tempfile().map_err(|source| Error::Io { path: "a temporary file".into(), source })?);
-                client.pull_blob(target, descriptor.digest.as_str(), &mut staging).await.map_err(|e| Error::from_client(source, e))?;
+                let mut counting = CountingWriter { inner: &mut staging, digest: &descriptor.digest, progress };
+                client.pull_blob(target, descriptor.digest.as_str(), &mut counting).await.map_err(|e| Error::from_client(source, e))?;
                 let mut file = staging.into_std().await;
                 std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(|source| Error::Io { path: "a temporary file".into(), source })?;
                 store.put_blob(&descriptor.digest, file)?;
+                progress.blob_done(&descriptor.digest);
                 Ok::<_, Error>(())
             }
         }))
         .buffer_unordered(PARALLEL_LAYERS)
         .try_collect::<Vec<_>>()
         .await?;
-        progress("Writing manifest to image destination");
+        progress.line("Writing manifest to image destination");
         Ok(store.commit_image(&NewImage { manifest: manifest_bytes, list_digest, names: vec![name.to_string()] })?)
     }
 
@@ -158,14 +161,14 @@ impl Registry {
         for descriptor in std::iter::once(&manifest.config).chain(&manifest.layers) {
             let exists = client.blob_exists(&target, &descriptor.digest).await.unwrap_or(false);
             if !exists {
-                progress(&format!("Copying blob {}", short_digest(&descriptor.digest)));
+                progress.line(&format!("Copying blob {}", short_digest(&descriptor.digest)));
                 let data = store.blobs().read(&descriptor.digest)?;
                 client.push_blob(&target, data, &descriptor.digest).await.map_err(|e| Error::from_client(&name, e))?;
             }
         }
         let content_type = manifest.media_type.clone().unwrap_or_else(|| OCI_MANIFEST.to_string());
         let header = content_type.parse().map_err(|_| Error::Registry { image: name.clone(), reason: format!("bad media type {content_type}") })?;
-        progress("Writing manifest to image destination");
+        progress.line("Writing manifest to image destination");
         client.push_manifest_raw(&target, manifest_bytes, header).await.map_err(|e| Error::from_client(&name, e))
     }
 
@@ -307,10 +310,6 @@ pub fn parse_platform(text: &str) -> Option<Platform> {
     Some(Platform { os: os.to_string(), architecture: architecture.to_string(), variant: parts.next().unwrap_or_default().to_string() })
 }
 
-fn short_digest(digest: &str) -> &str {
-    let hex = digest.split_once(':').map_or(digest, |(_, h)| h);
-    &hex[..hex.len().min(12)]
-}
 
 #[cfg(test)]
 mod tests {

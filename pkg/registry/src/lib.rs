@@ -5,6 +5,8 @@ pub mod certs;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod progress;
 
 pub use client::{parse_platform, platform_string, Registry, RegistryOptions};
 pub use error::{Error, Result};
+pub use progress::PullProgress;
