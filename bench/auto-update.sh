@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 counts=("${@:-1 10 50}")
 read -r -a counts <<<"${counts[*]}"
-sandbox=${SYSTEMD_SANDBOX:-/work/shared/harness/systemd-sandbox}
+sandbox=$PWD/test/sandbox/rpod-test-sandbox
 if [[ -z ${RPOD_BIN:-} ]]; then cargo build -q -p rpod; fi
 rpod=${RPOD_BIN:-$PWD/target/debug/rpod}
 
@@ -21,7 +21,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 reg=127.0.0.1:$port
 image=$reg/bench/busybox:latest
 cleanup() {
-  "$sandbox" stop "$work/sandbox" 2>/dev/null || true
+  "$sandbox" down "$work/sandbox" 2>/dev/null || true
   [[ -n ${registry_pid:-} ]] && kill "$registry_pid" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -45,8 +45,8 @@ tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
 
 # The sandbox, with Podman configured inside its overlay only.
 mkdir -p "$work/sandbox"
-"$sandbox" start "$work/sandbox" >/dev/null
-in_sandbox() { "$sandbox" exec "$work/sandbox" "$@"; }
+"$sandbox" up "$work/sandbox" >/dev/null
+in_sandbox() { "$sandbox" run "$work/sandbox" "$@"; }
 in_sandbox sh -c "mkdir -p /etc/containers/registries.conf.d && cat >/etc/containers/containers.conf <<CONF
 [containers]
 default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]

@@ -188,7 +188,8 @@ impl Store {
             if let Some(digest) = &reference.digest {
                 let repository = reference.repository();
                 return Ok(self.list()?.into_iter().find(|image| {
-                    image.digests.contains(digest) && image.names.iter().any(|n| n.starts_with(&format!("{repository}:")))
+                    image.digests.contains(digest)
+                        && image.names.iter().any(|n| n.starts_with(&format!("{repository}:")) || n.starts_with(&format!("{repository}@")))
                 }));
             }
             let id: Option<String> = self

@@ -47,12 +47,15 @@ pub struct Registry {
     conf: RegistriesConf,
     /// Hosts found to speak plain HTTP (insecure registries only), so HTTPS is tried once.
     plain_http: Mutex<HashMap<String, bool>>,
+    /// One client per (registry, insecure, plain HTTP): building one parses the system's CA
+    /// certificates, and reusing it keeps connections and tokens across requests.
+    clients: Mutex<HashMap<(String, bool, bool), Client>>,
 }
 
 impl Registry {
     /// A client with the system's registries.conf.
     pub fn new(options: RegistryOptions) -> Result<Registry> {
-        Ok(Registry { options, conf: RegistriesConf::load()?, plain_http: Mutex::new(HashMap::new()) })
+        Ok(Registry { options, conf: RegistriesConf::load()?, plain_http: Mutex::new(HashMap::new()), clients: Mutex::new(HashMap::new()) })
     }
 
     /// The digest the registry serves for `reference` now (one HEAD request, a GET only where
@@ -221,8 +224,16 @@ impl Registry {
     fn client_for(&self, reference: &ImageReference) -> Result<Client> {
         let insecure = self.insecure(reference);
         let http = insecure && self.plain_http.lock().map(|m| m.get(&reference.domain).copied().unwrap_or(false)).unwrap_or(false);
+        let key = (reference.domain.clone(), insecure, http);
+        if let Some(client) = self.clients.lock().ok().and_then(|clients| clients.get(&key).cloned()) {
+            return Ok(client);
+        }
         let roots = certs::load(&certs::search_dirs(self.options.cert_dir.as_deref(), &reference.domain))?;
-        build_client(&reference.domain, insecure, http, roots)
+        let client = build_client(&reference.domain, insecure, http, roots)?;
+        if let Ok(mut clients) = self.clients.lock() {
+            clients.insert(key, client.clone());
+        }
+        Ok(client)
     }
 
     /// Runs `op` with the registry's client; for an insecure registry whose HTTPS fails at the
