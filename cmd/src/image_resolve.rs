@@ -32,9 +32,12 @@ pub fn resolve(global: &GlobalArgs, raw: &str, pull: &str, registry_args: &Regis
         _ => registry_access::pull(&registry_args.registry()?, &store, raw, &image::Platform::host(), false)
             .with_context(|| format!("{raw}: image not known locally and pulling it failed"))?,
     };
-    let normalized = match ImageReference::parse(name) {
-        Ok(reference) => reference.to_string(),
-        Err(_) => record.names.first().cloned().unwrap_or_default(),
+    // The stored name the argument found (a short name may live under localhost/), else its
+    // normalized form, else the image's first name (an ID was given).
+    let normalized = match (store.lookup_name(name)?, ImageReference::parse(name)) {
+        (Some((found, _)), _) if record.names.contains(&found) => found,
+        (_, Ok(reference)) => reference.to_string(),
+        (_, Err(_)) => record.names.first().cloned().unwrap_or_default(),
     };
     let config = &record.config;
     Ok(ImageDefaults {

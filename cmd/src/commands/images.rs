@@ -138,7 +138,15 @@ pub struct UntagArgs {
 pub fn untag(args: UntagArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = image::Store::open(&global.root_dir())?;
     let record = store.lookup(&args.image)?.ok_or_else(|| image::Error::NotKnown(args.image.clone()))?;
-    let names = if args.names.is_empty() { record.names.clone() } else { args.names.clone() };
+    let names = if args.names.is_empty() {
+        record.names.clone()
+    } else {
+        args.names.iter().map(|n| image::store::normalize(n)).collect::<Result<Vec<_>, _>>()?
+    };
+    // Every name must be this image's before any goes, so a typo changes nothing.
+    if let Some(missing) = names.iter().find(|n| !record.names.contains(n)) {
+        return Err(image::Error::TagNotKnown(missing.clone()).into());
+    }
     for name in &names {
         store.untag(name)?;
     }
@@ -161,26 +169,31 @@ pub struct RmiArgs {
 pub fn rmi(args: RmiArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let images = image::Store::open(&global.root_dir())?;
     let store = global.open_store()?;
-    let mut targets = args.images.clone();
-    if args.all {
-        targets.extend(images.list()?.into_iter().map(|r| r.id));
-    }
-    if targets.is_empty() {
+    if args.images.is_empty() && !args.all {
         anyhow::bail!("image name or ID must be specified");
     }
-    for target in targets {
-        match libpod::images::remove_image(&store, &images, &target, args.force)? {
-            Removal::Untagged(name) => println!("Untagged: {name}"),
-            Removal::Deleted { id, untagged } => {
-                for name in untagged {
-                    println!("Untagged: {name}");
-                }
-                println!("Deleted: {id}");
-            }
+    for target in &args.images {
+        print_removal(libpod::images::remove_image(&store, &images, target, args.force)?);
+    }
+    if args.all {
+        for record in images.list()? {
+            print_removal(libpod::images::delete_image(&store, &images, record, args.force)?);
         }
     }
     images.prune_blobs()?;
     Ok(0)
+}
+
+fn print_removal(removal: Removal) {
+    match removal {
+        Removal::Untagged(name) => println!("Untagged: {name}"),
+        Removal::Deleted { id, untagged } => {
+            for name in untagged {
+                println!("Untagged: {name}");
+            }
+            println!("Deleted: {id}");
+        }
+    }
 }
 
 #[derive(Debug, Args)]

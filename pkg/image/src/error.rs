@@ -10,6 +10,12 @@ pub enum Error {
     /// Podman: `<name>: image not known`.
     #[error("{0}: image not known")]
     NotKnown(String),
+    /// Podman: `<name>: tag not known` when untagging a name the image does not have.
+    #[error("{0}: tag not known")]
+    TagNotKnown(String),
+    /// Podman refuses to delete by ID an image with several names unless forced.
+    #[error("unable to delete image {id:?} by ID with more than one tag ([{}]): please force removal", names.join(" "))]
+    MultipleTags { id: String, names: Vec<String> },
     #[error("image ID prefix {0:?} matches more than one image")]
     Ambiguous(String),
     /// Content that does not hash to the digest it was announced with; nothing is stored.
@@ -21,6 +27,9 @@ pub enum Error {
     MissingBlob(String),
     #[error("invalid image manifest: {0}")]
     BadManifest(String),
+    /// An import whose input is not a (possibly gzipped) tar archive; nothing is stored.
+    #[error("the tarball is not a tar archive: {0}")]
+    NotATar(String),
     #[error("invalid image config: {0}")]
     BadConfig(String),
     /// A layer entry that would land outside the layer directory (`..`, absolute links…).

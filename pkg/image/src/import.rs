@@ -113,11 +113,28 @@ impl Store {
         let staging = tempfile::tempfile().map_err(io("a temporary file"))?;
         let (digest, size, mut staging) = decompress_and_hash(tarball, staging)?;
         staging.seek(SeekFrom::Start(0)).map_err(io("a temporary file"))?;
+        check_tar(&mut staging)?;
+        staging.seek(SeekFrom::Start(0)).map_err(io("a temporary file"))?;
         self.put_blob(&digest, staging)?;
         let image = one_layer_image(&digest, size, changes, Utc::now())?;
         self.blobs().put_bytes(&image.config)?;
         self.commit_image(&NewImage { manifest: image.manifest, list_digest: None, names: name.into_iter().map(str::to_string).collect() })
     }
+}
+
+/// Reads every entry header so that a file that is no tar archive (or a truncated one) is refused
+/// before anything is stored.
+fn check_tar(file: &mut std::fs::File) -> Result<()> {
+    if file.metadata().map_err(io("a temporary file"))?.len() == 0 {
+        return Err(Error::NotATar("it is empty".into()));
+    }
+    let mut archive = tar::Archive::new(file);
+    let entries = archive.entries().map_err(|e| Error::NotATar(e.to_string()))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| Error::NotATar(e.to_string()))?;
+        std::io::copy(&mut entry, &mut std::io::sink()).map_err(|e| Error::NotATar(e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// Copies the tarball, gunzipped when it is gzip, into `out`, returning its digest and size.
@@ -162,6 +179,60 @@ mod tests {
         assert_eq!(Change::parse("ENV=A=b").unwrap(), Change::Env("A".into(), "b".into()));
         assert!(Change::parse("BOGUS=1").is_err());
         assert!(Change::parse("CMD=[broken").is_err());
+    }
+
+    #[test]
+    fn import_refuses_what_is_no_tar_and_stores_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut truncated = rootfs_tar("a longer file body");
+        truncated.truncate(600);
+        let cases: &[(&str, &[u8])] = &[("empty", b""), ("text", b"hello\n"), ("truncated", &truncated), ("noise", &[0x5a; 2048])];
+        for (what, input) in cases {
+            let err = store.import(*input, Some("quay.io/x/bad:1"), &[]).unwrap_err();
+            assert!(matches!(err, Error::NotATar(_)), "{what}: {err}");
+        }
+        assert!(store.list().unwrap().is_empty());
+        assert!(store.blobs().list().unwrap().is_empty(), "no blob left behind");
+    }
+
+    #[test]
+    fn short_names_live_under_localhost_and_are_found_like_podman_finds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let image = store.import(&rootfs_tar("x")[..], Some("app:1"), &[]).unwrap();
+        assert_eq!(image.names, ["localhost/app:1"]);
+        store.tag(&image.id, "quay.io/team/web:2").unwrap();
+        store.tag(&image.id, "docker.io/library/hub").unwrap();
+        let digest = &image.manifest_digest;
+        let cases = [
+            ("app:1", Some("localhost/app:1")),
+            ("localhost/app:1", Some("localhost/app:1")),
+            ("docker://app:1", Some("localhost/app:1")),
+            ("app", None),
+            ("web:2", Some("quay.io/team/web:2")),
+            ("team/web:2", Some("quay.io/team/web:2")),
+            ("eam/web:2", None),
+            ("web", None),
+            ("hub", Some("docker.io/library/hub:latest")),
+            ("quay.io/web:2", None),
+        ];
+        for (name, want) in cases {
+            let got = store.lookup_name(name).unwrap().map(|(n, r)| {
+                assert_eq!(r.id, image.id);
+                n
+            });
+            assert_eq!(got.as_deref(), want, "{name}");
+        }
+        assert!(store.lookup_name(&format!("web@{digest}")).unwrap().is_some());
+        assert!(store.lookup_name(&format!("quay.io/team/web@{digest}")).unwrap().is_some());
+        assert!(store.lookup_name(&format!("quay.io/other/web@{digest}")).unwrap().is_none());
+        store.tag(&image.id, &format!("localhost:5000/pinned@{digest}")).unwrap();
+        let pinned = format!("localhost:5000/pinned@{digest}");
+        assert_eq!(store.lookup_name(&pinned).unwrap().map(|(n, _)| n), Some(pinned.clone()), "a digest-only name");
+        assert!(matches!(store.untag("nope:1"), Err(Error::TagNotKnown(n)) if n == "localhost/nope:1"));
+        store.untag("app:1").unwrap();
+        assert!(store.lookup("app:1").unwrap().is_none());
     }
 
     #[test]

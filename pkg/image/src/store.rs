@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::blobs::{hex_of, Blobs};
 use crate::error::{io, Error, Result};
 use crate::manifest::{ImageConfigBlob, Manifest, Platform};
-use crate::reference::ImageReference;
+use crate::reference::{is_short_name, ImageReference};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -184,21 +184,8 @@ impl Store {
     /// Finds an image by name (normalized, or `repo@digest`), full ID, `sha256:` ID or unique
     /// ID prefix.
     pub fn lookup(&self, name_or_id: &str) -> Result<Option<ImageRecord>> {
-        if let Ok(reference) = ImageReference::parse(name_or_id) {
-            if let Some(digest) = &reference.digest {
-                let repository = reference.repository();
-                return Ok(self.list()?.into_iter().find(|image| {
-                    image.digests.contains(digest)
-                        && image.names.iter().any(|n| n.starts_with(&format!("{repository}:")) || n.starts_with(&format!("{repository}@")))
-                }));
-            }
-            let id: Option<String> = self
-                .conn
-                .query_row("SELECT ImageID FROM Names WHERE Name = ?1", [reference.to_string()], |r| r.get(0))
-                .optional()?;
-            if let Some(id) = id {
-                return self.get(&id).map(Some);
-            }
+        if let Some((_, record)) = self.lookup_name(name_or_id)? {
+            return Ok(Some(record));
         }
         let prefix = name_or_id.strip_prefix("sha256:").unwrap_or(name_or_id);
         if prefix.len() < 3 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -211,6 +198,36 @@ impl Store {
             [id] => self.get(id).map(Some),
             _ => Err(Error::Ambiguous(name_or_id.to_string())),
         }
+    }
+
+    /// Finds an image by name only, with the stored name that matched (`rmi` untags that one).
+    /// Like Podman's libimage, a short name tries `localhost/NAME`, then Docker Hub's form, then
+    /// any stored name whose repository ends in `/NAME` with the same tag.
+    pub fn lookup_name(&self, name: &str) -> Result<Option<(String, ImageRecord)>> {
+        let Ok(reference) = ImageReference::parse(name) else { return Ok(None) };
+        let typed = name.strip_prefix("docker://").unwrap_or(name);
+        let local = if is_short_name(typed) { ImageReference::parse(&format!("localhost/{typed}")).ok() } else { None };
+        if let Some(digest) = &reference.digest {
+            let repositories: Vec<String> = std::iter::once(&reference).chain(&local).map(ImageReference::repository).collect();
+            let typed_path = local.as_ref().map(|l| format!("/{}", l.path));
+            return Ok(self.list()?.into_iter().find(|image| {
+                image.digests.contains(digest)
+                    && image.names.iter().map(|n| repository_of(n)).any(|repository| {
+                        repositories.iter().any(|r| r == repository) || typed_path.as_ref().is_some_and(|p| repository.ends_with(p.as_str()))
+                    })
+            }).map(|image| (reference.to_string(), image)));
+        }
+        for candidate in local.iter().chain(std::iter::once(&reference)) {
+            let candidate = candidate.to_string();
+            let id: Option<String> =
+                self.conn.query_row("SELECT ImageID FROM Names WHERE Name = ?1", [&candidate], |r| r.get(0)).optional()?;
+            if let Some(id) = id {
+                return Ok(Some((candidate, self.get(&id)?)));
+            }
+        }
+        let Some(local) = local else { return Ok(None) };
+        let suffix = format!("/{}:{}", local.path, local.tag_or_default().unwrap_or_default());
+        Ok(self.list()?.into_iter().find_map(|image| image.names.iter().find(|n| n.ends_with(&suffix)).cloned().map(|n| (n, image))))
     }
 
     /// The image with exactly this ID.
@@ -253,7 +270,7 @@ impl Store {
         let removed = tx.execute("DELETE FROM Names WHERE Name = ?1", [&normalized])?;
         tx.commit()?;
         if removed == 0 {
-            return Err(Error::NotKnown(name.to_string()));
+            return Err(Error::TagNotKnown(normalized));
         }
         Ok(())
     }
@@ -309,9 +326,24 @@ impl Store {
     }
 }
 
-/// The stored form of an image name: normalized, with the default tag.
-fn normalize(name: &str) -> Result<String> {
-    Ok(ImageReference::parse(name)?.to_string())
+/// The stored form of a name a user gives an image (tag, untag, import): normalized, with the
+/// default tag; a short name lands under `localhost/` as Podman's libimage names it, so that
+/// `tag IMG app` never claims a Docker Hub name.
+pub fn normalize(name: &str) -> Result<String> {
+    let reference = ImageReference::parse(name)?;
+    let typed = name.strip_prefix("docker://").unwrap_or(name);
+    if is_short_name(typed) {
+        return Ok(ImageReference::parse(&format!("localhost/{typed}"))?.to_string());
+    }
+    Ok(reference.to_string())
+}
+
+/// The repository of a stored name: `repo:tag`, or `repo@digest` for a pull by digest.
+fn repository_of(name: &str) -> &str {
+    match name.split_once('@') {
+        Some((repository, _)) => repository,
+        None => name.rsplit_once(':').map_or(name, |(repository, _)| repository),
+    }
 }
 
 fn select_record(conn: &Connection, id: &str) -> Result<Option<ImageRecord>> {
