@@ -13,7 +13,7 @@ pub struct ImportArgs {
     /// Apply a Dockerfile instruction: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, STOPSIGNAL (repeatable)
     #[arg(short = 'c', long = "change", value_name = "INSTRUCTION")]
     pub changes: Vec<String>,
-    /// Do not print the image ID
+    /// Suppress progress output (rpod prints none; the image ID is still printed, as by Podman)
     #[arg(short = 'q', long)]
     pub quiet: bool,
     /// Tarball of the root filesystem (plain or gzip); - reads standard input
@@ -36,8 +36,6 @@ pub fn run(args: ImportArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         let file = std::fs::File::open(&args.tarball).with_context(|| format!("opening {}", args.tarball.display()))?;
         store.import(file, args.name.as_deref(), &changes)?
     };
-    if !args.quiet {
-        println!("sha256:{}", record.id);
-    }
+    println!("sha256:{}", record.id);
     Ok(0)
 }

@@ -96,6 +96,37 @@ impl Blobs {
     }
 }
 
+/// A reader hashing what passes through it, so a blob read back (a layer being unpacked) is
+/// checked against its digest: storage corrupted after the pull never becomes a rootfs.
+pub struct VerifyingReader<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> VerifyingReader<R> {
+    pub fn new(inner: R) -> VerifyingReader<R> {
+        VerifyingReader { inner, hasher: Sha256::new() }
+    }
+
+    /// Reads whatever the consumer left (tar padding) and compares the hash with `expected`.
+    pub fn finish(mut self, expected: &str) -> Result<()> {
+        std::io::copy(&mut self, &mut std::io::sink()).map_err(io(expected))?;
+        let actual = format!("sha256:{}", hex::encode(self.hasher.finalize()));
+        if actual != expected {
+            return Err(Error::DigestMismatch { expected: expected.to_string(), actual });
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for VerifyingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// `sha256:<hex>` of `bytes`.
 pub fn sha256_digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))

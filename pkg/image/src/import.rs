@@ -182,6 +182,19 @@ mod tests {
     }
 
     #[test]
+    fn a_layer_blob_corrupted_in_storage_is_never_unpacked() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let image = store.import(&rootfs_tar("original")[..], None, &[]).unwrap();
+        let blob = store.blobs().path(&image.layers[0].digest).unwrap();
+        let tampered = String::from_utf8(std::fs::read(&blob).unwrap()).unwrap_or_default().replace("original", "tampered");
+        std::fs::write(&blob, tampered).unwrap();
+        let err = store.layer_dirs(&image.id).unwrap_err();
+        assert!(matches!(&err, Error::DigestMismatch { expected, .. } if *expected == image.layers[0].digest), "{err}");
+        assert_eq!(std::fs::read_dir(store.layers_dir()).unwrap().count(), 0, "no layer directory, not even a temporary one");
+    }
+
+    #[test]
     fn import_refuses_what_is_no_tar_and_stores_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();

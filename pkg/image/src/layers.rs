@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Component, Path, PathBuf};
 
-use crate::blobs::{hex_of, sync_dir};
+use crate::blobs::{hex_of, sync_dir, VerifyingReader};
 use crate::error::{io, Error, Result};
 use crate::store::Store;
 
@@ -31,7 +31,9 @@ impl Store {
             let dir = root.join(hex_of(&layer.diff_id)?);
             if !dir.exists() {
                 let temp = tempfile::Builder::new().prefix(".unpack-").tempdir_in(&root).map_err(io(&root))?;
-                unpack_layer(self.blobs().open(&layer.digest)?, temp.path(), &layer.digest)?;
+                let mut blob = VerifyingReader::new(self.blobs().open(&layer.digest)?);
+                unpack_layer(&mut blob, temp.path(), &layer.digest)?;
+                blob.finish(&layer.digest)?;
                 let temp = temp.keep();
                 if let Err(err) = std::fs::rename(&temp, &dir) {
                     let _ = std::fs::remove_dir_all(&temp);
