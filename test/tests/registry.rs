@@ -327,3 +327,19 @@ fn on_a_terminal_pull_draws_a_bar_per_blob() {
     assert!(text.contains("Trying to pull") && text.contains("Copying blob") && text.contains("done"), "{text}");
     assert_eq!(env.run(&["images", "-q"]).success().lines().count(), 1);
 }
+
+#[test]
+fn a_registry_that_never_answers_fails_the_pull_instead_of_hanging() {
+    // Accepts connections and never says a word.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let env = TestEnv::new();
+    let err = env.run(&["pull", "--tls-verify=false", &format!("{host}/silent/app:1")]).error_line();
+    assert!(err.contains(&host) && err.contains("did not answer"), "{err}");
+}

@@ -251,16 +251,22 @@ impl Registry {
         let client = self.client_for(reference)?;
         match op(client).await {
             Ok(value) => Ok(value),
+            // A registry that stopped answering is not retried over plain HTTP: that would
+            // only double the wait.
+            Err(err) if is_timeout(&err) => Err(timeout(name)),
             Err(oci_client::errors::OciDistributionError::RequestError(err))
                 if self.insecure(reference) && (err.is_connect() || err.is_request()) && !tried_plain_http =>
             {
                 if let Ok(mut known) = self.plain_http.lock() {
                     known.insert(reference.domain.clone(), true);
                 }
-                op(self.client_for(reference)?).await.map_err(|e| Error::from_client(&name, e))
-            }
-            Err(oci_client::errors::OciDistributionError::RequestError(err)) if err.is_timeout() => {
-                Err(Error::Timeout { image: name, seconds: READ_TIMEOUT.as_secs() })
+                op(self.client_for(reference)?).await.map_err(|e| {
+                    if is_timeout(&e) {
+                        timeout(name.clone())
+                    } else {
+                        Error::from_client(&name, e)
+                    }
+                })
             }
             Err(err) => Err(Error::from_client(&name, err)),
         }
@@ -269,6 +275,14 @@ impl Registry {
     fn knows_plain_http(&self, domain: &str) -> bool {
         self.plain_http.lock().map(|m| m.contains_key(domain)).unwrap_or(false)
     }
+}
+
+fn timeout(image: String) -> Error {
+    Error::Timeout { image, connect_seconds: CONNECT_TIMEOUT.as_secs(), read_seconds: READ_TIMEOUT.as_secs() }
+}
+
+fn is_timeout(err: &oci_client::errors::OciDistributionError) -> bool {
+    matches!(err, oci_client::errors::OciDistributionError::RequestError(e) if e.is_timeout())
 }
 
 /// A client for one registry. Built fallibly: oci-client's `Client::new` would silently fall

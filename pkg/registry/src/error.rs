@@ -35,8 +35,8 @@ pub enum Error {
     /// A blob or manifest did not hash to the digest that names it: nothing was stored.
     #[error("{image}: digest mismatch: {reason}")]
     DigestMismatch { image: String, reason: String },
-    #[error("{image}: the registry did not answer within {seconds}s")]
-    Timeout { image: String, seconds: u64 },
+    #[error("{image}: the registry did not answer (connecting is limited to {connect_seconds}s, each read to {read_seconds}s)")]
+    Timeout { image: String, connect_seconds: u64, read_seconds: u64 },
     #[error(transparent)]
     Store(#[from] image::Error),
     #[error("{}: {source}", path.display())]
