@@ -20,6 +20,8 @@ mod unit;
 pub use container::{container_unit, Unit};
 pub use env::{parse_env_flags, EnvVar};
 pub use error::Error;
+/// The escapers are public so that `fuzz/` can check that systemd reads back exactly their input.
+pub use escape::{escape_arg, escape_env_assignment, escape_executable};
 pub use json::units_json;
 pub use options::UnitOptions;
 pub use rewrite::{rewrite_create_command, RunCommand};

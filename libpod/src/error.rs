@@ -23,6 +23,10 @@ pub enum Error {
     /// Podman 4.3+: an auto-update label on an image of another transport.
     #[error("auto updates require the docker image transport but image is of transport {0:?}")]
     AutoUpdateTransport(String),
+    #[error("--entrypoint {0:?} is not a JSON array of strings")]
+    InvalidEntrypoint(String),
+    #[error("invalid environment variable {0:?}: the name is empty")]
+    EmptyEnvName(String),
     #[error("invalid restart policy {0:?}: valid policies are no, always, on-failure[:max-retries], unless-stopped")]
     InvalidRestartPolicy(String),
     /// Podman's refusal to reuse a container ID file that holds an ID.

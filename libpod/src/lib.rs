@@ -7,6 +7,7 @@ pub mod cidfile;
 pub mod config;
 pub mod create;
 pub mod error;
+pub mod flag_values;
 pub mod images;
 pub mod inspect;
 pub mod lifecycle;

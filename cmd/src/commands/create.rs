@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
+use libpod::flag_values;
 use libpod::lifecycle::CreatePlacement;
 use libpod::{CreateOptions, ImageArgKind, SdNotifyMode};
 
@@ -112,17 +113,15 @@ pub fn create(args: &CreateArgs, global: &GlobalArgs) -> anyhow::Result<libpod::
 fn create_options(args: &CreateArgs) -> anyhow::Result<CreateOptions> {
     let mut labels = Vec::new();
     for path in &args.label_files {
-        labels.extend(key_value_lines(path)?.iter().map(|line| split_label(line)));
+        labels.extend(read_key_value_file(path)?.iter().map(|line| flag_values::split_label(line)));
     }
-    labels.extend(args.labels.iter().map(|l| split_label(l)));
+    labels.extend(args.labels.iter().map(|l| flag_values::split_label(l)));
     let mut env = Vec::new();
     for path in &args.env_files {
-        env.extend(key_value_lines(path)?);
+        env.extend(read_key_value_file(path)?);
     }
     env.extend(args.env.iter().cloned());
-    if let Some(bad) = env.iter().find(|e| e.starts_with('=') || e.is_empty()) {
-        anyhow::bail!("invalid environment variable {bad:?}: the name is empty");
-    }
+    flag_values::check_env_entries(&env)?;
     let sdnotify = args.sdnotify.as_deref().map(|mode| match mode {
         "container" => SdNotifyMode::Container,
         "ignore" => SdNotifyMode::Ignore,
@@ -132,7 +131,7 @@ fn create_options(args: &CreateArgs) -> anyhow::Result<CreateOptions> {
         name: args.name.clone(),
         labels,
         env,
-        entrypoint: args.entrypoint.as_deref().map(parse_entrypoint).transpose()?,
+        entrypoint: args.entrypoint.as_deref().map(flag_values::parse_entrypoint).transpose()?,
         command: args.command.clone(),
         work_dir: args.workdir.clone(),
         user: args.user.clone(),
@@ -150,42 +149,8 @@ fn create_options(args: &CreateArgs) -> anyhow::Result<CreateOptions> {
     })
 }
 
-/// `KEY=VALUE` or `KEY` (an empty value), as `--label` takes it.
-fn split_label(label: &str) -> (String, String) {
-    match label.split_once('=') {
-        Some((key, value)) => (key.to_string(), value.to_string()),
-        None => (label.to_string(), String::new()),
-    }
-}
-
-/// The non-empty, non-comment lines of a `--label-file` or `--env-file`.
-fn key_value_lines(path: &PathBuf) -> anyhow::Result<Vec<String>> {
+/// The entries of a `--label-file` or `--env-file`.
+fn read_key_value_file(path: &PathBuf) -> anyhow::Result<Vec<String>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect())
-}
-
-/// `--entrypoint` is a JSON array when it parses as one (Podman #12477), else one command.
-fn parse_entrypoint(text: &str) -> anyhow::Result<Vec<String>> {
-    if text.trim_start().starts_with('[') {
-        return serde_json::from_str(text).with_context(|| format!("--entrypoint {text:?} is not a JSON array of strings"));
-    }
-    Ok(if text.is_empty() { Vec::new() } else { vec![text.to_string()] })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn entrypoint_forms() {
-        assert_eq!(parse_entrypoint(r#"["sh", "-c", "x"]"#).unwrap(), ["sh", "-c", "x"]);
-        assert_eq!(parse_entrypoint("top").unwrap(), ["top"]);
-        assert!(parse_entrypoint("[broken").is_err());
-    }
-
-    #[test]
-    fn labels_split_on_the_first_equals() {
-        assert_eq!(split_label("a=b=c"), ("a".into(), "b=c".into()));
-        assert_eq!(split_label("flag"), ("flag".into(), String::new()));
-    }
+    Ok(flag_values::key_value_lines(&text))
 }
