@@ -58,20 +58,17 @@ pub enum Error {
     Image(#[from] image::Error),
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("opening the state database {path}: {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
     #[error("creating directory {path}: {source}")]
     CreateDir { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Database(#[from] statedb::Error),
     #[error("state database: {0}")]
-    Database(#[from] rusqlite::Error),
+    Sqlite(#[from] rusqlite::Error),
     /// A stored record that no longer parses: the store is damaged or from a newer rpod.
     #[error("decoding the stored record of container {id}: {source}")]
     Corrupt { id: String, source: serde_json::Error },
     #[error("encoding a container record: {0}")]
     Encode(serde_json::Error),
-    /// The database was written by a newer rpod whose schema this one does not know.
-    #[error("state database schema version {found} is newer than this rpod supports ({supported})")]
-    SchemaTooNew { found: i64, supported: i64 },
 }
 
 /// Result of libpod operations.

@@ -1,21 +1,13 @@
 //! The state store: one SQLite database (`<root>/rpod.db`) holding every container's config and
-//! state, shared safely by concurrent `rpod` processes.
-//!
-//! Safety rules, all enforced here: WAL journal with `synchronous=FULL` (a committed create survives
-//! a crash), a busy timeout so writers queue instead of failing with "database is locked", and every
-//! write inside a `BEGIN IMMEDIATE` transaction so two writers never deadlock upgrading read locks.
+//! state, shared safely by concurrent `rpod` processes (see the `statedb` crate for how).
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::config::ContainerConfig;
 use crate::error::{Error, Result};
 use crate::state::ContainerState;
-
-/// How long a writer waits for another process's transaction before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Forward migrations; entry `n` takes the schema from version `n` to `n + 1`. Never edit a
 /// released entry: append a new one. Table and column names follow Podman's SQLite backend.
@@ -54,13 +46,7 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .map_err(|source| Error::CreateDir { path: dir.to_path_buf(), source })?;
         }
-        let path = root.join("rpod.db");
-        let conn = Connection::open(&path).map_err(|source| Error::Open { path: path.clone(), source })?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrate(&conn)?;
+        let conn = statedb::open(&root.join("rpod.db"), MIGRATIONS)?;
         Ok(Store { conn, root: root.to_path_buf(), runroot: runroot.to_path_buf() })
     }
 
@@ -166,30 +152,13 @@ impl Store {
     }
 
     fn write_transaction(&self) -> Result<Transaction<'_>> {
-        Ok(Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?)
+        Ok(statedb::write_transaction(&self.conn)?)
     }
 
     fn select_one(&self, sql: &str, arg: &str) -> Result<Option<Container>> {
         let row = self.conn.query_row(sql, [arg], raw_row).optional()?;
         row.map(decode).transpose()
     }
-}
-
-/// Brings the schema to the newest version inside one immediate transaction, so processes that
-/// open a fresh database at the same moment migrate it exactly once.
-fn migrate(conn: &Connection) -> Result<()> {
-    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
-    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    let supported = MIGRATIONS.len() as i64;
-    if version > supported {
-        return Err(Error::SchemaTooNew { found: version, supported });
-    }
-    for migration in &MIGRATIONS[version as usize..] {
-        tx.execute_batch(migration)?;
-    }
-    tx.pragma_update(None, "user_version", supported)?;
-    tx.commit()?;
-    Ok(())
 }
 
 type RawRow = (String, String, String);
@@ -282,6 +251,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (root, run) = (dir.path().join("root"), dir.path().join("run"));
         Store::open(&root, &run).unwrap().conn.pragma_update(None, "user_version", 99).unwrap();
-        assert!(matches!(Store::open(&root, &run), Err(Error::SchemaTooNew { found: 99, .. })));
+        assert!(matches!(Store::open(&root, &run), Err(Error::Database(statedb::Error::SchemaTooNew { found: 99, .. }))));
     }
 }

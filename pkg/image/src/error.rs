@@ -39,6 +39,8 @@ pub enum Error {
     InUse { container: String },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    StateDb(#[from] statedb::Error),
     #[error("image database: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("decoding stored image {id}: {source}")]

@@ -6,18 +6,15 @@
 //! transaction after every blob it needs is present: a pull killed at any point leaves no image.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use crate::blobs::{hex_of, Blobs};
 use crate::error::{io, Error, Result};
 use crate::manifest::{ImageConfigBlob, Manifest, Platform};
 use crate::reference::{is_short_name, ImageReference};
-
-const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Forward schema migrations (entry `n` goes from version `n` to `n + 1`).
 const MIGRATIONS: &[&str] = &["CREATE TABLE Images (ID TEXT PRIMARY KEY NOT NULL, JSON TEXT NOT NULL);
@@ -95,12 +92,7 @@ impl Store {
     pub fn open(root: &Path) -> Result<Store> {
         let dir = root.join("storage");
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-        let conn = Connection::open(dir.join("images.db"))?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrate(&conn)?;
+        let conn = statedb::open(&dir.join("images.db"), MIGRATIONS)?;
         let blobs = Blobs::new(dir.join("blobs").join("sha256"));
         Ok(Store { conn, dir, blobs })
     }
@@ -322,7 +314,7 @@ impl Store {
     }
 
     fn write_transaction(&self) -> Result<Transaction<'_>> {
-        Ok(Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?)
+        Ok(statedb::write_transaction(&self.conn)?)
     }
 }
 
@@ -353,15 +345,4 @@ fn select_record(conn: &Connection, id: &str) -> Result<Option<ImageRecord>> {
 
 fn to_json(record: &ImageRecord) -> Result<String> {
     serde_json::to_string(record).map_err(|source| Error::Corrupt { id: record.id.clone(), source })
-}
-
-fn migrate(conn: &Connection) -> Result<()> {
-    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
-    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for migration in MIGRATIONS.iter().skip(version.max(0) as usize) {
-        tx.execute_batch(migration)?;
-    }
-    tx.pragma_update(None, "user_version", (MIGRATIONS.len() as i64).max(version))?;
-    tx.commit()?;
-    Ok(())
 }
