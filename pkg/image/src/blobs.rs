@@ -87,6 +87,18 @@ impl Blobs {
             .collect())
     }
 
+    /// Deletes temporary files of writes that never finished (a killed pull's `.incoming-*`);
+    /// only the collector calls it, while no writer runs.
+    pub(crate) fn remove_partial(&self) -> Result<()> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else { return Ok(()) };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(".incoming-") {
+                std::fs::remove_file(entry.path()).map_err(io(entry.path()))?;
+            }
+        }
+        Ok(())
+    }
+
     pub fn remove(&self, digest: &str) -> Result<()> {
         let path = self.path(digest)?;
         match std::fs::remove_file(&path) {

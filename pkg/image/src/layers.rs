@@ -24,6 +24,7 @@ impl Store {
     /// half-done).
     pub fn layer_dirs(&self, image_id: &str) -> Result<Vec<PathBuf>> {
         let image = self.get(image_id)?;
+        self.writer_lock().hold()?;
         let root = self.layers_dir();
         std::fs::create_dir_all(&root).map_err(io(&root))?;
         let mut dirs = Vec::with_capacity(image.layers.len());

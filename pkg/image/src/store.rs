@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::blobs::{hex_of, Blobs};
 use crate::error::{io, Error, Result};
+use crate::gc::WriterLock;
 use crate::manifest::{ImageConfigBlob, Manifest, Platform};
 use crate::reference::{is_short_name, ImageReference};
 
@@ -85,6 +86,7 @@ pub struct Store {
     conn: Connection,
     dir: PathBuf,
     blobs: Blobs,
+    writer: WriterLock,
 }
 
 impl Store {
@@ -94,7 +96,8 @@ impl Store {
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
         let conn = statedb::open(&dir.join("images.db"), MIGRATIONS)?;
         let blobs = Blobs::new(dir.join("blobs").join("sha256"));
-        Ok(Store { conn, dir, blobs })
+        let writer = WriterLock::new(dir.join("gc.lock"));
+        Ok(Store { conn, dir, blobs, writer })
     }
 
     /// The verified blob directory.
@@ -107,13 +110,21 @@ impl Store {
         self.dir.join("layers")
     }
 
-    /// Streams a blob in, verifying it against `expected` (see [`Blobs::put`]).
+    /// Streams a blob in, verifying it against `expected` (see [`Blobs::put`]). From here on the
+    /// store holds off other processes' prunes until it is dropped (see [`crate::gc`]).
     pub fn put_blob(&self, expected: &str, reader: impl std::io::Read) -> Result<PathBuf> {
+        self.writer.hold()?;
         self.blobs.put(expected, reader)
+    }
+
+    /// The share of the collector lock that writers hold.
+    pub(crate) fn writer_lock(&self) -> &WriterLock {
+        &self.writer
     }
 
     /// Records an image whose config and layer blobs are all present; returns it with names.
     pub fn commit_image(&self, new: &NewImage) -> Result<ImageRecord> {
+        self.writer.hold()?;
         let manifest = Manifest::parse(&new.manifest)?;
         let manifest_digest = self.blobs.put_bytes(&new.manifest)?;
         let config_bytes = self.blobs.read(&manifest.config.digest)?;
@@ -276,35 +287,6 @@ impl Store {
             return Err(Error::NotKnown(id.to_string()));
         }
         Ok(())
-    }
-
-    /// Removes blobs and unpacked layers no image refers to any more; returns how many blobs.
-    pub fn prune_blobs(&self) -> Result<usize> {
-        let images = self.list()?;
-        let mut used: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for image in &images {
-            used.insert(format!("sha256:{}", image.id));
-            used.extend(image.digests.iter().cloned());
-            used.extend(image.layers.iter().map(|l| l.digest.clone()));
-        }
-        let mut removed = 0;
-        for digest in self.blobs.list()? {
-            if !used.contains(&digest) {
-                self.blobs.remove(&digest)?;
-                removed += 1;
-            }
-        }
-        let used_layers: std::collections::HashSet<&str> =
-            images.iter().flat_map(|i| i.layers.iter().filter_map(|l| hex_of(&l.diff_id).ok())).collect();
-        if let Ok(entries) = std::fs::read_dir(self.layers_dir()) {
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if !used_layers.contains(name.as_str()) {
-                    let _ = std::fs::remove_dir_all(entry.path());
-                }
-            }
-        }
-        Ok(removed)
     }
 
     fn names_of(&self, id: &str) -> Result<Vec<String>> {
