@@ -250,3 +250,47 @@ fn a_corrupted_blob_is_detected_when_a_container_needs_its_layer() {
     assert_ne!(out.code, Some(0), "a corrupted layer must not become a rootfs: {out:?}");
     assert!(out.stderr.contains(&layer[..12]) || out.stderr.contains("digest"), "the error names the layer: {}", out.stderr);
 }
+
+#[test]
+fn imports_racing_prunes_in_other_processes_all_succeed_and_leave_whole_images() {
+    let env = TestEnv::new();
+    let tarballs: Vec<std::path::PathBuf> = (0..4)
+        .map(|i| {
+            let path = env.dir().join(format!("race-{i}.tar"));
+            TestImage::busybox(&[("version", &i.to_string())], &[]).write_rootfs(&path);
+            path
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        for (i, tarball) in tarballs.iter().enumerate() {
+            let env = &env;
+            scope.spawn(move || {
+                for round in 0..5 {
+                    // The same name each round: every import leaves the previous image dangling.
+                    let out = env.run(&["import", tarball.to_str().unwrap(), &format!("localhost/race{i}:latest")]);
+                    assert_eq!(out.code, Some(0), "import {i}/{round} failed: {}", out.stderr);
+                }
+            });
+        }
+        let env = &env;
+        scope.spawn(move || {
+            for _ in 0..15 {
+                env.run(&["image", "prune", "-f"]).success();
+            }
+        });
+    });
+    env.run(&["image", "prune", "-f"]).success();
+    let rows = listing(&env);
+    assert_eq!(rows.len(), 4, "one image per name, the dangling ones pruned: {rows:?}");
+    let blobs = env.root().join("storage/blobs/sha256");
+    for i in 0..4 {
+        let image = inspect(&env, &format!("localhost/race{i}"));
+        let layer = image["RootFS"]["Layers"][0].as_str().unwrap().trim_start_matches("sha256:").to_string();
+        let id = image["Id"].as_str().unwrap();
+        assert!(blobs.join(id).exists() && blobs.join(&layer).exists(), "race{i} lost a blob");
+    }
+    let db = rusqlite::Connection::open(env.root().join("storage/images.db")).unwrap();
+    let check: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+    assert_eq!(env.run(&["run", "--rm", "localhost/race3", "cat", "/version"]).success(), "3");
+}
