@@ -101,14 +101,37 @@ impl TestRegistry {
 
     /// Publishes `image` as `repo:tag` through the registry HTTP API; returns the manifest digest.
     pub fn publish(&self, repo: &str, tag: &str, image: &TestImage) -> String {
-        for blob in [&image.config, &image.layer] {
+        self.publish_manifest(repo, tag, "application/vnd.oci.image.manifest.v1+json", &image.manifest, &[&image.config, &image.layer]);
+        image.manifest_digest.clone()
+    }
+
+    /// Publishes `image` with a Docker schema 2 manifest and a gzip-compressed layer, as Docker
+    /// Hub serves most images; returns the manifest digest.
+    pub fn publish_docker(&self, repo: &str, tag: &str, image: &TestImage) -> String {
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gzip, &image.layer).expect("compressing the layer");
+        let layer = gzip.finish().expect("the compressed layer");
+        let descriptor = |media_type: &str, blob: &[u8]| serde_json::json!({"mediaType": media_type, "digest": image::blobs::sha256_digest(blob), "size": blob.len()});
+        let media_type = "application/vnd.docker.distribution.manifest.v2+json";
+        let manifest = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": media_type,
+            "config": descriptor("application/vnd.docker.container.image.v1+json", &image.config),
+            "layers": [descriptor("application/vnd.docker.image.rootfs.diff.tar.gzip", &layer)],
+        }))
+        .expect("a manifest");
+        self.publish_manifest(repo, tag, media_type, &manifest, &[&image.config, &layer]);
+        image::blobs::sha256_digest(&manifest)
+    }
+
+    /// Uploads `blobs`, then PUTs `manifest` as `repo:tag` with `media_type`.
+    fn publish_manifest(&self, repo: &str, tag: &str, media_type: &str, manifest: &[u8], blobs: &[&[u8]]) {
+        for blob in blobs {
             self.upload_blob(repo, blob);
         }
-        let media_type = "application/vnd.oci.image.manifest.v1+json";
         let path = self.dir.path().join("manifest.json");
-        std::fs::write(&path, &image.manifest).expect("staging the manifest");
+        std::fs::write(&path, manifest).expect("staging the manifest");
         self.curl(&["-X", "PUT", "-H", &format!("Content-Type: {media_type}"), "--data-binary", &format!("@{}", path.display()), &self.url(&format!("/v2/{repo}/manifests/{tag}"))]);
-        image.manifest_digest.clone()
     }
 
     /// Publishes an OCI index under `repo:tag` whose entries are `(manifest digest, size, arch)`.

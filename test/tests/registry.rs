@@ -343,3 +343,38 @@ fn a_registry_that_never_answers_fails_the_pull_instead_of_hanging() {
     let err = env.run(&["pull", "--tls-verify=false", &format!("{host}/silent/app:1")]).error_line();
     assert!(err.contains(&host) && err.contains("did not answer"), "{err}");
 }
+
+#[test]
+fn docker_schema2_images_with_gzip_layers_pull_with_their_config() {
+    let registry = TestRegistry::start();
+    let env = TestEnv::new();
+    let image = TestImage::busybox(&[("FROM", "docker")], &["CMD=cat /FROM"]);
+    let digest = registry.publish_docker("docker/app", "1", &image);
+    let name = registry.image("docker/app", "1");
+    let id = env.run(&["pull", "-q", "--tls-verify=false", &name]).success();
+    assert_eq!(env.run(&["image", "inspect", "--format", "{{.Digest}}", &name]).success().trim(), digest);
+    let cmd = env.run(&["image", "inspect", "--format", "{{.Config.Cmd}}", id.trim()]).success();
+    assert!(cmd.contains("cat /FROM"), "{cmd}");
+}
+
+#[test]
+fn push_to_a_registry_that_requires_login() {
+    let public = TestRegistry::start();
+    let private = TestRegistry::start_with(RegistryOptions { tls: false, auth: true });
+    let env = TestEnv::new();
+    public.publish("src/app", "1", &TestImage::busybox(&[("P", "1")], &[]));
+    let source = public.image("src/app", "1");
+    env.run(&["pull", "-q", "--tls-verify=false", &source]).success();
+    let destination = private.image("team/app", "1");
+    let nobody = env.dir().join("nobody.json");
+    std::fs::write(&nobody, "{}").unwrap();
+    let err = env.run(&["push", "--tls-verify=false", "--authfile", nobody.to_str().unwrap(), &source, &destination]).error_line();
+    assert!(err.contains("authentication required"), "{err}");
+
+    let authfile = env.dir().join("auth.json");
+    private.write_authfile(&authfile);
+    env.run(&["push", "--tls-verify=false", "--authfile", authfile.to_str().unwrap(), &source, &destination]).success();
+    let fresh = TestEnv::new();
+    let pulled = fresh.run(&["pull", "-q", "--tls-verify=false", "--authfile", authfile.to_str().unwrap(), &destination]).success();
+    assert_eq!(pulled.trim(), env.run(&["image", "inspect", "--format", "{{.Id}}", &source]).success().trim());
+}
