@@ -183,7 +183,16 @@ impl Registry {
         let result = self
             .with_client(&probe, |client| {
                 let (target, basic) = (target.clone(), basic.clone());
-                async move { client.list_tags(&target, &basic, Some(1), None).await.map(|_| ()) }
+                async move {
+                    // A token service (Docker Hub, quay.io) checks the credentials when it issues
+                    // a token; the token may grant nothing on the probe repository, so asking
+                    // the registry with it would wrongly fail a good login.
+                    if client.auth(&target, &basic, RegistryOperation::Pull).await?.is_some() {
+                        return Ok(());
+                    }
+                    // Basic auth (htpasswd): only a request shows whether the registry takes them.
+                    client.list_tags(&target, &basic, Some(1), None).await.map(|_| ())
+                }
             })
             .await;
         match result {
