@@ -43,8 +43,17 @@ fn main() -> ExitCode {
 }
 
 /// The error and its causes on one line, as Podman prints wrapped errors (`outer: inner`).
+/// A cause whose text the previous message already ends with (errors that print their source,
+/// such as `path: No such file or directory`) is not repeated.
 fn error_text(err: &anyhow::Error) -> String {
-    err.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ")
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !parts.last().is_some_and(|last| last.ends_with(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
 }
 
 /// clap's complaint as one line (Podman prints bad usage as one `Error:` line too); the
@@ -53,4 +62,23 @@ fn usage_error_line(err: &clap::Error) -> String {
     let text = err.render().to_string();
     let first = text.lines().next().unwrap_or_default();
     first.strip_prefix("error: ").unwrap_or(first).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn causes_join_once_each() {
+        let missing = || std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let cases: Vec<(anyhow::Error, &str)> = vec![
+            (anyhow::Error::from(image::Error::Io { path: "/x".into(), source: missing() }), "/x: No such file or directory"),
+            (anyhow::Error::from(missing()).context("opening /x"), "opening /x: No such file or directory"),
+            (anyhow::Error::from(image::Error::Io { path: "/x".into(), source: missing() }).context("pull"), "pull: /x: No such file or directory"),
+            (anyhow::anyhow!("plain"), "plain"),
+        ];
+        for (err, want) in cases {
+            assert_eq!(error_text(&err), want);
+        }
+    }
 }
