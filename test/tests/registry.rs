@@ -378,3 +378,23 @@ fn push_to_a_registry_that_requires_login() {
     let pulled = fresh.run(&["pull", "-q", "--tls-verify=false", "--authfile", authfile.to_str().unwrap(), &destination]).success();
     assert_eq!(pulled.trim(), env.run(&["image", "inspect", "--format", "{{.Id}}", &source]).success().trim());
 }
+
+#[test]
+fn even_trace_logs_never_show_the_password() {
+    let registry = TestRegistry::start_with(RegistryOptions { tls: false, auth: true });
+    registry.publish("private/trace", "1", &TestImage::busybox(&[], &[]));
+    let env = TestEnv::new();
+    let authfile = env.dir().join("auth.json");
+    registry.write_authfile(&authfile);
+    let authfile = authfile.to_str().unwrap();
+    let pull = env.run(&["--log-level", "trace", "pull", "--tls-verify=false", "--authfile", authfile, &registry.image("private/trace", "1")]);
+    let login = env.run(&["--log-level", "trace", "login", "--tls-verify=false", "-u", TEST_USER, "-p", TEST_PASSWORD, "--authfile", authfile, &registry.host()]);
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{TEST_USER}:{TEST_PASSWORD}"));
+    for out in [pull, login] {
+        let text = format!("{}{}", out.stdout, out.stderr);
+        assert_eq!(out.code, Some(0), "{text}");
+        assert!(text.contains("TRACE") || text.contains("DEBUG"), "trace logging is on: {text}");
+        assert!(!text.contains(TEST_PASSWORD) && !text.contains(&encoded), "a secret in the logs");
+    }
+}
