@@ -140,6 +140,10 @@ fn a_moved_tag_leaves_the_old_image_dangling_until_prune() {
     assert_eq!(listing(&env), [format!("<none>:<none> sha256:{old}"), format!("{IMAGE} sha256:{new}")]);
     assert_eq!(inspect(&env, &old)["RepoTags"], serde_json::json!([]));
     assert_eq!(inspect(&env, &old)["Dangling"], true);
+    assert_eq!(env.run(&["images", "-q", "--filter", "dangling=true"]).success(), format!("{}\n", &old[..12]));
+    assert_eq!(env.run(&["images", "-q", "--filter", "dangling!=true"]).success(), format!("{}\n", &new[..12]));
+    let bare = env.run(&["images", "--noheading", "-f", "dangling=false"]).success();
+    assert!(bare.starts_with("quay.io/rpod-test/busybox ") && bare.lines().count() == 1, "no header: {bare:?}");
 
     let ctr = create(&env, &old);
     assert_eq!(env.run(&["image", "prune", "-f"]).success(), "", "a dangling image a container uses stays");
@@ -172,6 +176,13 @@ fn rmi_refuses_an_image_a_container_uses_unless_forced() {
     assert_eq!(env.run(&["ps", "-a", "-q"]).success(), "", "-f removed the container");
     assert!(listing(&env).is_empty());
     assert_eq!(std::fs::read_dir(env.root().join("storage/blobs/sha256")).unwrap().count(), 0, "no blob left");
+
+    // A running container is stopped and removed too.
+    let id = import(&env, IMAGE, "1", &[]);
+    let running = env.run(&["run", "-d", IMAGE, "sleep", "100"]).success();
+    assert!(env.run(&["rmi", IMAGE]).failure().contains(running.trim()));
+    assert_eq!(env.run(&["rmi", "-f", IMAGE]).success(), format!("Untagged: {IMAGE}\nDeleted: {id}\n"));
+    assert_eq!(env.run(&["ps", "-a", "-q"]).success(), "");
 }
 
 #[test]
@@ -223,6 +234,8 @@ fn bad_input_fails_with_one_line_and_changes_nothing() {
         (&["image", "inspect", IMAGE, "nope"], "Error: nope: image not known"),
         (&["tag", IMAGE, "Bad Name"], "Error: invalid reference format: repository name must be lowercase: \"Bad Name\""),
         (&["rmi"], "Error: image name or ID must be specified"),
+        (&["images", "--filter", "dangling=maybe"], "Error: non-boolean value \"dangling\" for maybe filter"),
+        (&["images", "--filter", "label=a"], "Error: unsupported image filter \"label\""),
         (&["import", text.to_str().unwrap(), "localhost/x:1"], "Error: the tarball is not a tar archive"),
         (&["import", "/nonexistent.tar"], "Error: opening /nonexistent.tar"),
         (&["import", "--change", "FOO=bar", tarball.to_str().unwrap()], "Error: invalid image config: invalid change \"FOO=bar\""),

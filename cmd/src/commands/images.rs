@@ -30,11 +30,18 @@ pub struct ImagesArgs {
     /// Go template or json
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
+    /// Only images matching: dangling=true|false
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filters: Vec<String>,
+    /// Do not print the header row
+    #[arg(short = 'n', long)]
+    pub noheading: bool,
 }
 
 pub fn images(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+    let filter = image::filter::ImageFilter::parse(&args.filters)?;
     let store = image::Store::open(&global.root_dir())?;
-    let records = store.list()?;
+    let records: Vec<ImageRecord> = store.list()?.into_iter().filter(|r| filter.matches(r)).collect();
     if args.quiet {
         let mut seen = std::collections::HashSet::new();
         for record in &records {
@@ -56,7 +63,9 @@ pub fn images(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         (None, false) => DEFAULT_FORMAT.to_string(),
     };
     let headers = json!({"Repository": "REPOSITORY", "Tag": "TAG", "ID": "IMAGE ID", "Created": "CREATED", "Size": "SIZE", "Digest": "DIGEST"});
-    print!("{}", report::render_user_format(&format, &rows, &headers)?);
+    let text = report::render_user_format(&format, &rows, &headers)?;
+    let is_table = format.trim_start().starts_with("table ");
+    print!("{}", if args.noheading && is_table { text.split_once('\n').map_or("", |(_, rest)| rest) } else { &text });
     Ok(0)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod blobs;
 pub mod error;
+pub mod filter;
 pub mod gc;
 pub mod import;
 pub mod layers;
