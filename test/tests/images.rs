@@ -2,7 +2,7 @@
 //! refusals), image inspect/exists/prune, with Podman's texts; bad input fails with one line
 //! and changes nothing.
 
-use rpod_e2e::{RunResult, TestEnv, TestImage};
+use rpod_e2e::{RunResult, TestEnv, TestImage, TestRegistry};
 use serde_json::Value;
 
 const IMAGE: &str = "quay.io/rpod-test/busybox:1";
@@ -306,4 +306,22 @@ fn imports_racing_prunes_in_other_processes_all_succeed_and_leave_whole_images()
     let check: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
     assert_eq!(env.run(&["run", "--rm", "localhost/race3", "cat", "/version"]).success(), "3");
+}
+
+#[test]
+fn an_image_pulled_by_digest_has_no_tag_but_a_repo_digest() {
+    let registry = TestRegistry::start();
+    let env = TestEnv::new();
+    let digest = registry.publish("pinned/app", "1", &TestImage::busybox(&[], &[]));
+    let pinned = format!("{}/pinned/app@{digest}", registry.host());
+    env.run(&["pull", "-q", "--tls-verify=false", &pinned]).success();
+    let rows = env.run(&["images", "--format", "{{.Repository}} {{.Tag}}"]).success();
+    assert_eq!(rows, format!("{}/pinned/app <none>\n", registry.host()), "Podman's row for a digest-only name");
+    let image = inspect(&env, &pinned);
+    assert_eq!(image["RepoTags"], serde_json::json!([]), "a digest is no tag");
+    assert_eq!(image["RepoDigests"], serde_json::json!([pinned]));
+    assert_eq!(image["Dangling"], false);
+    env.run(&["tag", &pinned, "localhost/named:1"]).success();
+    assert_eq!(inspect(&env, "named:1")["RepoTags"], serde_json::json!(["localhost/named:1"]));
+    assert_eq!(inspect(&env, "named:1")["RepoDigests"].as_array().unwrap().len(), 2, "one per repository");
 }

@@ -73,11 +73,8 @@ pub fn images(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
 fn rows(record: &ImageRecord, no_trunc: bool) -> Vec<Value> {
     let id = if no_trunc { format!("sha256:{}", record.id) } else { record.id[..12].to_string() };
     let created = format!("{} ago", report::human_duration((Utc::now() - record.created).num_seconds()));
-    let names: Vec<(String, String)> = if record.names.is_empty() {
-        vec![("<none>".into(), "<none>".into())]
-    } else {
-        record.names.iter().map(|n| n.rsplit_once(':').map(|(r, t)| (r.to_string(), t.to_string())).unwrap_or((n.clone(), "<none>".into()))).collect()
-    };
+    let names: Vec<(String, String)> =
+        if record.names.is_empty() { vec![("<none>".into(), "<none>".into())] } else { record.repo_tags() };
     names
         .into_iter()
         .map(|(repository, tag)| {
@@ -89,13 +86,11 @@ fn rows(record: &ImageRecord, no_trunc: bool) -> Vec<Value> {
 
 /// `image inspect` JSON with Podman's keys.
 fn inspect_json(record: &ImageRecord) -> Value {
-    let repository_of = |n: &String| n.rsplit_once(':').map(|(r, _)| r.to_string()).unwrap_or_else(|| n.clone());
-    let repo_digests: Vec<String> = record.names.iter().flat_map(|n| record.digests.iter().map(move |d| format!("{}@{d}", repository_of(n)))).collect();
     json!({
         "Id": record.id,
         "Digest": record.manifest_digest,
-        "RepoTags": record.names,
-        "RepoDigests": repo_digests,
+        "RepoTags": record.tagged_names(),
+        "RepoDigests": record.repo_digests(),
         "Created": record.created,
         "Config": {
             "Env": record.config.env,

@@ -243,6 +243,13 @@ mod tests {
         store.tag(&image.id, &format!("localhost:5000/pinned@{digest}")).unwrap();
         let pinned = format!("localhost:5000/pinned@{digest}");
         assert_eq!(store.lookup_name(&pinned).unwrap().map(|(n, _)| n), Some(pinned.clone()), "a digest-only name");
+        let record = store.get(&image.id).unwrap();
+        assert_eq!(record.tagged_names(), ["docker.io/library/hub:latest", "localhost/app:1", "quay.io/team/web:2"]);
+        assert!(record.repo_tags().contains(&("localhost:5000/pinned".to_string(), "<none>".to_string())));
+        assert!(record.repo_tags().contains(&("quay.io/team/web".to_string(), "2".to_string())));
+        let repo_digests = record.repo_digests();
+        assert_eq!(repo_digests.len(), 4, "one per repository: {repo_digests:?}");
+        assert!(repo_digests.contains(&pinned));
         assert!(matches!(store.untag("nope:1"), Err(Error::TagNotKnown(n)) if n == "localhost/nope:1"));
         store.untag("app:1").unwrap();
         assert!(store.lookup("app:1").unwrap().is_none());

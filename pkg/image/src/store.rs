@@ -69,6 +69,40 @@ pub struct ImageRecord {
     pub layers: Vec<Layer>,
 }
 
+impl ImageRecord {
+    /// `(repository, tag)` of each name, as `images` lists them: `<none>` for the tag of a name
+    /// a pull by digest gave (`repo@sha256:…`).
+    pub fn repo_tags(&self) -> Vec<(String, String)> {
+        self.names
+            .iter()
+            .map(|name| match name.split_once('@') {
+                Some((repository, _)) => (repository.to_string(), "<none>".to_string()),
+                None => name.rsplit_once(':').map_or((name.clone(), "<none>".into()), |(r, t)| (r.to_string(), t.to_string())),
+            })
+            .collect()
+    }
+
+    /// Podman's `RepoTags`: the names that carry a tag.
+    pub fn tagged_names(&self) -> Vec<String> {
+        self.names.iter().filter(|n| !n.contains('@')).cloned().collect()
+    }
+
+    /// Podman's `RepoDigests`: `repository@digest` for each repository the image is named in
+    /// and each manifest digest it is known by, without repeats.
+    pub fn repo_digests(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for name in &self.names {
+            for digest in &self.digests {
+                let entry = format!("{}@{digest}", repository_of(name));
+                if !out.contains(&entry) {
+                    out.push(entry);
+                }
+            }
+        }
+        out
+    }
+}
+
 /// What a pull or an import hands the store to record an image.
 #[derive(Debug, Clone, Default)]
 pub struct NewImage {
