@@ -5,6 +5,7 @@ pub mod images;
 pub mod registry;
 pub mod rpod;
 pub mod sandbox;
+pub mod token_service;
 
 pub use images::TestImage;
 pub use registry::{RegistryOptions, TestRegistry};

@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use crate::images::TestImage;
+use crate::token_service::TokenService;
 use crate::rpod::TEST_BASE;
 
 /// User and password of registries started with [`RegistryOptions::auth`].
@@ -29,6 +32,7 @@ pub struct TestRegistry {
     dir: tempfile::TempDir,
     port: u16,
     options: RegistryOptions,
+    tokens: Option<Arc<TokenService>>,
 }
 
 impl TestRegistry {
@@ -38,6 +42,16 @@ impl TestRegistry {
     }
 
     pub fn start_with(options: RegistryOptions) -> TestRegistry {
+        TestRegistry::launch(options, false)
+    }
+
+    /// A plain-HTTP registry that wants bearer tokens from a token service, which issues them
+    /// for [`TEST_USER`]/[`TEST_PASSWORD`] (the flow of Docker Hub and quay.io).
+    pub fn start_with_token_auth() -> TestRegistry {
+        TestRegistry::launch(RegistryOptions::default(), true)
+    }
+
+    fn launch(options: RegistryOptions, token_auth: bool) -> TestRegistry {
         std::fs::create_dir_all(TEST_BASE).expect("creating the test base directory");
         let dir = tempfile::Builder::new().prefix("registry-").tempdir_in(TEST_BASE).expect("a registry directory");
         let port = free_port();
@@ -56,6 +70,10 @@ impl TestRegistry {
             std::fs::write(dir.path().join("htpasswd"), out.stdout).expect("writing htpasswd");
             config.push_str(&format!("auth: {{ htpasswd: {{ realm: rpod-test, path: {}/htpasswd }} }}\n", dir.path().display()));
         }
+        let tokens = token_auth.then(|| TokenService::start(dir.path(), TEST_USER, TEST_PASSWORD));
+        if let Some(tokens) = &tokens {
+            config.push_str(&tokens.registry_auth_config());
+        }
         std::fs::write(dir.path().join("config.yml"), config).expect("writing the registry config");
         let log = std::fs::File::create(dir.path().join("registry.log")).expect("the registry log");
         let child = Command::new("docker-registry")
@@ -66,7 +84,7 @@ impl TestRegistry {
             .stdin(Stdio::null())
             .spawn()
             .expect("docker-registry (package docker-registry) must be installed");
-        let registry = TestRegistry { child, dir, port, options };
+        let registry = TestRegistry { child, dir, port, options, tokens };
         registry.wait_ready();
         registry
     }
@@ -131,7 +149,7 @@ impl TestRegistry {
         }
         let path = self.dir.path().join("manifest.json");
         std::fs::write(&path, manifest).expect("staging the manifest");
-        self.curl(&["-X", "PUT", "-H", &format!("Content-Type: {media_type}"), "--data-binary", &format!("@{}", path.display()), &self.url(&format!("/v2/{repo}/manifests/{tag}"))]);
+        self.curl(repo, &["-X", "PUT", "-H", &format!("Content-Type: {media_type}"), "--data-binary", &format!("@{}", path.display()), &self.url(&format!("/v2/{repo}/manifests/{tag}"))]);
     }
 
     /// Publishes an OCI index under `repo:tag` whose entries are `(manifest digest, size, arch)`.
@@ -143,7 +161,7 @@ impl TestRegistry {
         let index = serde_json::to_vec(&serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests})).expect("an index");
         let path = self.dir.path().join("index.json");
         std::fs::write(&path, &index).expect("staging the index");
-        self.curl(&["-X", "PUT", "-H", "Content-Type: application/vnd.oci.image.index.v1+json", "--data-binary", &format!("@{}", path.display()), &self.url(&format!("/v2/{repo}/manifests/{tag}"))]);
+        self.curl(repo, &["-X", "PUT", "-H", "Content-Type: application/vnd.oci.image.index.v1+json", "--data-binary", &format!("@{}", path.display()), &self.url(&format!("/v2/{repo}/manifests/{tag}"))]);
         image::blobs::sha256_digest(&index)
     }
 
@@ -156,7 +174,7 @@ impl TestRegistry {
 
     fn upload_blob(&self, repo: &str, blob: &[u8]) {
         let digest = image::blobs::sha256_digest(blob);
-        let headers = self.curl(&["-X", "POST", "-D", "-", "-o", "/dev/null", &self.url(&format!("/v2/{repo}/blobs/uploads/"))]);
+        let headers = self.curl(repo, &["-X", "POST", "-D", "-", "-o", "/dev/null", &self.url(&format!("/v2/{repo}/blobs/uploads/"))]);
         let location = headers
             .lines()
             .find_map(|l| l.strip_prefix("Location: ").or_else(|| l.strip_prefix("location: ")))
@@ -167,18 +185,22 @@ impl TestRegistry {
         let separator = if location.contains('?') { '&' } else { '?' };
         let path = self.dir.path().join("blob");
         std::fs::write(&path, blob).expect("staging a blob");
-        self.curl(&["-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary", &format!("@{}", path.display()), &format!("{location}{separator}digest={digest}")]);
+        self.curl(repo, &["-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary", &format!("@{}", path.display()), &format!("{location}{separator}digest={digest}")]);
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}://{}{path}", if self.options.tls { "https" } else { "http" }, self.host())
     }
 
-    fn curl(&self, args: &[&str]) -> String {
+    /// Runs curl against the registry with whatever credentials publishing to `repo` needs.
+    fn curl(&self, repo: &str, args: &[&str]) -> String {
         let mut cmd = Command::new("curl");
         cmd.args(["-sS", "--fail-with-body", "-k"]);
         if self.options.auth {
             cmd.args(["-u", &format!("{TEST_USER}:{TEST_PASSWORD}")]);
+        }
+        if let Some(tokens) = &self.tokens {
+            cmd.args(["-H", &format!("Authorization: Bearer {}", tokens.mint(TEST_USER, repo, &["pull", "push"]))]);
         }
         let out = cmd.args(args).output().expect("curl must be installed");
         assert!(out.status.success(), "curl {args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

@@ -398,3 +398,24 @@ fn even_trace_logs_never_show_the_password() {
         assert!(!text.contains(TEST_PASSWORD) && !text.contains(&encoded), "a secret in the logs");
     }
 }
+
+#[test]
+fn bearer_tokens_from_a_token_service() {
+    let registry = TestRegistry::start_with_token_auth();
+    registry.publish("tokens/app", "1", &TestImage::busybox(&[("T", "1")], &[]));
+    let env = TestEnv::new();
+    let name = registry.image("tokens/app", "1");
+    let authfile = env.dir().join("auth.json");
+    let authfile = authfile.to_str().unwrap();
+
+    let err = env.run(&["pull", "--tls-verify=false", &name]).error_line();
+    assert!(err.contains("authentication required"), "an anonymous token grants nothing: {err}");
+    let wrong = env.run(&["login", "--tls-verify=false", "--authfile", authfile, "-u", TEST_USER, "-p", "Not-The-Pa55", &registry.host()]);
+    assert_eq!(wrong.code, Some(125), "{}", wrong.stderr);
+    assert!(!wrong.stderr.contains("Not-The-Pa55"), "{}", wrong.stderr);
+    let login = env.run(&["login", "--tls-verify=false", "--authfile", authfile, "-u", TEST_USER, "-p", TEST_PASSWORD, &registry.host()]);
+    assert_eq!(login.success().trim(), "Login Succeeded!");
+    env.run(&["pull", "-q", "--tls-verify=false", "--authfile", authfile, &name]).success();
+    env.run(&["push", "--tls-verify=false", "--authfile", authfile, &name, &registry.image("tokens/copy", "2")]).success();
+    TestEnv::new().run(&["pull", "-q", "--tls-verify=false", "--authfile", authfile, &registry.image("tokens/copy", "2")]).success();
+}
