@@ -226,6 +226,7 @@ fn bad_input_fails_with_one_line_and_changes_nothing() {
     let text = env.dir().join("not-a-tar.txt");
     std::fs::write(&text, "hello\n").unwrap();
     let tarball = env.dir().join("1.tar");
+    let pinned = format!("quay.io/x/app@sha256:{}", "a".repeat(64));
     let cases: &[(&[&str], &str)] = &[
         (&["rmi", "nope"], "Error: nope: image not known"),
         (&["tag", "nope", "x"], "Error: nope: image not known"),
@@ -233,6 +234,8 @@ fn bad_input_fails_with_one_line_and_changes_nothing() {
         (&["image", "inspect", "nope"], "Error: nope: image not known"),
         (&["image", "inspect", IMAGE, "nope"], "Error: nope: image not known"),
         (&["tag", IMAGE, "Bad Name"], "Error: invalid reference format: repository name must be lowercase: \"Bad Name\""),
+        (&["tag", IMAGE, "localhost/fine:1", "Bad Name"], "Error: invalid reference format"),
+        (&["tag", IMAGE, &pinned], &format!("Error: {pinned}: tag by digest not supported")),
         (&["rmi"], "Error: image name or ID must be specified"),
         (&["images", "--filter", "dangling=maybe"], "Error: non-boolean value \"dangling\" for maybe filter"),
         (&["images", "--filter", "label=a"], "Error: unsupported image filter \"label\""),
@@ -321,7 +324,14 @@ fn an_image_pulled_by_digest_has_no_tag_but_a_repo_digest() {
     assert_eq!(image["RepoTags"], serde_json::json!([]), "a digest is no tag");
     assert_eq!(image["RepoDigests"], serde_json::json!([pinned]));
     assert_eq!(image["Dangling"], false);
+    // The same image pulled again by tag keeps the name it had.
+    let tagged = registry.image("pinned/app", "1");
+    env.run(&["pull", "-q", "--tls-verify=false", &tagged]).success();
+    let image = inspect(&env, &pinned);
+    assert_eq!(image["RepoTags"], serde_json::json!([tagged]));
+    let rows = env.run(&["images", "--format", "{{.Tag}}"]).success();
+    assert_eq!(rows.lines().collect::<Vec<_>>(), ["1", "<none>"], "two names, one image, two rows");
     env.run(&["tag", &pinned, "localhost/named:1"]).success();
-    assert_eq!(inspect(&env, "named:1")["RepoTags"], serde_json::json!(["localhost/named:1"]));
+    assert_eq!(inspect(&env, "named:1")["RepoTags"], serde_json::json!([tagged, "localhost/named:1"]));
     assert_eq!(inspect(&env, "named:1")["RepoDigests"].as_array().unwrap().len(), 2, "one per repository");
 }

@@ -123,7 +123,9 @@ pub struct TagArgs {
 pub fn tag(args: TagArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = image::Store::open(&global.root_dir())?;
     let record = store.lookup(&args.image)?.ok_or_else(|| image::Error::NotKnown(args.image.clone()))?;
-    for name in &args.names {
+    // Every name is checked before any is given, so a bad one changes nothing.
+    let names = args.names.iter().map(|n| image::store::normalize_tag(n)).collect::<Result<Vec<_>, _>>()?;
+    for name in &names {
         store.tag(&record.id, name)?;
     }
     Ok(0)

@@ -10,6 +10,9 @@ pub enum Error {
     /// Podman: `<name>: image not known`.
     #[error("{0}: image not known")]
     NotKnown(String),
+    /// Podman: a name given to `tag` may not pin a digest.
+    #[error("{0}: tag by digest not supported")]
+    TagByDigest(String),
     /// Podman: `<name>: tag not known` when untagging a name the image does not have.
     #[error("{0}: tag not known")]
     TagNotKnown(String),

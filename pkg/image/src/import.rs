@@ -195,6 +195,19 @@ mod tests {
     }
 
     #[test]
+    fn committing_an_image_again_keeps_its_names_and_adds_the_new_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let image = store.import(&rootfs_tar("x")[..], Some("quay.io/x/app:1"), &[]).unwrap();
+        let manifest = store.blobs().read(&image.manifest_digest).unwrap();
+        // The same image pulled again under another tag, as a second pull or auto-update does.
+        let again = store.commit_image(&NewImage { manifest, list_digest: Some(format!("sha256:{}", "b".repeat(64))), names: vec!["quay.io/x/app:2".into()] }).unwrap();
+        assert_eq!(again.id, image.id);
+        assert_eq!(again.names, ["quay.io/x/app:1", "quay.io/x/app:2"]);
+        assert_eq!(again.digests.len(), 2, "the list digest joins the manifest digest");
+    }
+
+    #[test]
     fn import_refuses_what_is_no_tar_and_stores_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
@@ -240,8 +253,10 @@ mod tests {
         assert!(store.lookup_name(&format!("web@{digest}")).unwrap().is_some());
         assert!(store.lookup_name(&format!("quay.io/team/web@{digest}")).unwrap().is_some());
         assert!(store.lookup_name(&format!("quay.io/other/web@{digest}")).unwrap().is_none());
-        store.tag(&image.id, &format!("localhost:5000/pinned@{digest}")).unwrap();
         let pinned = format!("localhost:5000/pinned@{digest}");
+        assert!(matches!(store.tag(&image.id, &pinned), Err(Error::TagByDigest(_))));
+        let manifest = store.blobs().read(digest).unwrap();
+        store.commit_image(&NewImage { manifest, list_digest: None, names: vec![pinned.clone()] }).unwrap();
         assert_eq!(store.lookup_name(&pinned).unwrap().map(|(n, _)| n), Some(pinned.clone()), "a digest-only name");
         let record = store.get(&image.id).unwrap();
         assert_eq!(record.tagged_names(), ["docker.io/library/hub:latest", "localhost/app:1", "quay.io/team/web:2"]);

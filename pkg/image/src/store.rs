@@ -210,7 +210,8 @@ impl Store {
                 }
             }
         }
-        tx.execute("INSERT OR REPLACE INTO Images (ID, JSON) VALUES (?1, ?2)", params![id, to_json(&record)?])?;
+        // An upsert, not INSERT OR REPLACE: replacing the row would cascade to the image's other names.
+        tx.execute("INSERT INTO Images (ID, JSON) VALUES (?1, ?2) ON CONFLICT (ID) DO UPDATE SET JSON = excluded.JSON", params![id, to_json(&record)?])?;
         for name in &names {
             tx.execute("INSERT OR REPLACE INTO Names (Name, ImageID) VALUES (?1, ?2)", params![name, id])?;
         }
@@ -288,9 +289,10 @@ impl Store {
         Ok(images)
     }
 
-    /// Gives `name` to the image `id`, taking it from any other image.
+    /// Gives `name` to the image `id`, taking it from any other image. A name with a digest is
+    /// refused as by Podman (only a pull by digest records one).
     pub fn tag(&self, id: &str, name: &str) -> Result<()> {
-        let name = normalize(name)?;
+        let name = normalize_tag(name)?;
         let tx = self.write_transaction()?;
         if select_record(&tx, id)?.is_none() {
             return Err(Error::NotKnown(id.to_string()));
@@ -352,6 +354,15 @@ fn repository_of(name: &str) -> &str {
         Some((repository, _)) => repository,
         None => name.rsplit_once(':').map_or(name, |(repository, _)| repository),
     }
+}
+
+/// [`normalize`] for a name given to `tag`, refusing digests.
+pub fn normalize_tag(name: &str) -> Result<String> {
+    let normalized = normalize(name)?;
+    if normalized.contains('@') {
+        return Err(Error::TagByDigest(name.to_string()));
+    }
+    Ok(normalized)
 }
 
 fn select_record(conn: &Connection, id: &str) -> Result<Option<ImageRecord>> {
