@@ -162,12 +162,39 @@ fn a_moved_tag_leaves_the_old_image_dangling_until_prune() {
     assert_eq!(env.run(&["run", "--rm", IMAGE, "cat", "/version"]).success(), "2", "the remaining image still runs");
 }
 
+/// Runs a failing `rmi`, checks Podman's exit code for it (1 not known, 2 in use, 125 other)
+/// and returns its stderr.
+fn rmi_error(env: &TestEnv, args: &[&str], code: i32) -> String {
+    let out = env.run(args);
+    assert_eq!(out.code, Some(code), "{args:?}: {out:?}");
+    out.stderr.trim_end().to_string()
+}
+
+#[test]
+fn rmi_tries_every_argument_and_reports_all_errors_like_podman() {
+    let env = TestEnv::new();
+    let id = import(&env, IMAGE, "1", &[]);
+    let other = import(&env, "localhost/other:1", "2", &[]);
+    assert_eq!(rmi_error(&env, &["rmi", "nope"], 1), "Error: nope: image not known");
+    assert_eq!(listing(&env).len(), 2, "nothing removed");
+    let ctr = create(&env, IMAGE);
+    let out = env.run(&["rmi", IMAGE, "nope", "localhost/other:1"]);
+    assert_eq!(out.code, Some(2), "in use wins over not known: {out:?}");
+    assert_eq!(out.stdout, format!("Untagged: localhost/other:1\nDeleted: {other}\n"), "the other arguments are still done");
+    assert_eq!(
+        out.stderr,
+        format!("Error: 2 errors occurred:\n\t* nope: image not known\n\t* image used by {ctr}: image is in use by a container: consider listing external containers and force-removing image\n"),
+        "not-known errors first, as Podman orders them"
+    );
+    assert_eq!(listing(&env), [format!("{IMAGE} sha256:{id}")]);
+}
+
 #[test]
 fn rmi_refuses_an_image_a_container_uses_unless_forced() {
     let env = TestEnv::new();
     let id = import(&env, IMAGE, "1", &[]);
     let ctr = create(&env, IMAGE);
-    let err = env.run(&["rmi", IMAGE]).failure();
+    let err = rmi_error(&env, &["rmi", IMAGE], 2);
     assert_eq!(err, format!("Error: image used by {ctr}: image is in use by a container: consider listing external containers and force-removing image"));
     assert_eq!(listing(&env).len(), 1, "nothing removed");
 
@@ -180,7 +207,7 @@ fn rmi_refuses_an_image_a_container_uses_unless_forced() {
     // A running container is stopped and removed too.
     let id = import(&env, IMAGE, "1", &[]);
     let running = env.run(&["run", "-d", IMAGE, "sleep", "100"]).success();
-    assert!(env.run(&["rmi", IMAGE]).failure().contains(running.trim()));
+    assert!(rmi_error(&env, &["rmi", IMAGE], 2).contains(running.trim()));
     assert_eq!(env.run(&["rmi", "-f", IMAGE]).success(), format!("Untagged: {IMAGE}\nDeleted: {id}\n"));
     assert_eq!(env.run(&["ps", "-a", "-q"]).success(), "");
 }
@@ -191,7 +218,7 @@ fn rmi_untags_a_name_and_needs_force_for_an_id_with_several_names() {
     let id = import(&env, IMAGE, "1", &[]);
     env.run(&["tag", IMAGE, "localhost/a", "b:1"]).success();
     assert_eq!(env.run(&["rmi", "b:1"]).success(), "Untagged: localhost/b:1\n");
-    let err = env.run(&["rmi", &id[..12]]).failure();
+    let err = rmi_error(&env, &["rmi", &id[..12]], 125);
     assert_eq!(
         err,
         format!("Error: unable to delete image \"{id}\" by ID with more than one tag ([localhost/a:latest {IMAGE}]): please force removal")
@@ -228,7 +255,6 @@ fn bad_input_fails_with_one_line_and_changes_nothing() {
     let tarball = env.dir().join("1.tar");
     let pinned = format!("quay.io/x/app@sha256:{}", "a".repeat(64));
     let cases: &[(&[&str], &str)] = &[
-        (&["rmi", "nope"], "Error: nope: image not known"),
         (&["tag", "nope", "x"], "Error: nope: image not known"),
         (&["untag", "nope"], "Error: nope: image not known"),
         (&["image", "inspect", "nope"], "Error: nope: image not known"),

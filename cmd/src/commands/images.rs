@@ -172,22 +172,56 @@ pub struct RmiArgs {
     pub images: Vec<String>,
 }
 
+/// Like `podman rmi`: every argument is tried; errors are reported together at the end (images
+/// not found first), and the exit code says what went wrong: 1 an image did not exist, 2 an
+/// image is in use by a container, 125 anything else.
 pub fn rmi(args: RmiArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let images = image::Store::open(&global.root_dir())?;
     let store = global.open_store()?;
     if args.images.is_empty() && !args.all {
         anyhow::bail!("image name or ID must be specified");
     }
+    let mut errors: Vec<libpod::Error> = Vec::new();
     for target in &args.images {
-        print_removal(libpod::images::remove_image(&store, &images, target, args.force)?);
+        match libpod::images::remove_image(&store, &images, target, args.force) {
+            Ok(removal) => print_removal(removal),
+            Err(err) => errors.push(err),
+        }
     }
     if args.all {
         for record in images.list()? {
-            print_removal(libpod::images::delete_image(&store, &images, record, args.force)?);
+            match libpod::images::delete_image(&store, &images, record, args.force) {
+                Ok(removal) => print_removal(removal),
+                Err(err) => errors.push(err),
+            }
         }
     }
     images.prune_blobs()?;
-    Ok(0)
+    if errors.is_empty() {
+        return Ok(0);
+    }
+    errors.sort_by_key(|err| rmi_exit_code(err) != 1);
+    let code = errors.iter().map(rmi_exit_code).max().unwrap_or(125);
+    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    eprintln!("Error: {}", join_errors(&messages));
+    Ok(code)
+}
+
+/// Podman's exit code for one `rmi` failure.
+fn rmi_exit_code(err: &libpod::Error) -> u8 {
+    match err {
+        libpod::Error::Image(image::Error::NotKnown(_)) => 1,
+        libpod::Error::Image(image::Error::InUse { .. }) => 2,
+        _ => 125,
+    }
+}
+
+/// Several errors as Podman joins them (hashicorp/go-multierror's format); one stays one line.
+fn join_errors(messages: &[String]) -> String {
+    match messages {
+        [one] => one.clone(),
+        many => format!("{} errors occurred:\n{}", many.len(), many.iter().map(|m| format!("\t* {m}")).collect::<Vec<_>>().join("\n")),
+    }
 }
 
 fn print_removal(removal: Removal) {
