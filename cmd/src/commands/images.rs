@@ -52,7 +52,7 @@ pub fn images(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         return Ok(0);
     }
     if args.format.as_deref() == Some("json") {
-        let entries: Vec<Value> = records.iter().map(inspect_json).collect();
+        let entries = records.iter().map(inspect_json).collect::<anyhow::Result<Vec<_>>>()?;
         println!("{}", report::to_json_pretty(&entries)?);
         return Ok(0);
     }
@@ -85,29 +85,8 @@ fn rows(record: &ImageRecord, no_trunc: bool) -> Vec<Value> {
 }
 
 /// `image inspect` JSON with Podman's keys.
-fn inspect_json(record: &ImageRecord) -> Value {
-    json!({
-        "Id": record.id,
-        "Digest": record.manifest_digest,
-        "RepoTags": record.tagged_names(),
-        "RepoDigests": record.repo_digests(),
-        "Created": record.created,
-        "Config": {
-            "Env": record.config.env,
-            "Cmd": record.config.cmd,
-            "Entrypoint": record.config.entrypoint,
-            "WorkingDir": record.config.working_dir,
-            "User": record.config.user,
-            "Labels": if record.config.labels.is_empty() { Value::Null } else { json!(record.config.labels) },
-            "StopSignal": record.config.stop_signal,
-        },
-        "Architecture": record.platform.architecture,
-        "Os": record.platform.os,
-        "Variant": record.platform.variant,
-        "Size": record.size,
-        "RootFS": {"Type": "layers", "Layers": record.layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>()},
-        "Dangling": record.names.is_empty(),
-    })
+fn inspect_json(record: &ImageRecord) -> anyhow::Result<Value> {
+    Ok(serde_json::to_value(image::inspect::ImageInspect::from(record))?)
 }
 
 #[derive(Debug, Args)]
@@ -285,7 +264,7 @@ pub fn inspect(args: ImageInspectArgs, global: &GlobalArgs) -> anyhow::Result<u8
     let mut values = Vec::new();
     for name in &args.images {
         let record = store.lookup(name)?.ok_or_else(|| image::Error::NotKnown(name.clone()))?;
-        values.push(inspect_json(&record));
+        values.push(inspect_json(&record)?);
     }
     match args.format.as_deref() {
         None | Some("json") => println!("{}", report::to_json_pretty(&values)?),

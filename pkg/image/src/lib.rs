@@ -5,6 +5,7 @@ pub mod error;
 pub mod filter;
 pub mod gc;
 pub mod import;
+pub mod inspect;
 pub mod layers;
 pub mod manifest;
 pub mod reference;

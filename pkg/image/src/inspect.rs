@@ -1,0 +1,108 @@
+//! `image inspect` data with Podman's JSON keys (libpod/define/image_inspect.go's subset that
+//! rpod knows), built from a stored record so that every command shows an image the same way.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::store::ImageRecord;
+
+/// One image as `podman image inspect` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageInspect {
+    pub id: String,
+    pub digest: String,
+    pub repo_tags: Vec<String>,
+    pub repo_digests: Vec<String>,
+    pub created: DateTime<Utc>,
+    pub config: InspectConfig,
+    pub architecture: String,
+    pub os: String,
+    pub variant: String,
+    pub size: u64,
+    #[serde(rename = "RootFS")]
+    pub root_fs: RootFs,
+    pub dangling: bool,
+}
+
+/// The `Config` object: what a container started from the image gets by default.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectConfig {
+    pub env: Vec<String>,
+    pub cmd: Vec<String>,
+    pub entrypoint: Vec<String>,
+    pub working_dir: String,
+    pub user: String,
+    /// `null` when the image has none, as Podman prints it.
+    pub labels: Option<BTreeMap<String, String>>,
+    pub stop_signal: String,
+}
+
+/// The `RootFS` object: the layers' diff IDs, lowest first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RootFs {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub layers: Vec<String>,
+}
+
+impl From<&ImageRecord> for ImageInspect {
+    fn from(record: &ImageRecord) -> ImageInspect {
+        let config = &record.config;
+        ImageInspect {
+            id: record.id.clone(),
+            digest: record.manifest_digest.clone(),
+            repo_tags: record.tagged_names(),
+            repo_digests: record.repo_digests(),
+            created: record.created,
+            config: InspectConfig {
+                env: config.env.clone(),
+                cmd: config.cmd.clone(),
+                entrypoint: config.entrypoint.clone(),
+                working_dir: config.working_dir.clone(),
+                user: config.user.clone(),
+                labels: (!config.labels.is_empty()).then(|| config.labels.clone()),
+                stop_signal: config.stop_signal.clone(),
+            },
+            architecture: record.platform.architecture.clone(),
+            os: record.platform.os.clone(),
+            variant: record.platform.variant.clone(),
+            size: record.size,
+            root_fs: RootFs { kind: "layers".into(), layers: record.layers.iter().map(|l| l.diff_id.clone()).collect() },
+            dangling: record.names.is_empty(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_podmans() {
+        let mut record: ImageRecord = serde_json::from_value(serde_json::json!({
+            "id": "a".repeat(64), "digests": [format!("sha256:{}", "b".repeat(64))],
+            "manifest_digest": format!("sha256:{}", "b".repeat(64)),
+            "platform": {"architecture": "amd64", "os": "linux"}, "size": 10, "created": "2024-01-02T03:04:05Z",
+            "config": {"entrypoint": [], "cmd": ["sh"], "env": [], "working_dir": "", "user": "", "stop_signal": "", "labels": {}},
+            "layers": [{"digest": format!("sha256:{}", "c".repeat(64)), "diff_id": format!("sha256:{}", "d".repeat(64)), "media_type": "x", "size": 9}]
+        }))
+        .unwrap();
+        record.names = vec!["quay.io/x/app:1".into()];
+        let json = serde_json::to_value(ImageInspect::from(&record)).unwrap();
+        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, ["Architecture", "Config", "Created", "Dangling", "Digest", "Id", "Os", "RepoDigests", "RepoTags", "RootFS", "Size", "Variant"]);
+        let mut config: Vec<&str> = json["Config"].as_object().unwrap().keys().map(String::as_str).collect();
+        config.sort();
+        assert_eq!(config, ["Cmd", "Entrypoint", "Env", "Labels", "StopSignal", "User", "WorkingDir"]);
+        assert_eq!(json["Config"]["Labels"], serde_json::Value::Null);
+        assert_eq!(json["RootFS"], serde_json::json!({"Type": "layers", "Layers": [format!("sha256:{}", "d".repeat(64))]}));
+        assert_eq!(json["RepoDigests"], serde_json::json!([format!("quay.io/x/app@sha256:{}", "b".repeat(64))]));
+        assert_eq!(json["Created"], "2024-01-02T03:04:05Z");
+    }
+}
