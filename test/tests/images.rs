@@ -63,6 +63,11 @@ fn import_lists_the_image_like_podman() {
     assert!(digests.contains(&digest), "{digests} lacks {digest}");
     let json: Value = serde_json::from_str(&env.run(&["images", "--format", "json"]).success()).unwrap();
     assert_eq!(json[0]["Id"], id);
+    assert_eq!(json[0]["Names"], serde_json::json!([IMAGE]));
+    assert_eq!(json[0]["Containers"], 0);
+    create(&env, IMAGE);
+    let json: Value = serde_json::from_str(&env.run(&["images", "--format", "json"]).success()).unwrap();
+    assert_eq!(json[0]["Containers"], 1, "podman images' JSON counts the containers");
 
     // `-q` still prints the ID, as Podman's does; `image import` is the same command.
     let tarball = env.dir().join("1.tar");

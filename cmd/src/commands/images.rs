@@ -52,7 +52,12 @@ pub fn images(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         return Ok(0);
     }
     if args.format.as_deref() == Some("json") {
-        let entries = records.iter().map(inspect_json).collect::<anyhow::Result<Vec<_>>>()?;
+        let containers = global.open_store()?;
+        let mut entries = Vec::with_capacity(records.len());
+        for record in &records {
+            let users = containers.containers_using_image(&record.id)?.len();
+            entries.push(image::inspect::ImageSummary::new(record, users));
+        }
         println!("{}", report::to_json_pretty(&entries)?);
         return Ok(0);
     }

@@ -1,4 +1,4 @@
-//! `image inspect` data with Podman's JSON keys (libpod/define/image_inspect.go's subset that
+//! `image inspect` and `images --format json` data with Podman's JSON keys (libpod/define/image_inspect.go's subset that
 //! rpod knows), built from a stored record so that every command shows an image the same way.
 
 use std::collections::BTreeMap;
@@ -78,6 +78,53 @@ impl From<&ImageRecord> for ImageInspect {
     }
 }
 
+/// One image as `podman images --format json` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageSummary {
+    pub id: String,
+    /// rpod keeps no parent images: always empty, as for any pulled image in Podman.
+    pub parent_id: String,
+    pub repo_tags: Vec<String>,
+    pub repo_digests: Vec<String>,
+    pub size: u64,
+    pub shared_size: u64,
+    pub virtual_size: u64,
+    pub labels: Option<BTreeMap<String, String>>,
+    /// How many containers use the image.
+    pub containers: usize,
+    pub names: Vec<String>,
+    pub digest: String,
+    /// Names the image has had; rpod records only the current ones.
+    pub history: Vec<String>,
+    /// Unix seconds.
+    pub created: i64,
+    pub created_at: String,
+}
+
+impl ImageSummary {
+    /// The summary of `record`, which `containers` containers use.
+    pub fn new(record: &ImageRecord, containers: usize) -> ImageSummary {
+        let labels = &record.config.labels;
+        ImageSummary {
+            id: record.id.clone(),
+            parent_id: String::new(),
+            repo_tags: record.tagged_names(),
+            repo_digests: record.repo_digests(),
+            size: record.size,
+            shared_size: 0,
+            virtual_size: record.size,
+            labels: (!labels.is_empty()).then(|| labels.clone()),
+            containers,
+            names: record.names.clone(),
+            digest: record.manifest_digest.clone(),
+            history: record.names.clone(),
+            created: record.created.timestamp(),
+            created_at: record.created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +151,24 @@ mod tests {
         assert_eq!(json["RootFS"], serde_json::json!({"Type": "layers", "Layers": [format!("sha256:{}", "d".repeat(64))]}));
         assert_eq!(json["RepoDigests"], serde_json::json!([format!("quay.io/x/app@sha256:{}", "b".repeat(64))]));
         assert_eq!(json["Created"], "2024-01-02T03:04:05Z");
+    }
+
+    #[test]
+    fn summaries_have_podmans_images_json_keys() {
+        let mut record: ImageRecord = serde_json::from_value(serde_json::json!({
+            "id": "a".repeat(64), "digests": [], "manifest_digest": "sha256:x", "platform": {"architecture": "amd64", "os": "linux"},
+            "size": 10, "created": "2024-01-02T03:04:05Z",
+            "config": {"entrypoint": [], "cmd": [], "env": [], "working_dir": "", "user": "", "stop_signal": "", "labels": {"k": "v"}},
+            "layers": []
+        }))
+        .unwrap();
+        record.names = vec!["quay.io/x/app:1".into()];
+        let json = serde_json::to_value(ImageSummary::new(&record, 2)).unwrap();
+        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        let want = ["Containers", "Created", "CreatedAt", "Digest", "History", "Id", "Labels", "Names", "ParentId", "RepoDigests", "RepoTags", "SharedSize", "Size", "VirtualSize"];
+        assert_eq!(keys, want);
+        assert_eq!((json["Created"].as_i64(), json["CreatedAt"].as_str()), (Some(1704164645), Some("2024-01-02T03:04:05Z")));
+        assert_eq!((json["Containers"].as_u64(), json["Labels"]["k"].as_str()), (Some(2), Some("v")));
     }
 }
