@@ -11,7 +11,6 @@
 //! `ok` once the container runs, or `error: …`.
 
 use std::io::Write;
-use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 
 use nix::sys::wait::{waitpid, WaitStatus};
@@ -145,7 +144,7 @@ fn start_relay(run_dir: &Path, systemd: PathBuf, monitor_pid: u32) -> Result<Pat
     std::fs::create_dir_all(&dir).map_err(|source| Error::CreateDir { path: dir.clone(), source })?;
     let path = dir.join("notify.sock");
     let _ = std::fs::remove_file(&path);
-    let socket = UnixDatagram::bind(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+    let socket = notify::bind(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
     notify::spawn_relay(socket, systemd, monitor_pid);
     Ok(path)
 }
