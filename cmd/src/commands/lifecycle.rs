@@ -23,9 +23,10 @@ pub fn start(args: StartArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let monitor = global.monitor_command()?;
     for name in &args.containers {
         let container = store.lookup(name)?;
+        let output = args.attach.then(|| super::run::ContainerOutput::open(&container.config.log_path));
         libpod::start::start_container(&store, &container, &monitor, &|w| tracing::warn!("{w}"))?;
-        if args.attach {
-            return super::run::follow_output(&store, &container.config.log_path, &container.config.id);
+        if let Some(output) = output {
+            return super::run::follow_output(&store, output, &container.config.id);
         }
         println!("{name}");
     }
@@ -120,7 +121,7 @@ pub fn logs(args: LogsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = global.open_store()?;
     let container = store.lookup(&args.container)?;
     if args.follow {
-        super::run::follow_output(&store, &container.config.log_path, &container.config.id)?;
+        super::run::follow_output(&store, super::run::ContainerOutput::open(&container.config.log_path), &container.config.id)?;
     } else {
         let text = std::fs::read(&container.config.log_path).unwrap_or_default();
         std::io::Write::write_all(&mut std::io::stdout(), &text)?;

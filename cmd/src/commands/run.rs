@@ -1,6 +1,6 @@
 //! `rpod run`: create a container and start it, attached to its output or detached (`-d`).
 
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Write};
 
 use clap::Args;
 
@@ -25,6 +25,7 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let config = create::create(&args.create, global)?;
     let store = global.open_store()?;
     let container = store.lookup(&config.id)?;
+    let output = ContainerOutput::open(&config.log_path);
     let started = libpod::start::start_container(&store, &container, &global.monitor_command()?, &|w| tracing::warn!("{w}"));
     if let Err(err) = started {
         if config.auto_remove {
@@ -42,32 +43,51 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         println!("{}", config.id);
         return Ok(0);
     }
-    follow_output(&store, &config.log_path, &config.id)
+    follow_output(&store, output, &config.id)
+}
+
+/// The container's log, opened before its start so that an attached `run --rm`/`start -a`
+/// still reads every line: the monitor of a `--rm` container deletes the log with the container
+/// once it exits, and an open handle keeps reading what the file held.
+pub struct ContainerOutput {
+    path: String,
+    file: Option<std::fs::File>,
+}
+
+impl ContainerOutput {
+    /// Opens (creating it if the container never ran) the log at `path`; when that fails the
+    /// reads retry by path.
+    pub fn open(path: &str) -> ContainerOutput {
+        let file = std::fs::OpenOptions::new().read(true).append(true).create(true).open(path).ok();
+        ContainerOutput { path: path.to_string(), file }
+    }
+
+    /// Copies what the log gained since the last call to stdout.
+    fn copy_new(&mut self) -> anyhow::Result<()> {
+        if self.file.is_none() {
+            self.file = std::fs::File::open(&self.path).ok();
+        }
+        let Some(file) = self.file.as_mut() else { return Ok(()) };
+        let mut new = Vec::new();
+        file.read_to_end(&mut new)?;
+        std::io::stdout().write_all(&new)?;
+        std::io::stdout().flush()?;
+        Ok(())
+    }
 }
 
 /// Copies the container's log to stdout until the container exits; returns its exit code.
-pub fn follow_output(store: &libpod::Store, log_path: &str, id: &str) -> anyhow::Result<u8> {
-    let mut offset = 0u64;
+pub fn follow_output(store: &libpod::Store, mut output: ContainerOutput, id: &str) -> anyhow::Result<u8> {
     loop {
         let running = matches!(store.lookup(id), Ok(c) if c.state.state == libpod::ContainerStatus::Running);
-        offset = copy_new_output(log_path, offset)?;
+        output.copy_new()?;
         if !running {
             let code = libpod::start::wait_for_container(store, id)?;
-            copy_new_output(log_path, offset)?;
+            output.copy_new()?;
             return Ok(u8::try_from(code).unwrap_or(255));
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-}
-
-fn copy_new_output(path: &str, offset: u64) -> anyhow::Result<u64> {
-    let Ok(mut file) = std::fs::File::open(path) else { return Ok(offset) };
-    file.seek(SeekFrom::Start(offset))?;
-    let mut new = Vec::new();
-    file.read_to_end(&mut new)?;
-    std::io::stdout().write_all(&new)?;
-    std::io::stdout().flush()?;
-    Ok(offset + new.len() as u64)
 }
 
 /// Podman's 127 (command not found) and 126 (not executable) for a command that cannot start.
