@@ -192,3 +192,33 @@ fn a_container_whose_monitor_died_shows_exited_and_rm_kills_what_is_left() {
     assert!(!process_lives(pid), "rm -f killed the process the dead monitor left behind");
     assert_eq!(env.run(&["ps", "-a", "-q"]).success(), "");
 }
+
+/// The next datagram on `socket` (the test plays systemd's part), or None when none is waiting.
+fn next_notification(socket: &std::os::unix::net::UnixDatagram) -> Option<String> {
+    let mut buf = [0u8; 4096];
+    socket.recv(&mut buf).ok().map(|n| String::from_utf8_lossy(&buf[..n]).into_owned())
+}
+
+#[test]
+fn sdnotify_modes_notify_as_podman_does() {
+    let env = env_with_image();
+    let path = env.dir().join("notify.sock");
+    let systemd = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+    systemd.set_nonblocking(true).unwrap();
+    let run = |args: &[&str]| -> rpod_e2e::RunResult { env.command().env("NOTIFY_SOCKET", &path).args(args).output().unwrap().into() };
+    let show_socket = "echo ${NOTIFY_SOCKET:-unset}; test -S \"$NOTIFY_SOCKET\" && echo socket; true";
+
+    assert_eq!(run(&["run", "--rm", "--sdnotify=ignore", IMAGE, "sh", "-c", show_socket]).success(), "unset\n");
+    assert_eq!(next_notification(&systemd), None, "ignore sends nothing");
+
+    run(&["run", "-d", "--sdnotify=conmon", "--name", "ready", IMAGE, "sh", "-c", &format!("{show_socket}; sleep 1000")]).success();
+    let monitor = env.run(&["inspect", "--format", "{{.State.ConmonPid}}", "ready"]).success();
+    assert_eq!(next_notification(&systemd), Some(format!("MAINPID={}\nREADY=1\n", monitor.trim())));
+    assert_eq!(env.run(&["logs", "ready"]).success(), "unset\n", "conmon keeps the socket from the container");
+    env.run(&["rm", "-f", "-t", "0", "ready"]).success();
+
+    let inside = run(&["run", "--rm", "--sdnotify=container", IMAGE, "sh", "-c", show_socket]).success();
+    assert_eq!(inside, "/run/notify/notify.sock\nsocket\n", "the container gets a socket to notify through");
+    let mainpid = next_notification(&systemd).unwrap_or_default();
+    assert!(mainpid.starts_with("MAINPID=") && !mainpid.contains("READY"), "readiness is the application's to send: {mainpid:?}");
+}
