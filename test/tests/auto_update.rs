@@ -416,7 +416,8 @@ fn the_timer_runs_auto_update() {
     w.sandbox.check(&["systemctl", "start", "rpod-auto-update.timer"]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     // Like bats' _confirm_update: the container may be missing for a moment while it is recreated.
-    while w.rpod(&["inspect", "--format", "{{.Image}}", "web"]).stdout.trim() != v2 {
+    // The record shows the new image as soon as `run` created it; wait until it also runs.
+    while w.rpod(&["inspect", "--format", "{{.Image}} {{.State.Status}}", "web"]).stdout.trim() != format!("{v2} running") {
         assert!(std::time::Instant::now() < deadline, "the timer's run did not update the container");
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
