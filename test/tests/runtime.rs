@@ -222,3 +222,18 @@ fn sdnotify_modes_notify_as_podman_does() {
     let mainpid = next_notification(&systemd).unwrap_or_default();
     assert!(mainpid.starts_with("MAINPID=") && !mainpid.contains("READY"), "readiness is the application's to send: {mainpid:?}");
 }
+
+#[test]
+fn exec_exit_codes_are_podmans() {
+    let env = env_with_image();
+    env.run(&["run", "-d", "--name", "target", IMAGE, "sleep", "1000"]).success();
+    assert_eq!(env.run(&["exec", "target", "sh", "-c", "echo inside; exit 255"]).code, Some(255), "the command's own 255");
+    assert_eq!(env.run(&["exec", "target", "sh", "-c", "exit 4"]).code, Some(4));
+    let missing = env.run(&["exec", "target", "no-such-command"]);
+    assert_eq!(missing.code, Some(127), "{}", missing.stderr);
+    assert!(missing.stderr.contains("Error: ") && missing.stderr.contains("no-such-command"), "{}", missing.stderr);
+    assert_eq!(env.run(&["exec", "target", "/etc"]).code, Some(126), "not executable");
+    env.run(&["rm", "-f", "-t", "0", "target"]).success();
+    env.run(&["create", "--name", "idle", IMAGE, "true"]).success();
+    assert!(env.run(&["exec", "idle", "true"]).failure().contains("is not running"));
+}

@@ -141,8 +141,16 @@ pub struct ExecArgs {
 
 pub fn exec(args: ExecArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = global.open_store()?;
-    let code = libpod::start::exec_in_container(&store, &store.lookup(&args.container)?, &args.command)?;
-    Ok(u8::try_from(code).unwrap_or(255))
+    match libpod::start::exec_in_container(&store, &store.lookup(&args.container)?, &args.command) {
+        Ok(code) => Ok(u8::try_from(code).unwrap_or(255)),
+        Err(err) => match super::run::command_failure_code(&err) {
+            Some(code) => {
+                eprintln!("Error: {err}");
+                Ok(code)
+            }
+            None => Err(err.into()),
+        },
+    }
 }
 
 #[derive(Debug, Args)]

@@ -90,8 +90,9 @@ pub fn follow_output(store: &libpod::Store, mut output: ContainerOutput, id: &st
     }
 }
 
-/// Podman's 127 (command not found) and 126 (not executable) for a command that cannot start.
-fn command_failure_code(err: &libpod::Error) -> Option<u8> {
+/// Podman's 127 (command not found) and 126 (not executable) for a command that cannot start
+/// (`run`, `exec`).
+pub fn command_failure_code(err: &libpod::Error) -> Option<u8> {
     let text = err.to_string();
     if text.contains("executable file not found") || text.contains("no such file or directory") {
         Some(EXIT_NOT_FOUND)

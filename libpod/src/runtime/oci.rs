@@ -118,8 +118,18 @@ impl OciRuntime for RuntimeBinary {
     }
 
     fn exec(&self, id: &str, args: &[String]) -> Result<i32> {
-        let status = self.command().arg("exec").arg(id).args(args).status().map_err(|e| self.failed("exec", e.to_string()))?;
-        Ok(status.code().unwrap_or(125))
+        // The runtime exits 255 both when it cannot run the command (not found, not
+        // executable) and when the command exits 255: an error in its own log, fresh for this
+        // call, tells the two apart.
+        let log = tempfile::NamedTempFile::new().map_err(|e| self.failed("exec", e.to_string()))?;
+        let mut cmd = self.command();
+        cmd.arg("--log").arg(log.path()).arg("--log-format").arg("text");
+        let status = cmd.arg("exec").arg(id).args(args).status().map_err(|e| self.failed("exec", e.to_string()))?;
+        let logged = std::fs::read_to_string(log.path()).unwrap_or_default();
+        match logged.lines().rev().find(|l| l.contains("level=error")) {
+            Some(line) if !status.success() => Err(self.failed("exec", log_message(line))),
+            _ => Ok(status.code().unwrap_or(125)),
+        }
     }
 }
 
