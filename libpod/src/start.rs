@@ -88,6 +88,9 @@ pub fn stop_container(store: &Store, container: &Container, timeout: Option<u32>
     let id = &container.config.id;
     let runtime = oci::for_container(&container.state.runtime, &store.runroot().join("runtime-state"))?;
     let timeout = Duration::from_secs(timeout.unwrap_or(container.config.stop_timeout).into());
+    // Tell the monitor this exit is wanted, so a --restart policy does not undo it.
+    let marker = monitor::stopped_marker(store, id);
+    std::fs::write(&marker, "").map_err(|source| Error::Io { path: marker, source })?;
     if runtime.kill(id, "TERM").is_ok() && wait_until_exited(store, id, timeout)? {
         return Ok(());
     }

@@ -237,3 +237,16 @@ fn exec_exit_codes_are_podmans() {
     env.run(&["create", "--name", "idle", IMAGE, "true"]).success();
     assert!(env.run(&["exec", "idle", "true"]).failure().contains("is not running"));
 }
+
+#[test]
+fn restart_policies_restart_failures_but_not_a_stop() {
+    let env = env_with_image();
+    env.run(&["run", "-d", "--restart=on-failure:2", "--name", "flaky", IMAGE, "sh", "-c", "echo try; exit 3"]).success();
+    assert_eq!(env.run(&["wait", "flaky"]).success(), "3\n");
+    assert_eq!(env.run(&["logs", "flaky"]).success(), "try\ntry\ntry\n", "the first run and two retries");
+    env.run(&["run", "-d", "--restart=always", "--name", "steady", IMAGE, "sleep", "1000"]).success();
+    env.run(&["stop", "-t", "1", "steady"]).success();
+    assert_eq!(env.run(&["wait", "steady"]).success(), "137\n");
+    assert_eq!(env.run(&["inspect", "--format", "{{.State.Status}}", "steady"]).success(), "exited\n", "a stopped container stays stopped");
+    env.run(&["rm", "flaky", "steady"]).success();
+}

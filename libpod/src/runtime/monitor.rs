@@ -25,7 +25,7 @@ use crate::store::Store;
 
 /// Runs the monitor of container `id`, reporting progress on `report` (the pipe to `start`).
 pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report: std::fs::File) -> Result<()> {
-    let started = match launch(store, id, requested_runtime, &mut report) {
+    let mut started = match launch(store, id, requested_runtime, &mut report) {
         Ok(started) => started,
         Err(err) => {
             let _ = writeln!(report, "error: {err}");
@@ -35,10 +35,50 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
     };
     let _ = writeln!(report, "ok");
     drop(report);
-    let exit_code = wait_for_exit(started.pid);
-    let _ = started.runtime.delete(id, true);
-    rootfs::release(store, id);
+    let mut restarts = 0;
+    let exit_code = loop {
+        let exit_code = wait_for_exit(started.pid);
+        let _ = started.runtime.delete(id, true);
+        rootfs::release(store, id);
+        let config = match store.lookup(id) {
+            Ok(container) => container.config,
+            Err(_) => break exit_code,
+        };
+        let stopped = std::fs::remove_file(stopped_marker(store, id)).is_ok();
+        if !should_restart(&config.restart_policy, config.restart_retries, exit_code, restarts, stopped) {
+            break exit_code;
+        }
+        restarts += 1;
+        let mut quiet = std::fs::OpenOptions::new().write(true).open("/dev/null").map_err(|source| Error::Io { path: "/dev/null".into(), source })?;
+        match launch(store, id, requested_runtime, &mut quiet) {
+            Ok(again) => started = again,
+            Err(err) => {
+                tracing::warn!("restarting container {id} (--restart={}): {err}", config.restart_policy);
+                rootfs::release(store, id);
+                break exit_code;
+            }
+        }
+    };
     finish(store, id, exit_code)
+}
+
+/// Whether the `--restart` policy (`retries` = the N of `on-failure:N`) starts the container
+/// again after it exited with `exit_code`, `restarts` times so far. A container stopped with
+/// `rpod stop` (or `rm -f`) stays stopped, as in Podman.
+fn should_restart(policy: &str, retries: Option<u32>, exit_code: i32, restarts: u32, stopped_by_user: bool) -> bool {
+    if stopped_by_user {
+        return false;
+    }
+    match policy {
+        "always" | "unless-stopped" => true,
+        "on-failure" => exit_code != 0 && retries.map_or(true, |n| restarts < n),
+        _ => false,
+    }
+}
+
+/// The file `stop` leaves for the monitor so that the exit it causes is not restarted.
+pub fn stopped_marker(store: &Store, id: &str) -> PathBuf {
+    store.runtime_dir(id).join("stopped-by-user")
 }
 
 struct Started {
@@ -216,4 +256,29 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
 
 fn non_empty(text: &str) -> Option<&str> {
     (!text.is_empty()).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restart_policies_decide_like_podman() {
+        // (policy, retries, exit code, restarts so far, stopped by user, restart?)
+        let cases: &[(&str, Option<u32>, i32, u32, bool, bool)] = &[
+            ("", None, 1, 0, false, false),
+            ("no", None, 1, 0, false, false),
+            ("always", None, 0, 7, false, true),
+            ("always", None, 137, 0, true, false),
+            ("unless-stopped", None, 0, 0, false, true),
+            ("on-failure", None, 0, 0, false, false),
+            ("on-failure", None, 1, 50, false, true),
+            ("on-failure", Some(2), 1, 1, false, true),
+            ("on-failure", Some(2), 1, 2, false, false),
+            ("on-failure", Some(2), 1, 0, true, false),
+        ];
+        for &(policy, retries, code, restarts, stopped, expected) in cases {
+            assert_eq!(should_restart(policy, retries, code, restarts, stopped), expected, "{policy} {retries:?} {code} {restarts} {stopped}");
+        }
+    }
 }
