@@ -188,5 +188,5 @@ fn monitor_alive(pid: i32, id: &str) -> bool {
     }
     let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else { return false };
     let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
-    args.iter().any(|a| *a == b"container-monitor") && args.iter().any(|a| *a == id.as_bytes())
+    args.contains(&&b"container-monitor"[..]) && args.contains(&id.as_bytes())
 }

@@ -71,7 +71,7 @@ fn should_restart(policy: &str, retries: Option<u32>, exit_code: i32, restarts: 
     }
     match policy {
         "always" | "unless-stopped" => true,
-        "on-failure" => exit_code != 0 && retries.map_or(true, |n| restarts < n),
+        "on-failure" => exit_code != 0 && retries.is_none_or(|n| restarts < n),
         _ => false,
     }
 }
