@@ -229,13 +229,15 @@ fn wait_active(sandbox: &Sandbox, unit: &str) {
 
 #[test]
 fn auto_update_killed_between_pull_and_restart_completes_on_the_next_run() {
-    const TRIALS: usize = 6;
+    const TRIALS: usize = 12;
     let sandbox = Sandbox::start();
     let env = TestEnv::new();
     let registry = TestRegistry::start();
     let image = registry.image("crash/web", "latest");
     let rpod = |args: &[&str]| sandbox.rpod(&env, args);
-    let publish = |version: &str| registry.publish("crash/web", "latest", &TestImage::busybox(&[("version", version)], &[]));
+    // A 2 MiB layer stretches the pull so that kills land before, inside and after it.
+    let bulk = noise(2 << 20);
+    let publish = |version: &str| registry.publish("crash/web", "latest", &TestImage::busybox(&[("version", version), ("bulk", &bulk)], &[]));
 
     publish("v0");
     rpod(&["pull", "-q", "--tls-verify=false", &image]).success();
@@ -257,14 +259,18 @@ fn auto_update_killed_between_pull_and_restart_completes_on_the_next_run() {
     let full = start.elapsed();
     wait_active(&sandbox, unit);
 
+    let mut last_image = rpod(&["inspect", "--format", "{{.Image}}", "web"]).success();
     let mut points = KillPoints::new("auto-update");
+    let (mut before_commit, mut after_commit) = (Duration::ZERO, full);
     let root = env.root();
     let runroot = env.runroot();
     let binary = rpod_e2e::rpod_binary();
     for trial in 0..TRIALS {
         let version = format!("v{}", trial + 2);
         publish(&version);
-        let delay = points.within(full);
+        // Odd trials bisect between the latest kill that came before the pull's commit and the
+        // earliest that came after it, closing in on the gap between pull and restart.
+        let delay = if trial % 2 == 1 && before_commit < after_commit { (before_commit + after_commit) / 2 } else { points.within(full) };
         let seconds = format!("{:.3}s", delay.as_secs_f64().max(0.001));
         let mut argv: Vec<std::ffi::OsString> = vec!["timeout".into(), "--signal=KILL".into(), seconds.clone().into(), binary.clone().into()];
         argv.extend(["--root".into(), root.clone().into(), "--runroot".into(), runroot.clone().into()]);
@@ -273,8 +279,17 @@ fn auto_update_killed_between_pull_and_restart_completes_on_the_next_run() {
         eprintln!("trial {trial}: killed after {seconds}: exit {:?}", killed.status.code());
         wait_active(&sandbox, unit);
         assert_integrity_in(&sandbox, &env);
+        let pulled = rpod(&["image", "inspect", "--format", "{{.Id}}", &image]).success();
         for id in rpod(&["images", "-q", "--no-trunc"]).success().lines() {
             rpod(&["image", "inspect", "--format", "{{.Id}}", id]).success();
+        }
+        let running = rpod(&["inspect", "--format", "{{.Image}}", "web"]).success();
+        let (pulled, restarted) = (pulled != last_image, running != last_image);
+        eprintln!("trial {trial}: the killed run had pulled: {pulled}, restarted: {restarted}");
+        if pulled {
+            after_commit = after_commit.min(delay);
+        } else {
+            before_commit = before_commit.max(delay);
         }
         let rerun = rpod(&["auto-update", "--tls-verify=false", ROW]);
         let journal = sandbox.exec(&["journalctl", "--no-pager", "-n", "60", "-u", unit]);
@@ -286,6 +301,7 @@ fn auto_update_killed_between_pull_and_restart_completes_on_the_next_run() {
         wait_active(&sandbox, unit);
         assert_eq!(rpod(&["exec", "web", "cat", "/version"]).success(), version, "trial {trial}: the unit runs the newest image");
         assert_eq!(rpod(&["ps", "-a", "-q"]).success().lines().count(), 1, "trial {trial}: one container for the unit");
+        last_image = rpod(&["inspect", "--format", "{{.Image}}", "web"]).success();
     }
     assert_integrity_in(&sandbox, &env);
 }
