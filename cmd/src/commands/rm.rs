@@ -52,6 +52,8 @@ pub fn run(args: RmArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         };
         match libpod::lifecycle::remove_container(&store, &container, force, args.time) {
             Ok(()) => println!("{}", container.config.id),
+            // Another process removed it after our lookup: as gone as --ignore allows.
+            Err(libpod::Error::NoSuchContainer(_)) if ignore => {}
             Err(err) => report_earlier(&mut last_error, err.into()),
         }
     }
