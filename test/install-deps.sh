@@ -3,7 +3,7 @@
 # a registry, OCI runtimes, Podman for side-by-side comparisons, systemd tools.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(systemd podman runc crun conmon docker-registry busybox-static skopeo hyperfine dbus apache2-utils openssl jq curl)
+packages=(systemd podman runc crun conmon docker-registry busybox-static skopeo hyperfine dbus apache2-utils openssl jq curl sqlite3)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
