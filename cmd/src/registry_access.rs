@@ -31,7 +31,12 @@ impl RegistryArgs {
         if let Some(path) = &self.authfile {
             registry::auth::check_accessible(path)?;
         }
-        let options = registry::RegistryOptions { authfile: self.authfile.clone(), tls_verify: self.tls_verify, cert_dir: cert_dir.map(Into::into) };
+        let options = registry::RegistryOptions {
+            authfile: self.authfile.clone(),
+            tls_verify: self.tls_verify,
+            cert_dir: cert_dir.map(Into::into),
+            ..Default::default()
+        };
         Ok(registry::Registry::new(options)?)
     }
 }

@@ -36,6 +36,10 @@ pub struct RegistryOptions {
     pub tls_verify: Option<bool>,
     /// Extra trusted CAs (`*.crt`) instead of the per-registry certs.d directories.
     pub cert_dir: Option<PathBuf>,
+    /// Where to remember which insecure registries speak plain HTTP (a directory under the
+    /// runroot, so it is forgotten at reboot): later runs skip the HTTPS probe, and its
+    /// client's start-up, which is most of a dry run's time.
+    pub protocol_memory: Option<PathBuf>,
 }
 
 /// Where a pull or push reports progress (Podman prints it on stderr); a `Fn(&str)` will do.
@@ -55,7 +59,8 @@ pub struct Registry {
 impl Registry {
     /// A client with the system's registries.conf.
     pub fn new(options: RegistryOptions) -> Result<Registry> {
-        Ok(Registry { options, conf: RegistriesConf::load()?, plain_http: Mutex::new(HashMap::new()), clients: Mutex::new(HashMap::new()) })
+        let remembered = remembered_plain_http(options.protocol_memory.as_deref());
+        Ok(Registry { options, conf: RegistriesConf::load()?, plain_http: Mutex::new(remembered), clients: Mutex::new(HashMap::new()) })
     }
 
     /// The digest the registry serves for `reference` now (one HEAD request, a GET only where
@@ -264,26 +269,48 @@ impl Registry {
             // only double the wait.
             Err(err) if is_timeout(&err) => Err(timeout(name)),
             Err(oci_client::errors::OciDistributionError::RequestError(err))
-                if self.insecure(reference) && (err.is_connect() || err.is_request()) && !tried_plain_http =>
+                if self.insecure(reference) && (err.is_connect() || err.is_request()) =>
             {
-                if let Ok(mut known) = self.plain_http.lock() {
-                    known.insert(reference.domain.clone(), true);
+                // HTTPS failed: try plain HTTP. Plain HTTP failed (the registry may have
+                // moved to HTTPS since it was remembered): forget it and try HTTPS.
+                self.set_plain_http(&reference.domain, !tried_plain_http);
+                let result = op(self.client_for(reference)?).await;
+                if result.is_ok() && !tried_plain_http {
+                    self.remember_plain_http(&reference.domain);
                 }
-                op(self.client_for(reference)?).await.map_err(|e| {
-                    if is_timeout(&e) {
-                        timeout(name.clone())
-                    } else {
-                        Error::from_client(&name, e)
-                    }
-                })
+                result.map_err(|e| if is_timeout(&e) { timeout(name.clone()) } else { Error::from_client(&name, e) })
             }
             Err(err) => Err(Error::from_client(&name, err)),
         }
     }
 
     fn knows_plain_http(&self, domain: &str) -> bool {
-        self.plain_http.lock().map(|m| m.contains_key(domain)).unwrap_or(false)
+        self.plain_http.lock().map(|m| m.get(domain).copied().unwrap_or(false)).unwrap_or(false)
     }
+
+    fn set_plain_http(&self, domain: &str, plain: bool) {
+        if let Ok(mut known) = self.plain_http.lock() {
+            known.insert(domain.to_string(), plain);
+        }
+        if !plain {
+            if let Some(dir) = &self.options.protocol_memory {
+                let _ = std::fs::remove_file(dir.join(domain));
+            }
+        }
+    }
+
+    /// Best effort: a run that cannot write the note only probes HTTPS again next time.
+    fn remember_plain_http(&self, domain: &str) {
+        if let Some(dir) = &self.options.protocol_memory {
+            let _ = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(dir.join(domain), ""));
+        }
+    }
+}
+
+/// The insecure registries earlier runs found to speak plain HTTP (file names in `dir`).
+fn remembered_plain_http(dir: Option<&std::path::Path>) -> HashMap<String, bool> {
+    let Some(Ok(entries)) = dir.map(std::fs::read_dir) else { return HashMap::new() };
+    entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).map(|domain| (domain, true)).collect()
 }
 
 fn timeout(image: String) -> Error {
@@ -360,6 +387,16 @@ mod tests {
         assert!(matches!(choose_platform(list, &s390x, "x"), Err(Error::NoPlatform { .. })));
         let single = br#"{"schemaVersion":2,"config":{"mediaType":"x","digest":"sha256:c","size":1},"layers":[]}"#;
         assert_eq!(choose_platform(single, &amd64, "x").unwrap(), None);
+    }
+
+    #[test]
+    fn remembered_protocols_are_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(remembered_plain_http(Some(dir.path())).is_empty());
+        std::fs::write(dir.path().join("127.0.0.1:5000"), "").unwrap();
+        assert_eq!(remembered_plain_http(Some(dir.path())).get("127.0.0.1:5000"), Some(&true));
+        assert!(remembered_plain_http(None).is_empty());
+        assert!(remembered_plain_http(Some(&dir.path().join("missing"))).is_empty());
     }
 
     #[test]

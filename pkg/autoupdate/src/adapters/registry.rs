@@ -16,13 +16,16 @@ type ClientKey = (Option<PathBuf>, Option<bool>);
 /// One registry client per (auth file, TLS setting) of the run, pulling into `store`.
 pub struct RegistryClients<'a> {
     store: &'a image::Store,
+    /// Where the clients remember insecure registries that speak plain HTTP (see
+    /// `RegistryOptions::protocol_memory`).
+    protocol_memory: Option<PathBuf>,
     clients: Mutex<HashMap<ClientKey, Arc<Client>>>,
 }
 
 impl<'a> RegistryClients<'a> {
-    /// Clients that pull into `store`.
-    pub fn new(store: &'a image::Store) -> Self {
-        RegistryClients { store, clients: Mutex::new(HashMap::new()) }
+    /// Clients that pull into `store`, remembering registry protocols in `protocol_memory`.
+    pub fn new(store: &'a image::Store, protocol_memory: Option<PathBuf>) -> Self {
+        RegistryClients { store, protocol_memory, clients: Mutex::new(HashMap::new()) }
     }
 
     fn client(&self, request: &RemoteRequest) -> Result<Arc<Client>, BackendError> {
@@ -31,7 +34,8 @@ impl<'a> RegistryClients<'a> {
         if let Some(client) = clients.get(&key) {
             return Ok(client.clone());
         }
-        let client = Arc::new(Client::new(RegistryOptions { authfile: key.0.clone(), tls_verify: key.1, ..Default::default() })?);
+        let options = RegistryOptions { authfile: key.0.clone(), tls_verify: key.1, protocol_memory: self.protocol_memory.clone(), ..Default::default() };
+        let client = Arc::new(Client::new(options)?);
         clients.insert(key, client.clone());
         Ok(client)
     }
