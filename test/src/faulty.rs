@@ -14,6 +14,8 @@ pub enum Fault {
     Status(u16, &'static str, Vec<(&'static str, &'static str)>),
     /// A manifest that announces more bytes than it sends, then closes the connection.
     Truncated,
+    /// A syntactically valid manifest of this many bytes (whitespace padding).
+    Huge(usize),
 }
 
 /// A running faulty registry; stopped on drop.
@@ -78,6 +80,14 @@ fn serve(stream: TcpStream, fault: &Fault) {
                     let body = format!(r#"{{"errors":[{{"code":"UNKNOWN","message":"{reason}"}}]}}"#);
                     let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
                     format!("HTTP/1.1 {code} {reason}\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n{body}", body.len())
+                }
+                Fault::Huge(size) => {
+                    let mut body = vec![b' '; *size];
+                    body[0] = b'{';
+                    body[size - 1] = b'}';
+                    let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: {size}\r\n\r\n");
+                    let _ = writer.write_all(head.as_bytes()).and_then(|()| writer.write_all(&body));
+                    continue;
                 }
                 Fault::Truncated => {
                     let partial = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":"#;

@@ -45,3 +45,8 @@ fn a_registry_that_refuses_connections_is_reported() {
     assert!(line.contains(&image) && line.contains("Connection refused"), "{line}");
     assert_eq!(env.run(&["images", "-q"]).success(), "");
 }
+
+#[test]
+fn a_huge_manifest_is_refused_without_being_parsed() {
+    pull_fails_cleanly(Fault::Huge(16 << 20), &["manifest of 16777216 bytes", "limit"]);
+}

@@ -117,6 +117,7 @@ impl Registry {
                 async move { client.pull_manifest_raw(&target, &auth, ACCEPT).await }
             })
             .await?;
+        check_manifest_size(&bytes, &source)?;
         let client = self.client_for(reference)?;
         client.store_auth_if_needed(target.resolve_registry(), &auth).await;
         let (manifest_bytes, list_digest) = match choose_platform(&bytes, platform, &source)? {
@@ -125,6 +126,7 @@ impl Registry {
                     .pull_manifest_raw(&target.clone_with_digest(entry), &auth, ACCEPT)
                     .await
                     .map_err(|e| Error::from_client(&source, e))?;
+                check_manifest_size(&bytes, &source)?;
                 (bytes.to_vec(), Some(digest))
             }
             None => (bytes.to_vec(), None),
@@ -334,6 +336,17 @@ fn build_client(domain: &str, insecure: bool, plain_http: bool, extra_roots: Vec
         ..Default::default()
     };
     Client::try_from(config).map_err(|e| Error::Certificates { registry: domain.to_string(), reason: e.to_string() })
+}
+
+/// The largest manifest or index rpod accepts (containers/image's `maxManifestBodySize`).
+const MAX_MANIFEST_BYTES: usize = 4 << 20;
+
+/// Refuses a manifest no real image has, before it is parsed or stored.
+fn check_manifest_size(bytes: &[u8], image: &str) -> Result<()> {
+    if bytes.len() > MAX_MANIFEST_BYTES {
+        return Err(Error::ManifestTooLarge { image: image.to_string(), size: bytes.len(), limit: MAX_MANIFEST_BYTES });
+    }
+    Ok(())
 }
 
 /// For a manifest list, the digest of the entry for `platform`; `None` for a plain manifest.

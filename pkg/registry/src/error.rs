@@ -23,6 +23,9 @@ pub enum Error {
     NotFound { image: String },
     #[error("{image}: no image for platform {platform} in the manifest list")]
     NoPlatform { image: String, platform: String },
+    /// A manifest larger than any real one (containers/image's limit): refused, not parsed.
+    #[error("{image}: the registry sent a manifest of {size} bytes, over the {limit} byte limit")]
+    ManifestTooLarge { image: String, size: usize, limit: usize },
     /// Any other failure of the registry or the connection to it.
     #[error("{image}: {reason}")]
     Registry { image: String, reason: String },
