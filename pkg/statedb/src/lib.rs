@@ -8,7 +8,7 @@
 //! * forward-only schema migrations, applied once even when processes race to open a new file.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
@@ -29,6 +29,23 @@ pub enum Error {
 /// Entry `n` of `migrations` takes the schema from version `n` to `n + 1`; released entries are
 /// never edited, only appended to.
 pub fn open(path: &Path, migrations: &[&str]) -> Result<Connection, Error> {
+    // While processes race to create a new file, SQLite can answer "database is locked" to the
+    // journal-mode switch or the first read without consulting the busy handler; such an open
+    // is simply tried again until the busy timeout.
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(2);
+    loop {
+        match open_once(path, migrations) {
+            Err(Error::Open { source, .. }) if is_busy(&source) && Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            result => return result,
+        }
+    }
+}
+
+fn open_once(path: &Path, migrations: &[&str]) -> Result<Connection, Error> {
     let failed = |source| Error::Open { path: path.to_path_buf(), source };
     let conn = Connection::open(path).map_err(failed)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(failed)?;
@@ -37,6 +54,13 @@ pub fn open(path: &Path, migrations: &[&str]) -> Result<Connection, Error> {
     conn.pragma_update(None, "foreign_keys", "ON").map_err(failed)?;
     migrate(&conn, path, migrations)?;
     Ok(conn)
+}
+
+fn is_busy(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// A write transaction that takes the write lock up front (`BEGIN IMMEDIATE`).
@@ -82,6 +106,21 @@ mod tests {
         let (a, b): (String, Option<String>) = conn.query_row("SELECT a, b FROM t", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
         assert_eq!((a.as_str(), b), ("kept", None));
         open(&path, &[V1, V2]).unwrap();
+    }
+
+    #[test]
+    fn racing_openers_of_a_new_file_all_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("race.db");
+        let openers: Vec<_> = (0..16)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || open(&path, &[V1, V2]).map(|_| ()))
+            })
+            .collect();
+        for opener in openers {
+            opener.join().unwrap().unwrap();
+        }
     }
 
     #[test]
