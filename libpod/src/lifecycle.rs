@@ -18,7 +18,7 @@ pub fn remove_container(store: &Store, container: &Container, force: bool, stop_
     // The runtime may still hold the container when its monitor died: delete it there too,
     // which also kills processes left behind.
     if !container.state.runtime.is_empty() {
-        if let Ok(runtime) = crate::runtime::oci::for_container(&container.state.runtime, &store.runroot().join("runtime-state")) {
+        if let Ok(runtime) = crate::runtime::oci::for_container(store, container) {
             let _ = crate::runtime::oci::OciRuntime::delete(&runtime, id, true);
         }
     }

@@ -86,7 +86,7 @@ pub fn stop_container(store: &Store, container: &Container, timeout: Option<u32>
         return Ok(());
     }
     let id = &container.config.id;
-    let runtime = oci::for_container(&container.state.runtime, &store.runroot().join("runtime-state"))?;
+    let runtime = oci::for_container(store, container)?;
     let timeout = Duration::from_secs(timeout.unwrap_or(container.config.stop_timeout).into());
     // Tell the monitor this exit is wanted, so a --restart policy does not undo it.
     let marker = monitor::stopped_marker(store, id);
@@ -107,7 +107,7 @@ pub fn kill_container(store: &Store, container: &Container, signal: &str) -> Res
     if container.state.state != ContainerStatus::Running {
         return Err(Error::NotRunning(container.config.id.clone()));
     }
-    let runtime = oci::for_container(&container.state.runtime, &store.runroot().join("runtime-state"))?;
+    let runtime = oci::for_container(store, container)?;
     runtime.kill(&container.config.id, signal)
 }
 
@@ -116,7 +116,7 @@ pub fn exec_in_container(store: &Store, container: &Container, args: &[String]) 
     if container.state.state != ContainerStatus::Running {
         return Err(Error::NotRunning(container.config.id.clone()));
     }
-    let runtime = oci::for_container(&container.state.runtime, &store.runroot().join("runtime-state"))?;
+    let runtime = oci::for_container(store, container)?;
     runtime.exec(&container.config.id, args)
 }
 

@@ -65,6 +65,12 @@ impl Store {
         self.root.join("containers").join(id).join("userdata")
     }
 
+    /// Where the OCI runtimes keep their own state (`--root` of runc/crun), and rpod notes
+    /// runtimes that failed on this boot.
+    pub fn runtime_state_dir(&self) -> PathBuf {
+        self.runroot.join("runtime-state")
+    }
+
     /// Runtime per-container directory: the monitor's PID file and the OCI bundle.
     pub fn runtime_dir(&self, id: &str) -> PathBuf {
         self.runroot.join("containers").join(id).join("userdata")

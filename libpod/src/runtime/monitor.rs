@@ -148,7 +148,7 @@ fn create_with_first_working_runtime(
     log_path: &Path,
     report: &mut std::fs::File,
 ) -> Result<oci::RuntimeBinary> {
-    let state_dir = store.runroot().join("runtime-state");
+    let state_dir = store.runtime_state_dir();
     let mut failed: Vec<(oci::RuntimeBinary, Error)> = Vec::new();
     for runtime in oci::candidates(requested, &state_dir)? {
         if let Some((_, err)) = failed.last() {

@@ -192,9 +192,10 @@ fn configured_runtime() -> Option<String> {
     table.get("engine")?.get("runtime")?.as_str().map(str::to_string)
 }
 
-/// The runtime recorded for a running container.
-pub fn for_container(name: &str, state_dir: &Path) -> Result<RuntimeBinary> {
-    RuntimeBinary::find(name, state_dir).ok_or_else(|| Error::NoRuntime(name.to_string()))
+/// The runtime recorded for a container when it started.
+pub fn for_container(store: &crate::store::Store, container: &crate::store::Container) -> Result<RuntimeBinary> {
+    let name = &container.state.runtime;
+    RuntimeBinary::find(name, &store.runtime_state_dir()).ok_or_else(|| Error::NoRuntime(name.clone()))
 }
 
 #[cfg(test)]
