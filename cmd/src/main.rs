@@ -1,6 +1,7 @@
 //! The `rpod` binary: parses the command line, runs one command, maps errors to exit codes.
 
 mod commands;
+mod deferred;
 mod global;
 mod image_resolve;
 mod pull_progress;
