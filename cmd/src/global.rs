@@ -3,6 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser};
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::Layer;
 
 use crate::commands::Command;
 
@@ -25,8 +29,8 @@ pub struct GlobalArgs {
     /// Path to the runtime state (monitor PID files, container bundles)
     #[arg(long, global = true, env = "RPOD_RUNROOT", value_name = "PATH")]
     pub runroot: Option<PathBuf>,
-    /// Log messages at and above this level: trace, debug, info, warn, error
-    #[arg(long, global = true, default_value = "warn", value_name = "LEVEL")]
+    /// Log messages at and above this level: trace, debug, info, warn, error, fatal, panic
+    #[arg(long, global = true, default_value = "warn", value_name = "LEVEL", value_parser = LOG_LEVELS)]
     pub log_level: String,
     /// OCI runtime to run containers with (default: containers.conf, else crun then runc)
     #[arg(long, global = true, value_name = "RUNTIME")]
@@ -95,25 +99,57 @@ fn xdg_dir(var: &str, fallback_under_home: &str) -> PathBuf {
     })
 }
 
+/// Podman's (logrus's) level names; `fatal` and `panic` show errors only, as rpod has no
+/// messages above error.
+const LOG_LEVELS: [&str; 7] = ["trace", "debug", "info", "warn", "error", "fatal", "panic"];
+
+fn level_filter(level: &str) -> LevelFilter {
+    match level {
+        "trace" => LevelFilter::TRACE,
+        "debug" => LevelFilter::DEBUG,
+        "info" => LevelFilter::INFO,
+        "warn" => LevelFilter::WARN,
+        _ => LevelFilter::ERROR,
+    }
+}
+
 /// rpod's own crates log at `level`; libraries underneath (TLS, HTTP, D-Bus) only at debug and
 /// trace, so their internal complaints do not double rpod's one error line.
-fn log_filter(level: &str) -> String {
-    const OWN: &[&str] = &["rpod", "libpod", "image", "registry", "autoupdate", "systemd", "generate", "report"];
-    let others = if matches!(level, "debug" | "trace") { level } else { "off" };
-    let own: Vec<String> = OWN.iter().map(|krate| format!("{krate}={level}")).collect();
-    format!("{others},{}", own.join(","))
+fn log_filter(level: &str) -> Targets {
+    const OWN: [&str; 8] = ["rpod", "libpod", "image", "registry", "autoupdate", "systemd", "generate", "report"];
+    let own = level_filter(level);
+    let others = if own >= LevelFilter::DEBUG { own } else { LevelFilter::OFF };
+    Targets::new().with_default(others).with_targets(OWN.map(|krate| (krate, own)))
 }
 
 /// Warnings and debug output go to stderr through `tracing`, filtered by `--log-level`.
 pub fn init_logging(global: &GlobalArgs) {
-    let filter = tracing_subscriber::EnvFilter::try_new(log_filter(&global.log_level))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(log_filter("warn")));
     use std::io::IsTerminal;
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let output = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
-        .without_time()
-        .init();
+        .without_time();
+    tracing_subscriber::registry().with(output.with_filter(log_filter(&global.log_level))).init();
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+
+    use super::*;
+
+    #[test]
+    fn own_crates_follow_the_level_and_libraries_speak_only_when_debugging() {
+        let warn = log_filter("warn");
+        assert!(warn.would_enable("libpod::store", &Level::WARN));
+        assert!(!warn.would_enable("libpod::store", &Level::INFO));
+        assert!(!warn.would_enable("rustls::conn", &Level::ERROR));
+        let debug = log_filter("debug");
+        assert!(debug.would_enable("registry::client", &Level::DEBUG));
+        assert!(debug.would_enable("zbus::connection", &Level::DEBUG));
+        assert!(!debug.would_enable("zbus::connection", &Level::TRACE));
+        assert!(log_filter("fatal").would_enable("autoupdate", &Level::ERROR));
+        assert!(!log_filter("panic").would_enable("autoupdate", &Level::WARN));
+    }
 }
