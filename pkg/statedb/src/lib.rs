@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 /// How long a writer waits for another process's transaction before giving up.
@@ -49,9 +50,8 @@ fn open_once(path: &Path, migrations: &[&str]) -> Result<Connection, Error> {
     let failed = |source| Error::Open { path: path.to_path_buf(), source };
     let conn = Connection::open(path).map_err(failed)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(failed)?;
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(failed)?;
-    conn.pragma_update(None, "synchronous", "FULL").map_err(failed)?;
-    conn.pragma_update(None, "foreign_keys", "ON").map_err(failed)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_FKEY, true).map_err(failed)?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").map_err(failed)?;
     migrate(&conn, path, migrations)?;
     Ok(conn)
 }
@@ -106,6 +106,16 @@ mod tests {
         let (a, b): (String, Option<String>) = conn.query_row("SELECT a, b FROM t", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
         assert_eq!((a.as_str(), b), ("kept", None));
         open(&path, &[V1, V2]).unwrap();
+    }
+
+    #[test]
+    fn every_connection_is_wal_with_full_sync_and_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(&dir.path().join("x.db"), &[V1]).unwrap();
+        let pragma = |name: &str| conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get::<_, rusqlite::types::Value>(0)).unwrap();
+        assert_eq!(pragma("journal_mode"), rusqlite::types::Value::Text("wal".into()));
+        assert_eq!(pragma("synchronous"), rusqlite::types::Value::Integer(2));
+        assert_eq!(pragma("foreign_keys"), rusqlite::types::Value::Integer(1));
     }
 
     #[test]
