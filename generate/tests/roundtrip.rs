@@ -227,7 +227,7 @@ fn random_arguments_survive() {
         '\u{7f}', '\u{85}', 'é', '\u{2028}', '😀', 'n', 't', 'x', 'u',
     ];
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed);
-    let mut word = |rng: &mut rand::rngs::StdRng| -> String {
+    let word = |rng: &mut rand::rngs::StdRng| -> String {
         let len = rng.random_range(0..12);
         (0..len).map(|_| POOL[rng.random_range(0..POOL.len())]).collect()
     };
