@@ -17,7 +17,7 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 step "Installing packages and building rpod"
 bash test/install-deps.sh
 cargo build --quiet -p rpod
-rpod_bin=$repo/target/debug/rpod
+rpod_bin=$repo/target/$(rustc --print host-tuple)/debug/rpod
 
 work=$(mktemp -d /var/tmp/rpod-demo.XXXXXX)
 registry_pid=

@@ -6,15 +6,14 @@
 #   bench/auto-update.sh [N...]        (default: 1 10 50; needs root, hyperfine, podman,
 #                                       docker-registry, busybox-static; builds rpod first)
 #
-# RPOD_BIN=path/to/rpod compares another build (e.g. target/release/rpod); the default is the
-# debug build, whose TLS setup alone (parsing the system's CA certificates) costs tens of ms.
+# RPOD_BIN=path/to/rpod compares another build; the default is the release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 counts=("${@:-1 10 50}")
 read -r -a counts <<<"${counts[*]}"
 sandbox=$PWD/test/sandbox/rpod-test-sandbox
-if [[ -z ${RPOD_BIN:-} ]]; then cargo build -q -p rpod; fi
-rpod=${RPOD_BIN:-$PWD/target/debug/rpod}
+if [[ -z ${RPOD_BIN:-} ]]; then cargo build -q --release -p rpod; fi
+rpod=${RPOD_BIN:-$PWD/target/$(rustc --print host-tuple)/release/rpod}
 
 work=$(mktemp -d /var/tmp/rpod-bench.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

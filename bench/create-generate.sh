@@ -6,14 +6,14 @@
 # Prints hyperfine's means and the ratio podman/rpod. Needs root, hyperfine, podman,
 # docker-registry and busybox-static (test/install-deps.sh installs them).
 #
-#   bench/create-generate.sh            RPOD_BIN=target/debug/rpod bench/create-generate.sh
+#   bench/create-generate.sh            RPOD_BIN=path/to/rpod bench/create-generate.sh
 #
 # Podman gets its own containers.conf (runc, ulimits under this host's hard limits) and storage
 # (vfs) in a temporary directory; nothing under /etc is touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z ${RPOD_BIN:-} ]]; then cargo build -q --release -p rpod; fi
-rpod_bin=${RPOD_BIN:-$PWD/target/release/rpod}
+rpod_bin=${RPOD_BIN:-$PWD/target/$(rustc --print host-tuple)/release/rpod}
 runs=${RUNS:-20}
 
 work=$(mktemp -d /var/tmp/rpod-bench.XXXXXX)

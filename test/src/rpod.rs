@@ -100,9 +100,13 @@ impl Default for TestEnv {
     }
 }
 
-/// The `rpod` built from this workspace (`test/run` builds it before the tests).
+/// The `rpod` built from this workspace (`test/run` builds it before the tests): it sits in
+/// the profile directory above this test executable's `deps/`, wherever the target directory
+/// and the target triple put that.
 pub fn rpod_binary() -> PathBuf {
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/rpod");
+    let test_exe = std::env::current_exe().expect("the test executable's path");
+    let profile_dir = test_exe.parent().and_then(Path::parent).expect("a test executable lives in <profile>/deps");
+    let bin = profile_dir.join("rpod");
     assert!(bin.exists(), "{} is missing: run `cargo build -p rpod` (test/run does)", bin.display());
     bin.canonicalize().expect("the rpod path")
 }
