@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, FileControl, Transaction, TransactionBehavior};
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -51,7 +51,12 @@ fn open_once(path: &Path, migrations: &[&str]) -> Result<Connection, Error> {
     let conn = Connection::open(path).map_err(failed)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(failed)?;
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_FKEY, true).map_err(failed)?;
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").map_err(failed)?;
+    // rpod processes are short-lived: the last one out would delete the -wal and -shm files and
+    // the next one create them again. Kept, the WAL is instead emptied at close
+    // (journal_size_limit = 0), after the checkpoint that every last close still makes.
+    conn.file_control(Some(rusqlite::MAIN_DB), FileControl::PersistWal(&mut 1)).map_err(failed)?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA journal_size_limit = 0;")
+        .map_err(failed)?;
     migrate(&conn, path, migrations)?;
     Ok(conn)
 }
@@ -116,6 +121,21 @@ mod tests {
         assert_eq!(pragma("journal_mode"), rusqlite::types::Value::Text("wal".into()));
         assert_eq!(pragma("synchronous"), rusqlite::types::Value::Integer(2));
         assert_eq!(pragma("foreign_keys"), rusqlite::types::Value::Integer(1));
+    }
+
+    #[test]
+    fn the_last_close_checkpoints_and_empties_the_wal_but_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        let conn = open(&path, &[V1]).unwrap();
+        conn.execute("INSERT INTO t (a) VALUES ('committed')", []).unwrap();
+        let wal = dir.path().join("x.db-wal");
+        assert!(std::fs::metadata(&wal).unwrap().len() > 0, "the commit is in the WAL");
+        drop(conn);
+        assert_eq!(std::fs::metadata(&wal).unwrap().len(), 0, "the close checkpoints and empties the WAL");
+        let plain = Connection::open(&path).unwrap();
+        let a: String = plain.query_row("SELECT a FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(a, "committed");
     }
 
     #[test]
