@@ -15,7 +15,7 @@ pub struct ContainerArgs {
 pub enum ContainerCommand {
     /// Create a container without starting it
     #[command(disable_help_flag = true)]
-    Create(create::CreateArgs),
+    Create(Box<create::CreateArgs>),
     /// Exit 0 when the container exists, 1 when it does not
     Exists(ExistsArgs),
     /// Show a container's configuration and state
@@ -36,7 +36,7 @@ pub struct ExistsArgs {
 
 pub fn run(args: ContainerArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     match args.command {
-        ContainerCommand::Create(args) => create::run(args, global),
+        ContainerCommand::Create(args) => create::run(*args, global),
         ContainerCommand::Exists(args) => exists(args, global),
         ContainerCommand::Inspect(args) => inspect::run(args, global),
         ContainerCommand::Ps(args) => ps::run(args, global),

@@ -167,8 +167,8 @@ mod tests {
         let creds = Credentials { username: "u".into(), password: "p:w".into() };
         store(&path, "127.0.0.1:5000", &creds).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-        assert_eq!(lookup(&[path.clone()], "127.0.0.1:5000").unwrap(), Some(creds));
-        assert_eq!(lookup(&[path.clone()], "quay.io").unwrap(), None);
+        assert_eq!(lookup(std::slice::from_ref(&path), "127.0.0.1:5000").unwrap(), Some(creds));
+        assert_eq!(lookup(std::slice::from_ref(&path), "quay.io").unwrap(), None);
         assert!(remove(&path, Some("127.0.0.1:5000")).unwrap());
         assert_eq!(lookup(&[path], "127.0.0.1:5000").unwrap(), None);
     }
@@ -188,7 +188,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("auth.json");
         std::fs::write(&path, "{not json").unwrap();
-        let err = lookup(&[path.clone()], "x").unwrap_err().to_string();
+        let err = lookup(std::slice::from_ref(&path), "x").unwrap_err().to_string();
         assert!(err.contains(&path.display().to_string()), "{err}");
     }
 }

@@ -39,13 +39,14 @@ pub fn parse(segments: Vec<Segment>) -> Result<Vec<Node>, TemplateError> {
     let mut parser = Parser { segments: segments.into_iter().collect(), pos: 0 };
     let (nodes, end) = parser.list()?;
     match end {
-        End::Eof => Ok(nodes),
-        End::End => Err(TemplateError::Parse("unexpected {{end}}".into())),
-        End::Else(_) => Err(TemplateError::Parse("unexpected {{else}}".into())),
+        ListEnd::Eof => Ok(nodes),
+        ListEnd::End => Err(TemplateError::Parse("unexpected {{end}}".into())),
+        ListEnd::Else(_) => Err(TemplateError::Parse("unexpected {{else}}".into())),
     }
 }
 
-enum End {
+/// How a list of nodes ended.
+enum ListEnd {
     Eof,
     End,
     /// `{{else}}` or `{{else if …}}` (the tokens after `else`).
@@ -58,7 +59,7 @@ struct Parser {
 }
 
 impl Parser {
-    fn list(&mut self) -> Result<(Vec<Node>, End), TemplateError> {
+    fn list(&mut self) -> Result<(Vec<Node>, ListEnd), TemplateError> {
         let mut nodes = Vec::new();
         while let Some(segment) = self.segments.get(self.pos).cloned() {
             self.pos += 1;
@@ -70,29 +71,29 @@ impl Parser {
                 Segment::Action(tokens) => tokens,
             };
             match tokens.first() {
-                Some(Token::Ident(word)) if word == "end" => return Ok((nodes, End::End)),
-                Some(Token::Ident(word)) if word == "else" => return Ok((nodes, End::Else(tokens[1..].to_vec()))),
+                Some(Token::Ident(word)) if word == "end" => return Ok((nodes, ListEnd::End)),
+                Some(Token::Ident(word)) if word == "else" => return Ok((nodes, ListEnd::Else(tokens[1..].to_vec()))),
                 Some(Token::Ident(word)) if matches!(word.as_str(), "if" | "range" | "with") => {
                     nodes.push(self.block(word.clone(), &tokens[1..])?);
                 }
                 _ => nodes.push(Node::Print(pipeline(&tokens)?)),
             }
         }
-        Ok((nodes, End::Eof))
+        Ok((nodes, ListEnd::Eof))
     }
 
     fn block(&mut self, keyword: String, tokens: &[Token]) -> Result<Node, TemplateError> {
         let pipe = pipeline(tokens)?;
         let (body, end) = self.list()?;
         let otherwise = match end {
-            End::Eof => return Err(TemplateError::Parse(format!("missing {{{{end}}}} for {{{{{keyword}}}}}"))),
-            End::End => Vec::new(),
-            End::Else(rest) if rest.is_empty() => match self.list()? {
-                (nodes, End::End) => nodes,
+            ListEnd::Eof => return Err(TemplateError::Parse(format!("missing {{{{end}}}} for {{{{{keyword}}}}}"))),
+            ListEnd::End => Vec::new(),
+            ListEnd::Else(rest) if rest.is_empty() => match self.list()? {
+                (nodes, ListEnd::End) => nodes,
                 _ => return Err(TemplateError::Parse(format!("missing {{{{end}}}} for {{{{{keyword}}}}}"))),
             },
             // `{{else if x}}` is a nested if that shares this block's {{end}}.
-            End::Else(rest) => match rest.first() {
+            ListEnd::Else(rest) => match rest.first() {
                 Some(Token::Ident(word)) if word == "if" => vec![self.block("if".into(), &rest[1..])?],
                 _ => return Err(TemplateError::Parse("unexpected tokens after else".into())),
             },
