@@ -5,9 +5,12 @@ use rand::RngCore;
 
 use crate::error::{Error, Result};
 
+/// How many hex digits a full container ID has.
+pub const FULL_ID_LEN: usize = 64;
+
 /// A new container ID: 32 random bytes from the thread's CSPRNG as 64 lowercase hex characters.
 pub fn new_id() -> String {
-    let mut bytes = [0u8; 32];
+    let mut bytes = [0u8; FULL_ID_LEN / 2];
     rand::rng().fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -7,6 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::config::ContainerConfig;
 use crate::error::{Error, Result};
+use crate::names::FULL_ID_LEN;
 use crate::state::ContainerState;
 
 /// Forward migrations; entry `n` takes the schema from version `n` to `n + 1`. Never edit a
@@ -95,24 +96,26 @@ impl Store {
         Ok(())
     }
 
-    /// Finds a container by full ID, by name, or by a unique ID prefix (Podman's order).
+    /// Finds a container by full ID, by name, or by a unique ID prefix (Podman's order). Only
+    /// 64 hex digits can be a full ID, so other input skips that query: each query is an SQL
+    /// compile, a noticeable part of a short command such as `generate systemd`.
     pub fn lookup(&self, name_or_id: &str) -> Result<Container> {
-        let exact = self.select_one(
-            "SELECT c.ID, c.JSON, s.JSON FROM ContainerConfig c JOIN ContainerState s ON s.ID = c.ID
-             WHERE c.ID = ?1 OR c.Name = ?1",
-            name_or_id,
-        )?;
-        if let Some(container) = exact {
+        const SELECT: &str = "SELECT c.ID, c.JSON, s.JSON FROM ContainerConfig c JOIN ContainerState s ON s.ID = c.ID";
+        let hex = !name_or_id.is_empty() && name_or_id.chars().all(|c| c.is_ascii_hexdigit());
+        let id = name_or_id.to_ascii_lowercase();
+        if hex && id.len() == FULL_ID_LEN {
+            if let Some(container) = self.select_one(&format!("{SELECT} WHERE c.ID = ?1"), &id)? {
+                return Ok(container);
+            }
+        }
+        if let Some(container) = self.select_one(&format!("{SELECT} WHERE c.Name = ?1"), name_or_id)? {
             return Ok(container);
         }
-        if name_or_id.is_empty() || !name_or_id.chars().all(|c| c.is_ascii_hexdigit()) {
+        if !hex {
             return Err(Error::NoSuchContainer(name_or_id.to_string()));
         }
-        let mut stmt = self.conn.prepare(
-            "SELECT c.ID, c.JSON, s.JSON FROM ContainerConfig c JOIN ContainerState s ON s.ID = c.ID
-             WHERE substr(c.ID, 1, length(?1)) = ?1 LIMIT 2",
-        )?;
-        let mut matches = stmt.query_map([name_or_id.to_ascii_lowercase()], raw_row)?.collect::<Result<Vec<_>, _>>()?;
+        let mut stmt = self.conn.prepare(&format!("{SELECT} WHERE substr(c.ID, 1, length(?1)) = ?1 LIMIT 2"))?;
+        let mut matches = stmt.query_map([id], raw_row)?.collect::<Result<Vec<_>, _>>()?;
         match matches.len() {
             0 => Err(Error::NoSuchContainer(name_or_id.to_string())),
             1 => decode(matches.remove(0)),
@@ -217,7 +220,21 @@ mod tests {
         assert_eq!(store.lookup("web").unwrap().config, cfg);
         assert_eq!(store.lookup(&cfg.id).unwrap().config, cfg);
         assert_eq!(store.lookup(&cfg.id[..12]).unwrap().config, cfg);
+        assert_eq!(store.lookup(&cfg.id.to_ascii_uppercase()).unwrap().config, cfg);
         assert!(matches!(store.lookup("nope"), Err(Error::NoSuchContainer(_))));
+    }
+
+    #[test]
+    fn a_full_id_wins_over_a_name_and_a_hex_name_over_a_prefix() {
+        let (_dir, store) = store();
+        let first = config("web");
+        let named_like_first = config(&first.id);
+        let hex_named = config(&first.id[..6]);
+        for cfg in [&first, &named_like_first, &hex_named] {
+            store.add_container(cfg, &ContainerState::default()).unwrap();
+        }
+        assert_eq!(store.lookup(&first.id).unwrap().config.id, first.id);
+        assert_eq!(store.lookup(&first.id[..6]).unwrap().config.id, hex_named.id);
     }
 
     #[test]
