@@ -41,3 +41,27 @@ impl<T: FromArgMatches> FromArgMatches for Deferred<T> {
         self.0.update_from_arg_matches_mut(matches)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use crate::global::Cli;
+
+    #[test]
+    fn building_the_whole_tree_runs_every_deferred_definition() {
+        let mut cli = Cli::command();
+        cli.build();
+        let create = cli.find_subcommand("create").expect("create");
+        assert!(create.get_arguments().any(|arg| arg.get_long() == Some("cidfile")), "create's flags are defined");
+        let short_h = create.get_arguments().find(|arg| arg.get_short() == Some('h')).expect("create has -h");
+        assert_eq!(short_h.get_long(), Some("hostname"), "the variant's settings (no -h for help) still apply");
+        let systemd = cli.find_subcommand("generate").and_then(|g| g.find_subcommand("systemd")).expect("generate systemd");
+        assert!(systemd.get_arguments().any(|arg| arg.get_long() == Some("new")));
+    }
+
+    #[test]
+    fn the_command_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+}
