@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the real components the end-to-end tests run against (Debian 12 packages):
-# a registry, OCI runtimes, Podman for side-by-side comparisons, systemd tools, and the static
-# C library (libc6-dev) that rpod links.
+# a registry, OCI runtimes, Podman for side-by-side comparisons, systemd tools, and the C
+# toolchain rpod's build needs (gcc links it and compiles SQLite and AWS-LC; libc6-dev holds the
+# static glibc rpod links).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(systemd podman runc crun conmon docker-registry busybox-static skopeo hyperfine dbus apache2-utils openssl jq curl sqlite3 libc6-dev)
+packages=(systemd podman runc crun conmon docker-registry busybox-static skopeo hyperfine dbus apache2-utils openssl jq curl sqlite3 gcc libc6-dev)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
