@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# rpod auto-update --dry-run next to podman auto-update --dry-run, on N = 1, 10, 50 running
-# containers of one image, both inside one systemd sandbox and against one loopback registry.
+# rpod auto-update next to podman auto-update, both inside one systemd sandbox and against one
+# loopback registry:
+#   N = 1, 10, 50   `auto-update --dry-run` with N running containers of one image;
+#   update          a real update: a container under its unit from `generate systemd --new`,
+#                   a new image published before every run, pulled, and the unit restarted.
 # Prints mean times (hyperfine), the ratio podman/rpod, and max RSS (/usr/bin/time -v).
 #
 #   bench/auto-update.sh [N...]        (default: 1 10 50; needs root, hyperfine, podman,
@@ -62,8 +65,18 @@ in_sandbox "${podman_[@]}" push -q --tls-verify=false "$image"
 in_sandbox "${podman_[@]}" pull -q --tls-verify=false "$image" >/dev/null
 in_sandbox "${rpod_[@]}" pull -q --tls-verify=false "$image" >/dev/null 2>&1
 
+# One row of the table from a hyperfine export with a "podman" and an "rpod" command.
+row() { # NAME JSON PODMAN_RSS RPOD_RSS
+  in_sandbox cat "$2" | jq -r --arg n "$1" --arg prss "$3" --arg rrss "$4" '
+    (.results[] | select(.command == "podman") | .mean * 1000) as $p
+    | (.results[] | select(.command == "rpod") | .mean * 1000) as $r
+    | [$n, ($p | floor), ($r | floor), (($p / $r) * 10 | floor / 10), $prss, $rrss] | @tsv' |
+    awk -F'\t' '{printf "%-6s %12s %12s %7sx %14s %14s\n", $1, $2, $3, $4, $5, $6}'
+}
+rss() { in_sandbox /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}'; }
+
 running=0
-printf '%-4s %12s %12s %8s %14s %14s\n' N podman_ms rpod_ms ratio podman_rss_kb rpod_rss_kb
+printf '%-6s %12s %12s %8s %14s %14s\n' N podman_ms rpod_ms ratio podman_rss_kb rpod_rss_kb
 for n in "${counts[@]}"; do
   while ((running < n)); do
     running=$((running + 1))
@@ -75,12 +88,52 @@ for n in "${counts[@]}"; do
   json=$work/hyperfine-$n.json
   in_sandbox hyperfine -N -w 2 -r 10 --export-json "$json" \
     -n podman "${podman_[*]} auto-update --dry-run" -n rpod "${rpod_[*]} auto-update --dry-run --tls-verify=false" >/dev/null
-  rss() { in_sandbox /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}'; }
-  podman_rss=$(rss "${podman_[@]}" auto-update --dry-run)
-  rpod_rss=$(rss "${rpod_[@]}" auto-update --dry-run --tls-verify=false)
-  in_sandbox cat "$json" | jq -r --arg n "$n" --arg prss "$podman_rss" --arg rrss "$rpod_rss" '
-    (.results[] | select(.command == "podman") | .mean * 1000) as $p
-    | (.results[] | select(.command == "rpod") | .mean * 1000) as $r
-    | [$n, ($p | floor), ($r | floor), (($p / $r) * 10 | floor / 10), $prss, $rrss] | @tsv' |
-    awk -F'\t' '{printf "%-4s %12s %12s %7sx %14s %14s\n", $1, $2, $3, $4, $5, $6}'
+  row "$n" "$json" "$(rss "${podman_[@]}" auto-update --dry-run)" \
+    "$(rss "${rpod_[@]}" auto-update --dry-run --tls-verify=false)"
+done
+
+# A real update. Each tool gets its own storage, so the containers above (whose units do not
+# exist) stay out of it, and one container under a unit generated with --new. Before every run
+# (warm-up and RSS runs too) a new image is published, so every run pulls it and restarts the
+# unit, which recreates the container from the new image.
+real=$reg/bench/real:latest
+podman_real=(podman --storage-driver vfs --root "$work/podman-real" --runroot "$work/podman-real-run")
+rpod_real=("$rpod" --root "$work/rpod-real" --runroot "$work/rpod-real-run")
+cat >"$work/publish" <<SH
+#!/bin/sh
+set -e
+date +%s%N >"$work/rootfs/version"
+tar -C "$work/rootfs" -cf "$work/real.tar" .
+"$rpod" --root "$work/publisher" --runroot "$work/publisher-run" import -q "$work/real.tar" "$real" >/dev/null
+"$rpod" --root "$work/publisher" --runroot "$work/publisher-run" push --tls-verify=false "$real" 2>/dev/null
+SH
+chmod +x "$work/publish"
+in_sandbox "$work/publish"
+start_unit() { # TOOL-ARGV... -- CONTAINER: create it, install its --new unit, start the unit
+  local name=${*: -1}
+  local tool=("${@:1:$#-2}")
+  # The command ends at SIGTERM, so a restart measures the tools, not a 10 s stop timeout.
+  in_sandbox "${tool[@]}" create --name "$name" --label io.containers.autoupdate=registry "$real" \
+    sh -c 'trap "exit 0" TERM; sleep 100000 & wait' >/dev/null
+  in_sandbox sh -c "$(printf '%q ' "${tool[@]}") generate systemd --new --name $name >/etc/systemd/system/container-$name.service"
+  # Seven restarts in a few seconds would hit systemd's start limit (5 in 10 s) in any unit.
+  in_sandbox sh -c "mkdir -p /etc/systemd/system/container-$name.service.d &&
+    printf '[Unit]\nStartLimitIntervalSec=0\n' >/etc/systemd/system/container-$name.service.d/bench.conf"
+  in_sandbox systemctl daemon-reload
+  in_sandbox systemctl start "container-$name.service"
+}
+in_sandbox "${podman_real[@]}" pull -q --tls-verify=false "$real" >/dev/null
+in_sandbox "${rpod_real[@]}" pull -q --tls-verify=false "$real" >/dev/null 2>&1
+start_unit "${podman_real[@]}" -- preal
+start_unit "${rpod_real[@]}" -- rreal
+json=$work/hyperfine-update.json
+in_sandbox hyperfine -N -w 1 -r 5 --prepare "$work/publish" --export-json "$json" \
+  -n podman "${podman_real[*]} auto-update" -n rpod "${rpod_real[*]} auto-update --tls-verify=false" >/dev/null
+updated_rss() { in_sandbox "$work/publish" && rss "$@"; }
+row update "$json" "$(updated_rss "${podman_real[@]}" auto-update)" "$(updated_rss "${rpod_real[@]}" auto-update --tls-verify=false)"
+# The runs above must have been real updates: one more publish, and both must say so.
+in_sandbox "$work/publish"
+for tool in podman rpod; do
+  if [[ $tool == podman ]]; then argv=("${podman_real[@]}" auto-update); else argv=("${rpod_real[@]}" auto-update --tls-verify=false); fi
+  in_sandbox "${argv[@]}" --format '{{.Updated}}' 2>/dev/null | grep -qx true || { echo "bench: $tool did not update its container" >&2; exit 1; }
 done
