@@ -75,6 +75,8 @@ row() { # NAME JSON PODMAN_RSS RPOD_RSS
 }
 rss() { in_sandbox /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}'; }
 
+podman_dry=("${podman_[@]}" auto-update --dry-run)
+rpod_dry=("${rpod_[@]}" auto-update --dry-run --tls-verify=false)
 running=0
 printf '%-6s %12s %12s %8s %14s %14s\n' N podman_ms rpod_ms ratio podman_rss_kb rpod_rss_kb
 for n in "${counts[@]}"; do
@@ -86,10 +88,8 @@ for n in "${counts[@]}"; do
       --label io.containers.autoupdate=registry "$image" sleep 100000 >/dev/null
   done
   json=$work/hyperfine-$n.json
-  in_sandbox hyperfine -N -w 2 -r 10 --export-json "$json" \
-    -n podman "${podman_[*]} auto-update --dry-run" -n rpod "${rpod_[*]} auto-update --dry-run --tls-verify=false" >/dev/null
-  row "$n" "$json" "$(rss "${podman_[@]}" auto-update --dry-run)" \
-    "$(rss "${rpod_[@]}" auto-update --dry-run --tls-verify=false)"
+  in_sandbox hyperfine -N -w 2 -r 10 --export-json "$json" -n podman "${podman_dry[*]}" -n rpod "${rpod_dry[*]}" >/dev/null
+  row "$n" "$json" "$(rss "${podman_dry[@]}")" "$(rss "${rpod_dry[@]}")"
 done
 
 # A real update. Each tool gets its own storage, so the containers above (whose units do not
@@ -99,19 +99,22 @@ done
 real=$reg/bench/real:latest
 podman_real=(podman --storage-driver vfs --root "$work/podman-real" --runroot "$work/podman-real-run")
 rpod_real=("$rpod" --root "$work/rpod-real" --runroot "$work/rpod-real-run")
+podman_update=("${podman_real[@]}" auto-update)
+rpod_update=("${rpod_real[@]}" auto-update --tls-verify=false)
+publisher="'$rpod' --root '$work/publisher' --runroot '$work/publisher-run'"  # quoted for the script below
 cat >"$work/publish" <<SH
 #!/bin/sh
 set -e
 date +%s%N >"$work/rootfs/version"
 tar -C "$work/rootfs" -cf "$work/real.tar" .
-"$rpod" --root "$work/publisher" --runroot "$work/publisher-run" import -q "$work/real.tar" "$real" >/dev/null
-"$rpod" --root "$work/publisher" --runroot "$work/publisher-run" push --tls-verify=false "$real" 2>/dev/null
+$publisher import -q "$work/real.tar" "$real" >/dev/null
+$publisher push --tls-verify=false "$real" 2>/dev/null
 SH
 chmod +x "$work/publish"
 in_sandbox "$work/publish"
-start_unit() { # TOOL-ARGV... -- CONTAINER: create it, install its --new unit, start the unit
-  local name=${*: -1}
-  local tool=("${@:1:$#-2}")
+start_unit() { # CONTAINER TOOL-ARGV...: create it, install its --new unit, start the unit
+  local name=$1
+  local tool=("${@:2}")
   # The command ends at SIGTERM, so a restart measures the tools, not a 10 s stop timeout.
   in_sandbox "${tool[@]}" create --name "$name" --label io.containers.autoupdate=registry "$real" \
     sh -c 'trap "exit 0" TERM; sleep 100000 & wait' >/dev/null
@@ -124,16 +127,17 @@ start_unit() { # TOOL-ARGV... -- CONTAINER: create it, install its --new unit, s
 }
 in_sandbox "${podman_real[@]}" pull -q --tls-verify=false "$real" >/dev/null
 in_sandbox "${rpod_real[@]}" pull -q --tls-verify=false "$real" >/dev/null 2>&1
-start_unit "${podman_real[@]}" -- preal
-start_unit "${rpod_real[@]}" -- rreal
+start_unit preal "${podman_real[@]}"
+start_unit rreal "${rpod_real[@]}"
 json=$work/hyperfine-update.json
 in_sandbox hyperfine -N -w 1 -r 5 --prepare "$work/publish" --export-json "$json" \
-  -n podman "${podman_real[*]} auto-update" -n rpod "${rpod_real[*]} auto-update --tls-verify=false" >/dev/null
+  -n podman "${podman_update[*]}" -n rpod "${rpod_update[*]}" >/dev/null
 updated_rss() { in_sandbox "$work/publish" && rss "$@"; }
-row update "$json" "$(updated_rss "${podman_real[@]}" auto-update)" "$(updated_rss "${rpod_real[@]}" auto-update --tls-verify=false)"
+row update "$json" "$(updated_rss "${podman_update[@]}")" "$(updated_rss "${rpod_update[@]}")"
 # The runs above must have been real updates: one more publish, and both must say so.
 in_sandbox "$work/publish"
-for tool in podman rpod; do
-  if [[ $tool == podman ]]; then argv=("${podman_real[@]}" auto-update); else argv=("${rpod_real[@]}" auto-update --tls-verify=false); fi
-  in_sandbox "${argv[@]}" --format '{{.Updated}}' 2>/dev/null | grep -qx true || { echo "bench: $tool did not update its container" >&2; exit 1; }
-done
+must_update() { # TOOL AUTO-UPDATE-ARGV...
+  in_sandbox "${@:2}" --format '{{.Updated}}' 2>/dev/null | grep -qx true || { echo "bench: $1 did not update its container" >&2; exit 1; }
+}
+must_update podman "${podman_update[@]}"
+must_update rpod "${rpod_update[@]}"
