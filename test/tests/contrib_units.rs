@@ -30,14 +30,14 @@ fn installed_units_verify_and_run_rpod() {
     let service = std::fs::read_to_string(&service_path).expect("the service was written");
     assert_eq!(
         service,
-        "[Unit]\nDescription=Podman auto-update service\nDocumentation=man:podman-auto-update(1)\n\
+        "[Unit]\nDescription=rpod auto-update service\n\
          Wants=network-online.target\nAfter=network-online.target\n\n[Service]\nType=oneshot\n\
          ExecStart=/bin/true auto-update\nExecStartPost=/bin/true image prune -f\n\n[Install]\nWantedBy=default.target\n"
     );
     let timer = std::fs::read_to_string(&timer_path).expect("the timer was written");
     assert_eq!(
         timer,
-        "[Unit]\nDescription=Podman auto-update timer\n\n[Timer]\nOnCalendar=daily\nRandomizedDelaySec=900\n\
+        "[Unit]\nDescription=rpod auto-update timer\n\n[Timer]\nOnCalendar=daily\nRandomizedDelaySec=900\n\
          Persistent=true\n\n[Install]\nWantedBy=timers.target\n"
     );
 
