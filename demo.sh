@@ -16,7 +16,9 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "Installing packages and building rpod"
 bash test/install-deps.sh
-cargo build --quiet -p rpod
+command -v cargo >/dev/null || { echo "demo.sh: cargo not in PATH (see the README: rustup, and sudo keeps root's PATH only from a root shell)" >&2; exit 1; }
+echo "Building rpod (the first build takes a few minutes; cargo shows its progress)"
+cargo build -p rpod
 rpod_bin=$repo/target/$(rustc --print host-tuple)/debug/rpod
 
 work=$(mktemp -d /var/tmp/rpod-demo.XXXXXX)
