@@ -5,7 +5,9 @@
 //! * a busy timeout, so writers queue instead of failing with "database is locked";
 //! * writes in `BEGIN IMMEDIATE` transactions ([`write_transaction`]), so two writers never
 //!   deadlock upgrading read locks;
-//! * forward-only schema migrations, applied once even when processes race to open a new file.
+//! * forward-only schema migrations, applied once even when processes race to open a new file;
+//! * files only their owner can read (`0600`, the `-wal` and `-shm` too): the container
+//!   database holds the environment of every container, passwords included.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -21,6 +23,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 pub enum Error {
     #[error("opening the database {}: {source}", path.display())]
     Open { path: PathBuf, source: rusqlite::Error },
+    /// The file (or its `-wal`/`-shm`) could not be created private or made private.
+    #[error("making the database {} private: {source}", path.display())]
+    Private { path: PathBuf, source: std::io::Error },
     /// The file was written by a newer rpod whose schema this one does not know.
     #[error("database {} has schema version {found}, newer than this rpod supports ({supported})", path.display())]
     SchemaTooNew { path: PathBuf, found: i64, supported: i64 },
@@ -29,7 +34,11 @@ pub enum Error {
 /// Opens (creating when missing) the database at `path` and brings its schema up to date.
 /// Entry `n` of `migrations` takes the schema from version `n` to `n + 1`; released entries are
 /// never edited, only appended to.
+///
+/// The file is created `0600` before SQLite opens it, so the `-wal` and `-shm` files SQLite
+/// creates take that mode too; files an older rpod left readable by others are set to `0600`.
 pub fn open(path: &Path, migrations: &[&str]) -> Result<Connection, Error> {
+    make_private(path)?;
     // While processes race to create a new file, SQLite can answer "database is locked" to the
     // journal-mode switch or the first read without consulting the busy handler; such an open
     // is simply tried again until the busy timeout.
@@ -59,6 +68,18 @@ fn open_once(path: &Path, migrations: &[&str]) -> Result<Connection, Error> {
         .map_err(failed)?;
     migrate(&conn, path, migrations)?;
     Ok(conn)
+}
+
+/// The database file and whatever `-wal` and `-shm` files exist, `0600`.
+fn make_private(path: &Path) -> Result<(), Error> {
+    privatefs::ensure_file(path).map_err(|source| Error::Private { path: path.to_path_buf(), source })?;
+    for suffix in ["-wal", "-shm"] {
+        let mut name = path.as_os_str().to_os_string();
+        name.push(suffix);
+        let side = PathBuf::from(name);
+        privatefs::restrict_file_if_present(&side).map_err(|source| Error::Private { path: side.clone(), source })?;
+    }
+    Ok(())
 }
 
 fn is_busy(err: &rusqlite::Error) -> bool {
@@ -150,6 +171,28 @@ mod tests {
             .collect();
         for opener in openers {
             opener.join().unwrap().unwrap();
+        }
+    }
+
+    #[test]
+    fn the_database_and_its_wal_and_shm_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        let conn = open(&path, &[V1]).unwrap();
+        conn.execute("INSERT INTO t (a) VALUES ('secret')", []).unwrap();
+        for name in ["x.db", "x.db-wal", "x.db-shm"] {
+            assert_eq!(mode(&dir.path().join(name)), 0o600, "{name}");
+        }
+        drop(conn);
+        // An older rpod left them world-readable: the next open tightens all three.
+        for name in ["x.db", "x.db-wal", "x.db-shm"] {
+            std::fs::set_permissions(dir.path().join(name), std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let _conn = open(&path, &[V1]).unwrap();
+        for name in ["x.db", "x.db-wal", "x.db-shm"] {
+            assert_eq!(mode(&dir.path().join(name)), 0o600, "{name} after reopening");
         }
     }
 
