@@ -69,7 +69,7 @@ pub fn images(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     };
     let headers = json!({"Repository": "REPOSITORY", "Tag": "TAG", "ID": "IMAGE ID", "Created": "CREATED", "Size": "SIZE", "Digest": "DIGEST"});
     let text = report::render_user_format(&format, &rows, &headers)?;
-    let is_table = format.trim_start().starts_with("table ");
+    let is_table = report::is_table_format(&format);
     print!("{}", if args.noheading && is_table { text.split_once('\n').map_or("", |(_, rest)| rest) } else { &text });
     Ok(0)
 }

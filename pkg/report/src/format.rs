@@ -8,22 +8,27 @@ use crate::tabwriter::align_columns;
 use crate::template::{Template, TemplateError};
 
 /// Renders a user's `--format` over `items`; `headers` maps each field name to its column
-/// header (used only for `table` formats).
+/// header (used only for `table` formats). The text is used as given, untrimmed, as Podman does.
 pub fn render_user_format(format: &str, items: &[Value], headers: &Value) -> Result<String, TemplateError> {
-    let trimmed = format.trim();
-    if let Some(row) = trimmed.strip_prefix("table ") {
-        return render_table(&normalize(row), items, headers);
+    if let Some(row) = format.strip_prefix(TABLE_PREFIX) {
+        let template = parse_normalized(&normalize_table(format), &ensure_newline(row))?;
+        return render_rows(&template, items, headers);
     }
-    let mut text = normalize(trimmed);
-    if !ranges_over_items(&text) {
-        text = format!("{{{{range .}}}}{text}{{{{end -}}}}");
-    }
-    Template::parse(&text)?.execute(&Value::Array(items.to_vec()))
+    let normalized = normalize(format);
+    let template = if ranges_over_items(&normalized) {
+        parse_normalized(&normalized, format)?
+    } else {
+        parse_normalized(&over_items(&normalized), &over_items(format))?
+    };
+    template.execute(&Value::Array(items.to_vec()))
 }
 
 /// Renders one row template per item under a header row, aligned into columns.
 pub fn render_table(row: &str, items: &[Value], headers: &Value) -> Result<String, TemplateError> {
-    let template = Template::parse(row)?;
+    render_rows(&Template::parse(row)?, items, headers)
+}
+
+fn render_rows(template: &Template, items: &[Value], headers: &Value) -> Result<String, TemplateError> {
     let mut raw = template.execute(headers)?;
     for item in items {
         raw.push_str(&template.execute(item)?);
@@ -31,13 +36,42 @@ pub fn render_table(row: &str, items: &[Value], headers: &Value) -> Result<Strin
     Ok(align_columns(&raw))
 }
 
+/// The prefix that makes a format a table with headers.
+const TABLE_PREFIX: &str = "table ";
+
+/// Whether `format` is a table (Podman's `report.HasTable`): it starts with `table `, exactly.
+pub fn is_table_format(format: &str) -> bool {
+    format.starts_with(TABLE_PREFIX)
+}
+
+/// Parses the normalized text; where that fails, the text as given, whose error is reported
+/// (Podman does the same, so `{{printf "\n"}}` still works).
+fn parse_normalized(normalized: &str, original: &str) -> Result<Template, TemplateError> {
+    Template::parse(normalized).or_else(|_| Template::parse(original))
+}
+
+/// Podman's normalization of a `table` format: the keyword goes, `\t` and `\n` are unescaped,
+/// and every space becomes a tab, so fields separated by spaces become columns.
+fn normalize_table(format: &str) -> String {
+    ensure_newline(&format.replace(TABLE_PREFIX, "").replace("\\t", "\t").replace(' ', "\t").replace("\\n", "\n"))
+}
+
 /// Unescapes `\t` and `\n` and makes sure the template ends with a newline.
 fn normalize(format: &str) -> String {
-    let mut text = format.trim().replace("\\t", "\t").replace("\\n", "\n");
+    ensure_newline(&format.replace("\\t", "\t").replace("\\n", "\n"))
+}
+
+fn ensure_newline(text: &str) -> String {
+    let mut text = text.to_string();
     if !text.ends_with('\n') {
         text.push('\n');
     }
     text
+}
+
+/// Wraps a template so it runs once per item, as Podman's `EnforceRange` does.
+fn over_items(text: &str) -> String {
+    format!("{{{{range .}}}}{text}{{{{end -}}}}")
 }
 
 /// Whether the template already iterates over the item list itself (`{{range .}}…{{end}}`).
@@ -75,5 +109,29 @@ mod tests {
         let headers = json!({"Unit": "UNIT", "Updated": "UPDATED"});
         let out = render_user_format("table {{.Unit}}\t{{.Updated}}", &items(), &headers).unwrap();
         assert_eq!(out, "UNIT                   UPDATED\ncontainer-foo.service  false\nb.service              true\n");
+    }
+
+    #[test]
+    fn spaces_in_a_table_format_separate_columns() {
+        let headers = json!({"Unit": "UNIT", "Updated": "UPDATED"});
+        let out = render_user_format("table {{.Unit}} {{.Updated}}", &items(), &headers).unwrap();
+        assert_eq!(out, "UNIT                   UPDATED\ncontainer-foo.service  false\nb.service              true\n");
+    }
+
+    #[test]
+    fn formats_are_used_untrimmed() {
+        let out = render_user_format("  {{.Unit}}  ", &items()[..1], &json!({})).unwrap();
+        assert_eq!(out, "  container-foo.service  \n");
+        assert!(!is_table_format(" table {{.Unit}}"), "Podman's table keyword starts the format");
+        let out = render_user_format(" table {{.Unit}}", &items()[..1], &json!({})).unwrap();
+        assert_eq!(out, " table container-foo.service\n");
+    }
+
+    #[test]
+    fn text_that_only_parses_unnormalized_is_kept() {
+        // Unescaping `\n` inside the string literal would break it; Podman then parses as given.
+        let out = render_user_format(r#"{{printf "a\nb"}}"#, &items()[..1], &json!({})).unwrap();
+        assert_eq!(out, "a\nb", "a Go string literal's own escape, and no newline added");
+        assert!(render_user_format("{{printf \"a\nb\"}}", &items()[..1], &json!({})).is_err(), "a raw newline ends a Go string");
     }
 }

@@ -7,7 +7,7 @@ pub mod size;
 pub mod tabwriter;
 pub mod template;
 
-pub use format::{render_table, render_user_format};
+pub use format::{is_table_format, render_table, render_user_format};
 pub use human::human_duration;
 pub use json::to_json_pretty;
 pub use size::human_size;

@@ -1,5 +1,5 @@
 //! The functions templates may call: Go's builtins that Podman users rely on, plus Podman's
-//! additions (`json`, `lower`, `upper`, `title`, `join`, `split`, `truncate`).
+//! additions (`json`, `lower`, `pad`, `upper`, `title`, `join`, `split`, `truncate`).
 
 use serde_json::Value;
 
@@ -35,6 +35,17 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, TemplateError> {
         "split" => {
             need(2)?;
             Value::Array(text(0).split(text(1).as_str()).map(|s| Value::String(s.into())).collect())
+        }
+        "pad" => {
+            // Podman's `pad SOURCE PREFIX SUFFIX`: spaces around a non-empty string only.
+            need(3)?;
+            let source = text(0);
+            if source.is_empty() {
+                Value::String(source)
+            } else {
+                let spaces = |i: usize| " ".repeat(args[i].as_f64().unwrap_or(0.0).max(0.0) as usize);
+                Value::String(format!("{}{source}{}", spaces(1), spaces(2)))
+            }
         }
         "truncate" => {
             need(2)?;

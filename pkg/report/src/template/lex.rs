@@ -198,6 +198,10 @@ fn string_literal(chars: &[char], open: usize) -> Result<(String, usize), Templa
         if c == quote {
             return Ok((text, i + 1));
         }
+        if c == '\n' && quote == '"' {
+            // Go's interpreted strings end at the line: a raw newline is an unterminated string.
+            break;
+        }
         if c == '\\' && quote == '"' {
             let escaped = chars.get(i + 1).copied().unwrap_or('\\');
             text.push(match escaped {
@@ -212,7 +216,7 @@ fn string_literal(chars: &[char], open: usize) -> Result<(String, usize), Templa
         text.push(c);
         i += 1;
     }
-    Err(TemplateError::Parse("unterminated string".into()))
+    Err(TemplateError::Parse("unterminated quoted string".into()))
 }
 
 #[cfg(test)]

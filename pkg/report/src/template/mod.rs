@@ -71,12 +71,13 @@ mod tests {
 
     #[test]
     fn functions_and_pipes() {
-        let data = json!({"L": {"k": "v"}, "S": "Hello", "A": ["x", "y"]});
+        let data = json!({"L": {"k": "v"}, "S": "Hello", "E": "", "A": ["x", "y"]});
         assert_eq!(run("{{json .L}}", data.clone()), r#"{"k":"v"}"#);
         assert_eq!(run("{{.S | lower}} {{upper .S}}", data.clone()), "hello HELLO");
         assert_eq!(run("{{join .A \",\"}} {{len .A}} {{index .A 1}} {{index .L \"k\"}}", data.clone()), "x,y 2 y v");
         assert_eq!(run("{{printf \"%s-%d%%\" .S 5}}", data.clone()), "Hello-5%");
-        assert_eq!(run("{{(index .A 0) | upper}}", data), "X");
+        assert_eq!(run("{{(index .A 0) | upper}}", data.clone()), "X");
+        assert_eq!(run("[{{pad .S 2 1}}][{{pad .E 2 1}}]", data), "[  Hello ][]", "only a non-empty string is padded");
     }
 
     #[test]
