@@ -76,7 +76,7 @@ pub fn create_container(store: &Store, mut config: crate::ContainerConfig, gener
         }
     }
     for dir in [store.container_dir(&config.id), runtime_dir] {
-        std::fs::create_dir_all(&dir).map_err(|source| Error::CreateDir { path: dir.clone(), source })?;
+        privatefs::create_dir_all(&dir).map_err(|source| Error::CreateDir { path: dir.clone(), source })?;
     }
     if let Some(path) = &placement.cidfile {
         if let Err(err) = crate::cidfile::write(path, &config.id) {

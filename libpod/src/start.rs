@@ -36,8 +36,8 @@ pub fn start_container(store: &Store, container: &Container, monitor_command: &M
         return Ok(());
     }
     let run_dir = store.runtime_dir(id);
-    std::fs::create_dir_all(&run_dir).map_err(|source| Error::CreateDir { path: run_dir.clone(), source })?;
-    let monitor_log = std::fs::OpenOptions::new()
+    privatefs::create_dir_all(&run_dir).map_err(|source| Error::CreateDir { path: run_dir.clone(), source })?;
+    let monitor_log = privatefs::options()
         .create(true)
         .append(true)
         .open(run_dir.join("monitor.log"))
@@ -90,7 +90,7 @@ pub fn stop_container(store: &Store, container: &Container, timeout: Option<u32>
     let timeout = Duration::from_secs(timeout.unwrap_or(container.config.stop_timeout).into());
     // Tell the monitor this exit is wanted, so a --restart policy does not undo it.
     let marker = monitor::stopped_marker(store, id);
-    std::fs::write(&marker, "").map_err(|source| Error::Io { path: marker, source })?;
+    privatefs::write(&marker, "").map_err(|source| Error::Io { path: marker, source })?;
     if runtime.kill(id, "TERM").is_ok() && wait_until_exited(store, id, timeout)? {
         return Ok(());
     }

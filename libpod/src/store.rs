@@ -41,11 +41,13 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating and migrating when needed) the store under `root`; `runroot` holds
-    /// per-boot runtime files.
+    /// per-boot runtime files. Both, and their `containers` directories, are private (`0700`,
+    /// see [`privatefs`]): the database and the OCI specs hold containers' environments, and
+    /// root filesystems may hold setuid binaries. Directories an older rpod made `0755` are
+    /// tightened here, by whatever command comes next.
     pub fn open(root: &Path, runroot: &Path) -> Result<Store> {
-        for dir in [root, runroot] {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| Error::CreateDir { path: dir.to_path_buf(), source })?;
+        for dir in [root, runroot, &root.join("containers"), &runroot.join("containers")] {
+            privatefs::ensure_dir(dir).map_err(|source| Error::CreateDir { path: dir.to_path_buf(), source })?;
         }
         let conn = statedb::open(&root.join("rpod.db"), MIGRATIONS)?;
         Ok(Store { conn, root: root.to_path_buf(), runroot: runroot.to_path_buf() })

@@ -90,7 +90,7 @@ fn launch(store: &Store, id: &str, requested_runtime: Option<&str>, report: &mut
     let container = store.lookup(id)?;
     let config = &container.config;
     let run_dir = store.runtime_dir(id);
-    std::fs::create_dir_all(&run_dir).map_err(|source| Error::CreateDir { path: run_dir.clone(), source })?;
+    privatefs::create_dir_all(&run_dir).map_err(|source| Error::CreateDir { path: run_dir.clone(), source })?;
     let monitor_pid = std::process::id();
     let pid_file = if config.conmon_pid_file.is_empty() { run_dir.join("conmon.pid") } else { PathBuf::from(&config.conmon_pid_file) };
     write_file(&pid_file, &monitor_pid.to_string())?;
@@ -106,7 +106,10 @@ fn launch(store: &Store, id: &str, requested_runtime: Option<&str>, report: &mut
         _ => None,
     };
     let spec = spec::build_spec(config, &rootfs, relay_socket.as_deref())?;
-    spec.save(run_dir.join("config.json")).map_err(|e| Error::Spec(e.to_string()))?;
+    // The spec holds the container's environment: private, like the database it came from.
+    let spec_json = serde_json::to_vec(&spec).map_err(|e| Error::Spec(e.to_string()))?;
+    let spec_path = run_dir.join("config.json");
+    privatefs::write(&spec_path, spec_json).map_err(|source| Error::Io { path: spec_path, source })?;
 
     let log_path = if config.log_path.is_empty() { store.container_dir(id).join("ctr.log") } else { PathBuf::from(&config.log_path) };
     let container_pid_file = run_dir.join("pidfile");
@@ -154,11 +157,12 @@ fn create_with_first_working_runtime(
         if let Some((_, err)) = failed.last() {
             let _ = writeln!(report, "warn: {err}; trying {}", runtime.name());
         }
-        let output = std::fs::OpenOptions::new()
+        let output = privatefs::options()
             .create(true)
             .append(true)
             .open(log_path)
             .map_err(|source| Error::Io { path: log_path.to_path_buf(), source })?;
+        privatefs::tighten_file(&output).map_err(|source| Error::Io { path: log_path.to_path_buf(), source })?;
         let log_length = output.metadata().map(|m| m.len()).unwrap_or(0);
         let for_runtime = output.try_clone().map_err(|source| Error::Io { path: log_path.to_path_buf(), source })?;
         match runtime.create(id, bundle, pid_file, for_runtime) {
@@ -181,7 +185,7 @@ fn create_with_first_working_runtime(
 
 fn start_relay(run_dir: &Path, systemd: PathBuf, monitor_pid: u32) -> Result<PathBuf> {
     let dir = run_dir.join("notify");
-    std::fs::create_dir_all(&dir).map_err(|source| Error::CreateDir { path: dir.clone(), source })?;
+    privatefs::create_dir_all(&dir).map_err(|source| Error::CreateDir { path: dir.clone(), source })?;
     let path = dir.join("notify.sock");
     let _ = std::fs::remove_file(&path);
     let socket = notify::bind(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
@@ -249,9 +253,9 @@ pub fn exit_file(store: &Store, id: &str) -> PathBuf {
 
 fn write_file(path: &Path, text: &str) -> Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir { path: dir.to_path_buf(), source })?;
+        privatefs::create_dir_all(dir).map_err(|source| Error::CreateDir { path: dir.to_path_buf(), source })?;
     }
-    std::fs::write(path, text).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+    privatefs::write(path, text).map_err(|source| Error::Io { path: path.to_path_buf(), source })
 }
 
 fn non_empty(text: &str) -> Option<&str> {

@@ -175,9 +175,9 @@ pub fn candidates(requested: Option<&str>, state_dir: &Path) -> Result<Vec<Runti
 pub fn remember_broken(runtime: &RuntimeBinary, state_dir: &Path, err: &Error) {
     let marker = broken_marker(runtime, state_dir);
     if let Some(dir) = marker.parent() {
-        let _ = std::fs::create_dir_all(dir);
+        let _ = privatefs::create_dir_all(dir);
     }
-    let _ = std::fs::write(marker, err.to_string());
+    let _ = privatefs::write(&marker, err.to_string());
 }
 
 fn broken_marker(runtime: &RuntimeBinary, state_dir: &Path) -> PathBuf {

@@ -2,12 +2,16 @@
 //! (upper and work directories beside the container's data), or, where overlay cannot be
 //! mounted (an overlayfs upper directory, as inside the test sandbox), a private copy.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 
 use crate::error::{Error, Result};
 use crate::store::Store;
+
+/// The mode of `/` inside a container (Podman's storage creates layer roots `0755` too).
+const ROOTFS_ROOT_MODE: u32 = 0o755;
 
 /// Mounts or copies the root filesystem of container `id` from image `image_id`; returns its path.
 pub fn prepare(store: &Store, id: &str, image_id: &str) -> Result<PathBuf> {
@@ -21,8 +25,13 @@ pub fn prepare(store: &Store, id: &str, image_id: &str) -> Result<PathBuf> {
     }
     let (upper, work) = (data.join("upper"), data.join("work"));
     for dir in [&upper, &work, &target] {
-        std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir { path: dir.clone(), source })?;
+        privatefs::create_dir_all(dir).map_err(|source| Error::CreateDir { path: dir.clone(), source })?;
     }
+    // The upper directory gives the mounted root its mode: `/` of the container must be
+    // reachable by the container's unprivileged users. Other host users are kept out by the
+    // private directories above it, as in Podman's storage.
+    std::fs::set_permissions(&upper, std::fs::Permissions::from_mode(ROOTFS_ROOT_MODE))
+        .map_err(|source| Error::Io { path: upper.clone(), source })?;
     let lowerdir = lowers.iter().rev().map(|p| p.display().to_string()).collect::<Vec<_>>().join(":");
     let options = format!("lowerdir={lowerdir},upperdir={},workdir={}", upper.display(), work.display());
     match mount(Some("overlay"), &target, Some("overlay"), MsFlags::empty(), Some(options.as_str())) {

@@ -36,7 +36,7 @@ impl Blobs {
         if target.exists() {
             return Ok(target);
         }
-        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        privatefs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
         let mut temp = tempfile::Builder::new().prefix(".incoming-").tempfile_in(&self.dir).map_err(io(&self.dir))?;
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 64 * 1024];

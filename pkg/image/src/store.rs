@@ -124,12 +124,18 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating and migrating when needed) the image store of `root`.
+    /// Opens (creating and migrating when needed) the image store of `root`. `root`, the
+    /// store and its blob and layer directories are private (`0700`, also when an older rpod
+    /// made them `0755`): unpacked layers may hold setuid binaries that no other local user
+    /// may run. Inside a layer, files keep the modes the image gives them.
     pub fn open(root: &Path) -> Result<Store> {
         let dir = root.join("storage");
-        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let blob_dir = dir.join("blobs").join("sha256");
+        for private in [root, &dir, &dir.join("layers"), &dir.join("blobs"), &blob_dir] {
+            privatefs::ensure_dir(private).map_err(io(private))?;
+        }
         let conn = statedb::open(&dir.join("images.db"), MIGRATIONS)?;
-        let blobs = Blobs::new(dir.join("blobs").join("sha256"));
+        let blobs = Blobs::new(blob_dir);
         let writer = WriterLock::new(dir.join("gc.lock"));
         Ok(Store { conn, dir, blobs, writer })
     }
