@@ -35,9 +35,27 @@ pub enum Error {
     NotATar(String),
     #[error("invalid image config: {0}")]
     BadConfig(String),
-    /// A layer entry that would land outside the layer directory (`..`, absolute links…).
+    /// A layer entry that would land outside the layer directory: a path or hard link target
+    /// with `..`, a whiteout of `.` or `..`, a root entry that is no directory.
     #[error("layer {layer}: entry {entry:?} escapes the layer directory")]
     UnsafeEntry { layer: String, entry: String },
+    /// A tar entry whose header makes no sense for a layer (unknown type, no link target…).
+    #[error("layer {layer}: entry {entry:?}: {problem}")]
+    MalformedEntry { layer: String, entry: String, problem: crate::layers::entry::EntryProblem },
+    /// An entry the unpacker could not put in place; `step` says what it was doing.
+    #[error("layer {layer}: entry {entry:?}: {step}")]
+    EntryFailed { layer: String, entry: String, step: &'static str, #[source] source: std::io::Error },
+    /// The tar stream of a layer is damaged or cut short.
+    #[error("layer {layer}: reading the tar stream")]
+    LayerTar { layer: String, #[source] source: std::io::Error },
+    /// A layer whose uncompressed content is not the `rootfs.diff_ids` entry the image config
+    /// names: unpacked layers are shared by diff ID, so one image could otherwise replace
+    /// another's files. containers/image refuses such images as well.
+    #[error("layer {layer} unpacks to {actual}, but the image config names diff_id {expected}")]
+    DiffIdMismatch { layer: String, expected: String, actual: String },
+    /// A layer or tarball that expands beyond [`crate::layers::stream::DecompressionLimits`].
+    #[error("{what} {exceeded}")]
+    DecompressionLimit { what: String, exceeded: crate::layers::stream::Exceeded },
     #[error("image used by {container}: image is in use by a container: consider listing external containers and force-removing image")]
     InUse { container: String },
     #[error("{path}: {source}")]

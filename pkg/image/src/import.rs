@@ -5,9 +5,10 @@ use std::io::{Read, Seek, SeekFrom, Write};
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::error::{io, Error, Result};
+use crate::layers::stream::{DecompressionLimits, Uncompressed};
+use crate::layers::unpack_layer;
 use crate::manifest::{RuntimeDefaults, OCI_CONFIG, OCI_LAYER_TAR, OCI_MANIFEST};
 use crate::manifest::Platform;
 use crate::store::{ImageRecord, NewImage, Store};
@@ -109,50 +110,51 @@ pub fn one_layer_image(layer_digest: &str, layer_size: u64, changes: &[Change], 
 
 impl Store {
     /// Imports a rootfs tarball (plain or gzip) as a new image named `name`, if given.
+    ///
+    /// The tarball is decompressed (within [`DecompressionLimits::DEFAULT`]) into a staging
+    /// directory inside the store, never `$TMPDIR`, and unpacked there by the same code that
+    /// unpacks layers for containers: a tarball that could not be unpacked at `start` is refused
+    /// now, and nothing is stored.
     pub fn import(&self, tarball: impl Read, name: Option<&str>, changes: &[Change]) -> Result<ImageRecord> {
-        let staging = tempfile::tempfile().map_err(io("a temporary file"))?;
-        let (digest, size, mut staging) = decompress_and_hash(tarball, staging)?;
-        staging.seek(SeekFrom::Start(0)).map_err(io("a temporary file"))?;
-        check_tar(&mut staging)?;
-        staging.seek(SeekFrom::Start(0)).map_err(io("a temporary file"))?;
-        self.put_blob(&digest, staging)?;
+        self.writer_lock().hold()?;
+        let layers = self.layers_dir();
+        std::fs::create_dir_all(&layers).map_err(io(&layers))?;
+        // Under layers/, a staging directory a crash leaves behind is garbage the next prune
+        // collects (it is no image's diff ID).
+        let staging = tempfile::Builder::new().prefix(".import-").tempdir_in(&layers).map_err(io(&layers))?;
+        let tar_path = staging.path().join("layer.tar");
+        let tar = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&tar_path).map_err(io(&tar_path))?;
+        let (digest, size, mut tar) = decompress_and_hash(tarball, tar)?;
+        if size == 0 {
+            return Err(Error::NotATar("it is empty".into()));
+        }
+        tar.seek(SeekFrom::Start(0)).map_err(io(&tar_path))?;
+        let rootfs = staging.path().join("rootfs");
+        std::fs::create_dir(&rootfs).map_err(io(&rootfs))?;
+        match unpack_layer(&mut tar, &rootfs, &digest) {
+            Err(Error::LayerTar { source, .. }) => return Err(Error::NotATar(source.to_string())),
+            other => other?,
+        };
+        tar.seek(SeekFrom::Start(0)).map_err(io(&tar_path))?;
+        self.put_blob(&digest, tar)?;
         let image = one_layer_image(&digest, size, changes, Utc::now())?;
         self.blobs().put_bytes(&image.config)?;
         self.commit_image(&NewImage { manifest: image.manifest, list_digest: None, names: name.into_iter().map(str::to_string).collect() })
     }
 }
 
-/// Reads every entry header so that a file that is no tar archive (or a truncated one) is refused
-/// before anything is stored.
-fn check_tar(file: &mut std::fs::File) -> Result<()> {
-    if file.metadata().map_err(io("a temporary file"))?.len() == 0 {
-        return Err(Error::NotATar("it is empty".into()));
-    }
-    let mut archive = tar::Archive::new(file);
-    let entries = archive.entries().map_err(|e| Error::NotATar(e.to_string()))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| Error::NotATar(e.to_string()))?;
-        std::io::copy(&mut entry, &mut std::io::sink()).map_err(|e| Error::NotATar(e.to_string()))?;
-    }
-    Ok(())
-}
-
 /// Copies the tarball, gunzipped when it is gzip, into `out`, returning its digest and size.
 fn decompress_and_hash(tarball: impl Read, mut out: std::fs::File) -> Result<(String, u64, std::fs::File)> {
-    let mut reader = std::io::BufReader::new(tarball);
-    let gzip = std::io::BufRead::fill_buf(&mut reader).map_err(io("the tarball"))?.starts_with(&[0x1f, 0x8b]);
-    let mut reader: Box<dyn Read> = if gzip { Box::new(flate2::read::GzDecoder::new(reader)) } else { Box::new(reader) };
-    let (mut hasher, mut size, mut buf) = (Sha256::new(), 0u64, vec![0u8; 64 * 1024]);
-    loop {
-        let n = reader.read(&mut buf).map_err(io("the tarball"))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        out.write_all(&buf[..n]).map_err(io("a temporary file"))?;
-        size += n as u64;
+    let mut stream = Uncompressed::new(tarball, DecompressionLimits::DEFAULT).map_err(io("the tarball"))?;
+    if let Err(err) = std::io::copy(&mut stream, &mut out) {
+        return Err(match stream.exceeded() {
+            Some(exceeded) => Error::DecompressionLimit { what: "the tarball".into(), exceeded },
+            None => io("the tarball")(err),
+        });
     }
-    Ok((format!("sha256:{}", hex::encode(hasher.finalize())), size, out))
+    let (digest, size) = stream.finish().map_err(io("the tarball"))?;
+    out.flush().map_err(io("the staged tarball"))?;
+    Ok((digest, size, out))
 }
 
 #[cfg(test)]
@@ -220,6 +222,26 @@ mod tests {
         }
         assert!(store.list().unwrap().is_empty());
         assert!(store.blobs().list().unwrap().is_empty(), "no blob left behind");
+    }
+
+    #[test]
+    fn import_refuses_a_layer_that_could_never_be_unpacked_and_stores_nothing() {
+        use crate::layers::craft::CraftedTar;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let cases = [
+            ("dotdot", CraftedTar::new().file("../x", "x")),
+            ("through a host symlink", CraftedTar::new().symlink("esc", "/etc").file("esc/.wh.passwd", "")),
+            ("hard link to nothing", CraftedTar::new().hard_link("h", "/etc/shadow")),
+            ("volume label", CraftedTar::new().entry(b"label", b'V', b"", 0o644, b"")),
+        ];
+        for (what, tar) in cases {
+            let err = store.import(&tar.finish()[..], Some("quay.io/x/bad:1"), &[]).expect_err(what);
+            assert!(matches!(err, Error::UnsafeEntry { .. } | Error::EntryFailed { .. } | Error::MalformedEntry { .. }), "{what}: {err}");
+        }
+        assert!(store.list().unwrap().is_empty());
+        assert!(store.blobs().list().unwrap().is_empty(), "no blob left behind");
+        assert_eq!(std::fs::read_dir(store.layers_dir()).unwrap().count(), 0, "no staging directory left behind");
     }
 
     #[test]

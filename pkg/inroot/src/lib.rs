@@ -11,10 +11,10 @@
 //!
 //! Linux 5.6 or newer is needed (openat2).
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::OsStringExt;
 use std::path::{Component, Path};
 
 use nix::errno::Errno;
@@ -162,6 +162,23 @@ pub fn kind_at(dir: impl AsFd, name: &OsStr) -> std::io::Result<Option<SFlag>> {
     }
 }
 
+/// The names in the directory `dir` (without `.` and `..`), in the order the filesystem
+/// lists them.
+pub fn names_in(dir: impl AsFd) -> std::io::Result<Vec<OsString>> {
+    // A duplicate shares the directory's read position: start from the beginning.
+    let fd = dir.as_fd().try_clone_to_owned()?;
+    nix::unistd::lseek(&fd, 0, nix::unistd::Whence::SeekSet)?;
+    let mut listing = nix::dir::Dir::from_fd(fd)?;
+    let mut names = Vec::new();
+    for entry in listing.iter() {
+        let name = entry?.file_name().to_bytes().to_vec();
+        if name != b"." && name != b".." {
+            names.push(OsString::from_vec(name));
+        }
+    }
+    Ok(names)
+}
+
 /// Removes `name` in `dir` and, for a directory, everything beneath it, never following a
 /// symlink; nothing there is fine.
 pub fn remove_all_at(dir: impl AsFd, name: &OsStr) -> std::io::Result<()> {
@@ -170,17 +187,8 @@ pub fn remove_all_at(dir: impl AsFd, name: &OsStr) -> std::io::Result<()> {
         None => Ok(()),
         Some(SFlag::S_IFDIR) => {
             let child = openat(dir, name, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::empty())?;
-            let names: Vec<Vec<u8>> = {
-                let mut listing = nix::dir::Dir::from_fd(child.try_clone()?)?;
-                listing
-                    .iter()
-                    .filter_map(|entry| entry.ok())
-                    .map(|entry| entry.file_name().to_bytes().to_vec())
-                    .filter(|n| n != b"." && n != b"..")
-                    .collect()
-            };
-            for child_name in names {
-                remove_all_at(&child, OsStr::from_bytes(&child_name))?;
+            for child_name in names_in(&child)? {
+                remove_all_at(&child, &child_name)?;
             }
             unlinkat(dir, name, UnlinkatFlags::RemoveDir).map_err(std::io::Error::from)
         }
