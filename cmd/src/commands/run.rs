@@ -55,10 +55,10 @@ pub struct ContainerOutput {
 }
 
 impl ContainerOutput {
-    /// Opens (creating it if the container never ran) the log at `path`; when that fails the
-    /// reads retry by path.
+    /// Opens (creating it `0600` if the container never ran, as the monitor would) the log at
+    /// `path`; when that fails the reads retry by path.
     pub fn open(path: &str) -> ContainerOutput {
-        let file = std::fs::OpenOptions::new().read(true).append(true).create(true).open(path).ok();
+        let file = privatefs::options().read(true).append(true).create(true).open(path).ok();
         ContainerOutput { path: path.to_string(), file }
     }
 

@@ -1,7 +1,7 @@
 //! One auto-update at a time: two runs at once (the timer and a manual run) would pull the
 //! same image twice and restart the same units twice (Podman has no such lock).
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
@@ -22,9 +22,9 @@ impl RunLock {
     pub fn acquire(path: &Path) -> Result<RunLock, Error> {
         let err = |source| Error::Lock { path: PathBuf::from(path), source };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(err)?;
+            privatefs::create_dir_all(dir).map_err(err)?;
         }
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(err)?;
+        let file = privatefs::options().create(true).truncate(false).write(true).open(path).map_err(err)?;
         let file = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
             Ok(lock) => return Ok(RunLock { _lock: lock }),
             Err((file, Errno::EWOULDBLOCK)) => file,

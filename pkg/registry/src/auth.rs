@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -127,16 +127,21 @@ fn read(path: &Path) -> Result<Option<AuthFile>> {
     serde_json::from_str(&text).map(Some).map_err(|e| Error::AuthFile { path: path.to_path_buf(), reason: format!("invalid JSON: {e}") })
 }
 
+/// Replaces the auth file: the JSON goes to a new `0600` file with a random name in the same
+/// directory (created exclusively, so nothing planted there is opened or followed), which is
+/// then renamed over `path`. A symlink at `path` is replaced, not written through. A directory
+/// rpod has to create for the file is `0700`; an existing one keeps its mode.
 fn write(path: &Path, file: &AuthFile) -> Result<()> {
     let io = |source| Error::Io { path: path.to_path_buf(), source };
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io)?;
+    privatefs::create_dir_all(dir).map_err(io)?;
     let json = serde_json::to_vec_pretty(file).map_err(|e| Error::AuthFile { path: path.to_path_buf(), reason: e.to_string() })?;
-    let temp = dir.join(format!(".{}.tmp", std::process::id()));
-    let mut out = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&temp).map_err(io)?;
-    out.write_all(&json).map_err(io)?;
-    out.sync_all().map_err(io)?;
-    std::fs::rename(&temp, path).map_err(io)
+    let mut temp = tempfile::Builder::new().prefix(".auth-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
+    temp.as_file().set_permissions(std::fs::Permissions::from_mode(privatefs::FILE_MODE)).map_err(io)?;
+    temp.write_all(&json).map_err(io)?;
+    temp.as_file().sync_all().map_err(io)?;
+    temp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
 }
 
 /// Keys may be written as `https://host/v1/` (Docker) or `host/namespace`; compare hosts.
@@ -156,8 +161,6 @@ fn decode(path: &Path, auth: &str) -> Result<Credentials> {
 
 #[cfg(test)]
 mod tests {
-    use std::os::unix::fs::PermissionsExt;
-
     use super::*;
 
     #[test]
@@ -171,6 +174,34 @@ mod tests {
         assert_eq!(lookup(std::slice::from_ref(&path), "quay.io").unwrap(), None);
         assert!(remove(&path, Some("127.0.0.1:5000")).unwrap());
         assert_eq!(lookup(&[path], "127.0.0.1:5000").unwrap(), None);
+    }
+
+    #[test]
+    fn a_planted_symlink_is_replaced_not_followed_and_new_directories_are_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, r#"{"auths": {}}"#).unwrap();
+        let auth_dir = dir.path().join("containers");
+        std::fs::create_dir(&auth_dir).unwrap();
+        let path = auth_dir.join("auth.json");
+        std::os::unix::fs::symlink(&victim, &path).unwrap();
+        // What the old code wrote through: a predictable temporary name.
+        let planted = auth_dir.join(format!(".{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        let creds = Credentials { username: "u".into(), password: "p".into() };
+        store(&path, "127.0.0.1:5000", &creds).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), r#"{"auths": {}}"#, "the symlinks' target is untouched");
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        assert!(meta.is_file(), "the symlink was replaced by a file");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        let names: Vec<String> = std::fs::read_dir(&auth_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(names.len(), 2, "no temporary file is left: {names:?}");
+
+        let fresh = dir.path().join("new/containers/auth.json");
+        store(&fresh, "127.0.0.1:5000", &creds).unwrap();
+        for new_dir in ["new", "new/containers"] {
+            assert_eq!(std::fs::metadata(dir.path().join(new_dir)).unwrap().permissions().mode() & 0o777, 0o700, "{new_dir}");
+        }
     }
 
     #[test]

@@ -304,7 +304,7 @@ impl Registry {
     /// Best effort: a run that cannot write the note only probes HTTPS again next time.
     fn remember_plain_http(&self, domain: &str) {
         if let Some(dir) = &self.options.protocol_memory {
-            let _ = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(dir.join(domain), ""));
+            let _ = privatefs::create_dir_all(dir).and_then(|()| privatefs::write(&dir.join(domain), ""));
         }
     }
 }
