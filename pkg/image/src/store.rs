@@ -331,6 +331,14 @@ impl Store {
         Ok(())
     }
 
+    /// An anonymous file inside the storage directory to stage a download in before
+    /// [`Store::put_blob`] verifies it: it has no name (nothing is left behind by a failed or
+    /// killed pull), lives on the store's filesystem and under its permissions rather than in
+    /// a shared `$TMPDIR`, and is gone when closed.
+    pub fn staging_file(&self) -> Result<std::fs::File> {
+        tempfile::tempfile_in(&self.dir).map_err(io(&self.dir))
+    }
+
     fn names_of(&self, id: &str) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("SELECT Name FROM Names WHERE ImageID = ?1 ORDER BY Name")?;
         let names = stmt.query_map([id], |r| r.get(0))?.collect::<Result<Vec<_>, _>>()?;
