@@ -75,6 +75,10 @@ pub trait Registry {
 /// The systemd manager that runs the containers' units.
 #[allow(async_fn_in_trait)]
 pub trait UnitManager {
+    /// Reaches the manager now, or says why it cannot (which socket or bus was tried). A run
+    /// calls it before its first pull or tag: without the manager nothing can be restarted,
+    /// and a rollback would leave the new image without a name for `image prune` to delete.
+    async fn connect(&self) -> Result<(), BackendError>;
     /// Restarts the unit and waits for the job; `Ok` only when the job's result is `done`.
     async fn restart(&self, unit: &str) -> Result<(), BackendError>;
     /// Clears the unit's failed state and start-rate counter before a rollback restart.

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::backends::BackendError;
 use crate::policy::InvalidPolicy;
 
 /// One error of an auto-update run.
@@ -16,6 +17,16 @@ pub enum Error {
     /// is nothing to restart.
     #[error("auto-updating container \"{id}\": no PODMAN_SYSTEMD_UNIT label found")]
     NoUnitLabel { id: String },
+    /// The container's `PODMAN_SYSTEMD_UNIT` label is not a service unit systemd could
+    /// restart (`reboot.target`, `../../x`, a template): it never reaches the manager, and the
+    /// container's row says `failed`.
+    #[error("auto-updating container \"{id}\": PODMAN_SYSTEMD_UNIT label {unit:?} is not a valid service unit name: {source}")]
+    InvalidUnitName {
+        id: String,
+        unit: String,
+        #[source]
+        source: systemd::InvalidUnitName,
+    },
     /// The container's image is gone from local storage.
     #[error("internal error: no image found for ID {image_id}")]
     NoImage { image_id: String },
@@ -47,6 +58,14 @@ pub enum Error {
     /// `--authfile` names a file that cannot be read.
     #[error("credential file is not accessible: stat {}: {reason}", path.display())]
     AuthfileNotAccessible { path: PathBuf, reason: String },
+    /// The systemd manager cannot be reached, so no unit could be restarted: the run stopped
+    /// before pulling, tagging or restarting anything (the source says which socket or bus
+    /// was tried, and why it failed).
+    #[error("systemd is not reachable, so nothing was updated")]
+    SystemdUnreachable {
+        #[source]
+        source: BackendError,
+    },
     /// The run lock could not be taken.
     #[error("locking {}: {source}", path.display())]
     Lock { path: PathBuf, source: std::io::Error },

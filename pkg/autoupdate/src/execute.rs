@@ -49,8 +49,11 @@ pub struct Outcome {
     pub errors: Vec<Error>,
 }
 
-/// Runs auto-update once. Only a failure to read the container list or the image store ends
-/// the run early; any other error is collected and the remaining units are still processed.
+/// Runs auto-update once. Only a failure to read the container list or the image store, or a
+/// systemd manager that cannot be reached when there is something to update, ends the run
+/// early — the latter before anything is pulled, tagged or restarted, so the run changes
+/// nothing. A dry run never needs the manager. Any other error is collected and the remaining
+/// units are still processed.
 pub async fn auto_update<C, I, R, U>(_lock: &RunLock, b: &Backends<'_, C, I, R, U>, opts: &Options) -> Result<Outcome, Error>
 where
     C: ContainerSource,
@@ -66,12 +69,15 @@ where
         }
     }
     let assembled = assemble_tasks(&containers, &images, opts.authfile.as_deref());
-    let mut outcome = Outcome { reports: Vec::new(), errors: assembled.errors };
+    let mut outcome = Outcome { reports: assembled.rejected, errors: assembled.errors };
     if assembled.units.is_empty() {
         return Ok(outcome);
     }
     let checks = run_checks(b, &assembled.units, opts).await;
     let plans = plan::plan(&assembled.units, &checks, opts.tls_verify);
+    if !opts.dry_run && plans.iter().any(has_update) {
+        b.units.connect().await.map_err(|source| Error::SystemdUnreachable { source })?;
+    }
     let pulled = if opts.dry_run { HashMap::new() } else { run_pulls(b.registry, &plans, opts.concurrency).await };
     let mut work: Vec<UnitWork> = plans.iter().map(|p| UnitWork::prepare(p, &pulled, opts.dry_run)).collect();
     restart_units(b, &plans, &mut work, opts).await;
@@ -80,6 +86,7 @@ where
         outcome.reports.extend(reports);
         outcome.errors.extend(errors);
     }
+    outcome.reports.sort_by(|a, b| (&a.unit, &a.container_name, &a.container_id).cmp(&(&b.unit, &b.container_name, &b.container_id)));
     Ok(outcome)
 }
 
@@ -125,6 +132,11 @@ where
             work[i].restart = Some(outcome.result);
         }
     }
+}
+
+/// Whether a unit has a task with a newer image, which the run would pull or tag and restart.
+fn has_update(unit_plan: &UnitPlan) -> bool {
+    unit_plan.tasks.iter().any(|planned| matches!(planned.decision, Decision::Update(_)))
 }
 
 fn storage(what: &'static str) -> impl Fn(BackendError) -> Error {
@@ -306,7 +318,8 @@ fn prepare(
     }
 }
 
-fn report(unit: &str, task: &Task, status: Status, new_digest: Option<String>) -> Report {
+/// A container's row before its status is known.
+pub(crate) fn report(unit: &str, task: &Task, status: Status, new_digest: Option<String>) -> Report {
     Report {
         unit: unit.to_string(),
         container_id: task.container_id.clone(),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::testing::{image, managed, Remote, World};
-use crate::{auto_update, Backends, Options, Outcome, RunLock, Status};
+use crate::{auto_update, Backends, Error, Options, Outcome, RunLock, Status};
 
 const A: &str = "reg.io/app/a:latest";
 const B: &str = "reg.io/app/b:latest";
@@ -22,12 +22,19 @@ fn opts() -> Options {
 }
 
 fn run(world: &World, opts: &Options) -> Outcome {
+    try_run(world, opts).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn try_run(world: &World, opts: &Options) -> Result<Outcome, Error> {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let lock = RunLock::acquire(&dir.path().join("lock")).unwrap_or_else(|e| panic!("{e}"));
     let backends = Backends { containers: world, images: world, registry: world, units: world };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("{e}"));
-    rt.block_on(auto_update(&lock, &backends, opts)).unwrap_or_else(|e| panic!("{e}"))
+    rt.block_on(auto_update(&lock, &backends, opts))
 }
+
+/// The reason the fake gives when its manager is down, worded like the real client's.
+const NO_MANAGER: &str = "connecting to systemd manager at unix:path=/run/systemd/private: No such file or directory";
 
 fn rows(outcome: &Outcome) -> Vec<String> {
     outcome.reports.iter().map(|r| format!("{} {} {} {}", r.unit, r.container_name, r.policy, r.status)).collect()
@@ -233,4 +240,72 @@ fn nothing_to_do_touches_nothing() {
     let out = run(&world, &opts());
     assert!(out.reports.is_empty() && out.errors.is_empty());
     assert!(world.logged("").is_empty());
+}
+
+#[test]
+fn without_systemd_an_update_changes_nothing_and_says_why() {
+    let registry = World { manager_down: Some(NO_MANAGER.into()), ..updatable() };
+    let local = World {
+        containers: vec![managed("loc", "loc.service", "local", "localhost/app:1", "old")],
+        manager_down: Some(NO_MANAGER.into()),
+        ..World::default()
+    }
+    .with_image("localhost/app:old", image("old", &[]))
+    .with_image("localhost/app:1", image("new", &[]));
+    for (world, name, tagged) in [(&registry, A, "v1"), (&local, "localhost/app:1", "new")] {
+        let err = try_run(world, &opts()).expect_err("no manager, no run");
+        assert!(matches!(err, Error::SystemdUnreachable { .. }), "{err:?}");
+        assert_eq!(err.to_string(), "systemd is not reachable, so nothing was updated");
+        let source = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some(NO_MANAGER), "the cause names the socket tried");
+        assert!(world.logged("pull").is_empty() && world.logged("tag").is_empty() && world.logged("restart").is_empty(), "{:?}", world.logged(""));
+        assert_eq!(world.tagged(name).as_deref(), Some(tagged), "the name still points at the newest image");
+    }
+}
+
+#[test]
+fn without_systemd_a_dry_run_or_a_run_with_nothing_to_update_still_works() {
+    let world = World { manager_down: Some(NO_MANAGER.into()), ..updatable() };
+    let out = run(&world, &Options { dry_run: true, ..opts() });
+    assert_eq!(rows(&out), ["web.service web registry pending"]);
+    let current = World {
+        containers: vec![managed("web", "web.service", "registry", A, "v1")],
+        remote: HashMap::from([(A.to_string(), Remote::Serves(vec!["sha256:v1".into()], image("v1", &["sha256:v1"])))]),
+        manager_down: Some(NO_MANAGER.into()),
+        ..World::default()
+    }
+    .with_image(A, image("v1", &["sha256:v1"]));
+    let out = run(&current, &opts());
+    assert_eq!(rows(&out), ["web.service web registry false"]);
+    assert!(out.errors.is_empty(), "{:?}", errors(&out));
+}
+
+#[test]
+fn an_invalid_unit_label_fails_its_container_only_and_is_never_restarted() {
+    let mut world = updatable();
+    for (name, unit) in [("target", "reboot.target"), ("escape", "../../x"), ("template", "container-t@.service"), ("ansi", "\u{1b}[2J.service")] {
+        world.containers.push(managed(name, unit, "registry", A, "v1"));
+    }
+    let out = run(&world, &opts());
+    assert_eq!(
+        rows(&out),
+        [
+            "../../x escape registry failed",
+            "\\u{1b}[2J.service ansi registry failed",
+            "container-t@.service template registry failed",
+            "reboot.target target registry failed",
+            "web.service web registry true",
+        ]
+    );
+    let id = |name: &str| world.containers.iter().find(|c| c.name == name).map(|c| c.id.clone()).unwrap_or_default();
+    assert_eq!(
+        errors(&out),
+        [
+            format!(r#"auto-updating container "{}": PODMAN_SYSTEMD_UNIT label "reboot.target" is not a valid service unit name: only .service units are restarted"#, id("target")),
+            format!(r#"auto-updating container "{}": PODMAN_SYSTEMD_UNIT label "../../x" is not a valid service unit name: '/' is not allowed in a unit name"#, id("escape")),
+            format!(r#"auto-updating container "{}": PODMAN_SYSTEMD_UNIT label "container-t@.service" is not a valid service unit name: a template unit cannot be restarted, only an instance of it (name@instance.service)"#, id("template")),
+            format!(r#"auto-updating container "{}": PODMAN_SYSTEMD_UNIT label "\u{{1b}}[2J.service" is not a valid service unit name: '\u{{1b}}' is not allowed in a unit name"#, id("ansi")),
+        ]
+    );
+    assert_eq!(world.logged("restart"), ["restart web.service"]);
 }

@@ -7,7 +7,9 @@ use libpod::config::{AUTO_UPDATE_AUTHFILE_LABEL, AUTO_UPDATE_LABEL, SYSTEMD_UNIT
 use libpod::ContainerConfig;
 
 use crate::backends::LocalImage;
+use crate::execute::report;
 use crate::policy::{lookup_policy, Policy};
+use crate::report::{Report, Status};
 use crate::Error;
 
 /// One container to check, with everything the check and the restart need.
@@ -45,12 +47,17 @@ pub struct UnitTasks {
 pub struct Assembled {
     pub units: Vec<UnitTasks>,
     pub errors: Vec<Error>,
+    /// The `failed` rows of containers left out whose report is still due: those whose
+    /// `PODMAN_SYSTEMD_UNIT` is not a valid service unit name (their error is in `errors`).
+    pub rejected: Vec<Report>,
 }
 
 /// Builds the tasks from the running containers like Podman 5: containers without the label
 /// or with a disabled policy are skipped; an invalid policy, a missing `PODMAN_SYSTEMD_UNIT`
 /// label, a missing image or an empty `RawImageName` is an error for that container only.
-/// `images` holds the containers' images by ID.
+/// Unlike Podman, the unit must be a valid `.service` name (see
+/// [`systemd::validate_service_name`]); otherwise the container is not updated, and gets a
+/// `failed` row and an error saying why. `images` holds the containers' images by ID.
 pub fn assemble_tasks(
     containers: &[ContainerConfig],
     images: &HashMap<String, LocalImage>,
@@ -58,9 +65,16 @@ pub fn assemble_tasks(
 ) -> Assembled {
     let mut by_unit: BTreeMap<String, Vec<Task>> = BTreeMap::new();
     let mut errors = Vec::new();
+    let mut rejected = Vec::new();
     for ctr in containers {
         match task_for(ctr, images, default_authfile) {
-            Ok(Some((unit, task))) => by_unit.entry(unit).or_default().push(task),
+            Ok(Some((unit, task))) => match systemd::validate_service_name(&unit) {
+                Ok(()) => by_unit.entry(unit).or_default().push(task),
+                Err(source) => {
+                    rejected.push(report(&printable(&unit), &task, Status::Failed, None));
+                    errors.push(Error::InvalidUnitName { id: task.container_id, unit, source });
+                }
+            },
             Ok(None) => {}
             Err(err) => errors.push(err),
         }
@@ -72,7 +86,13 @@ pub fn assemble_tasks(
             UnitTasks { unit, tasks }
         })
         .collect();
-    Assembled { units, errors }
+    Assembled { units, errors, rejected }
+}
+
+/// The label as the report's UNIT column shows it: control characters escaped, so a label
+/// cannot move the cursor or recolour the terminal.
+fn printable(label: &str) -> String {
+    label.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 fn task_for(
@@ -163,6 +183,36 @@ mod tests {
                 want_err: Some("no PODMAN_SYSTEMD_UNIT label found"),
             },
             Case {
+                name: "instance unit",
+                ctr: container("a", &[REG, unit("container-a@1.service")], "q.io/a:1", "img1"),
+                want_unit: Some("container-a@1.service"),
+                want_err: None,
+            },
+            Case {
+                name: "unit: a target",
+                ctr: container("a", &[REG, unit("reboot.target")], "q.io/a:1", "img1"),
+                want_unit: None,
+                want_err: Some(r#"PODMAN_SYSTEMD_UNIT label "reboot.target" is not a valid service unit name: only .service units are restarted"#),
+            },
+            Case {
+                name: "unit: a path",
+                ctr: container("a", &[REG, unit("../../x")], "q.io/a:1", "img1"),
+                want_unit: None,
+                want_err: Some(r#"label "../../x" is not a valid service unit name: '/' is not allowed in a unit name"#),
+            },
+            Case {
+                name: "unit: a template",
+                ctr: container("a", &[REG, unit("container-a@.service")], "q.io/a:1", "img1"),
+                want_unit: None,
+                want_err: Some("a template unit cannot be restarted, only an instance of it (name@instance.service)"),
+            },
+            Case {
+                name: "unit: empty",
+                ctr: container("a", &[REG, unit("")], "q.io/a:1", "img1"),
+                want_unit: None,
+                want_err: Some(r#"label "" is not a valid service unit name: the unit name is empty"#),
+            },
+            Case {
                 name: "image gone",
                 ctr: container("a", &[REG, unit("a.service")], "q.io/a:1", "img9"),
                 want_unit: None,
@@ -180,6 +230,9 @@ mod tests {
             let units: Vec<&str> = got.units.iter().map(|u| u.unit.as_str()).collect();
             assert_eq!(units, case.want_unit.into_iter().collect::<Vec<_>>(), "{}", case.name);
             let errors: Vec<String> = got.errors.iter().map(ToString::to_string).collect();
+            let rejected: Vec<(&str, Status)> = got.rejected.iter().map(|r| (r.container_name.as_str(), r.status)).collect();
+            let want_rejected = if case.name.starts_with("unit:") { vec![("a", Status::Failed)] } else { vec![] };
+            assert_eq!(rejected, want_rejected, "{}: an invalid unit, and only that, gives a failed row", case.name);
             match case.want_err {
                 None => assert!(errors.is_empty(), "{}: {errors:?}", case.name),
                 Some(want) => {

@@ -94,6 +94,8 @@ pub struct World {
     /// Dependents that stay down after their required unit restarts.
     pub fragile: HashSet<String>,
     pub states: Mutex<HashMap<String, String>>,
+    /// The manager cannot be reached, for this reason: connecting and every call fail.
+    pub manager_down: Option<String>,
     /// Every side effect, in order: `check NAME`, `pull NAME`, `tag ID NAME`, `restart UNIT`, `reset-failed UNIT`.
     pub log: Mutex<Vec<String>>,
 }
@@ -172,9 +174,23 @@ impl Registry for World {
     }
 }
 
+impl World {
+    fn reach_manager(&self) -> Result<(), BackendError> {
+        match &self.manager_down {
+            Some(reason) => Err(reason.clone().into()),
+            None => Ok(()),
+        }
+    }
+}
+
 impl UnitManager for World {
+    async fn connect(&self) -> Result<(), BackendError> {
+        self.reach_manager()
+    }
+
     async fn restart(&self, unit: &str) -> Result<(), BackendError> {
         self.record(format!("restart {unit}"));
+        self.reach_manager()?;
         let broken = self.containers.iter().filter(|c| c.labels.get(SYSTEMD_UNIT_ENV).map(String::as_str) == Some(unit)).any(|c| {
             self.tagged(&c.raw_image_name).is_some_and(|id| self.broken.contains(&(unit.to_string(), id)))
         });
@@ -193,14 +209,16 @@ impl UnitManager for World {
 
     async fn reset_failed(&self, unit: &str) -> Result<(), BackendError> {
         self.record(format!("reset-failed {unit}"));
-        Ok(())
+        self.reach_manager()
     }
 
     async fn active_state(&self, unit: &str) -> Result<String, BackendError> {
+        self.reach_manager()?;
         Ok(lock(&self.states).get(unit).cloned().unwrap_or_else(|| "active".into()))
     }
 
     async fn dependents(&self, unit: &str) -> Result<Vec<String>, BackendError> {
+        self.reach_manager()?;
         Ok(self.dependents.get(unit).cloned().unwrap_or_default())
     }
 }

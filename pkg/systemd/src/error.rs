@@ -13,6 +13,9 @@ pub enum Error {
     /// No address to connect to was given.
     #[error("no systemd manager address to connect to")]
     NoManager,
+    /// None of the addresses answered: each attempt's error ([`Error::Connect`]), in order.
+    #[error("{}", attempts.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Unreachable { attempts: Vec<Error> },
     /// A non-root user has no `$XDG_RUNTIME_DIR`, so there is no user manager to find.
     #[error("XDG_RUNTIME_DIR is not set: cannot find the user's systemd manager")]
     NoRuntimeDir,

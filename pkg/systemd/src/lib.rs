@@ -10,10 +10,12 @@ mod address;
 mod error;
 mod manager;
 mod private;
+mod unit_name;
 
 pub use address::{manager_addresses, ManagerAddress};
 pub use error::Error;
 pub use manager::SystemdManager;
+pub use unit_name::{validate_service_name, InvalidUnitName, UNIT_NAME_MAX};
 
 /// Result type of this crate.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -46,19 +46,19 @@ impl SystemdManager {
     }
 
     /// Connects to the first of `addresses` that answers (see [`crate::manager_addresses`]);
-    /// when none does, the error is the first address's.
+    /// when none does, [`Error::Unreachable`] says why for each address tried.
     pub async fn connect_first(addresses: &[ManagerAddress]) -> Result<Self> {
-        let mut first_error = None;
+        let mut attempts = Vec::new();
         for address in addresses {
             match Self::connect(address).await {
                 Ok(manager) => return Ok(manager),
                 Err(e) => {
                     tracing::debug!("systemd manager at {address}: {e}");
-                    first_error.get_or_insert(e);
+                    attempts.push(e);
                 }
             }
         }
-        Err(first_error.unwrap_or(Error::NoManager))
+        Err(if attempts.is_empty() { Error::NoManager } else { Error::Unreachable { attempts } })
     }
 
     /// Which manager this connection talks to.
@@ -158,5 +158,26 @@ impl SystemdManager {
             .call_method(Some(DESTINATION), MANAGER_PATH, Some(MANAGER_IFACE), method, body)
             .await
             .map_err(|source| Error::Call { method, unit: unit.into(), source })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn when_no_address_answers_the_error_names_each_one_tried() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+        let addresses = [
+            ManagerAddress::Private("/nonexistent/rpod-a/private".into()),
+            ManagerAddress::UserBus("/nonexistent/rpod-b/bus".into()),
+        ];
+        let err = rt.block_on(SystemdManager::connect_first(&addresses)).expect_err("nothing listens there");
+        let Error::Unreachable { attempts } = &err else { panic!("{err:?}") };
+        assert_eq!(attempts.len(), 2);
+        let text = err.to_string();
+        assert!(text.starts_with("connecting to systemd manager at unix:path=/nonexistent/rpod-a/private: "), "{text}");
+        assert!(text.contains("; connecting to systemd manager at unix:path=/nonexistent/rpod-b/bus: "), "{text}");
+        assert!(matches!(rt.block_on(SystemdManager::connect_first(&[])), Err(Error::NoManager)));
     }
 }

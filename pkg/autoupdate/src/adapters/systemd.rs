@@ -9,7 +9,8 @@ use tokio::sync::OnceCell;
 use crate::backends::{BackendError, UnitManager};
 
 /// The systemd manager, connected on first use: a run with nothing to restart (dry run, no
-/// updates) never opens a D-Bus connection, like Podman.
+/// updates) never opens a D-Bus connection; a run with updates connects before it pulls or
+/// tags anything (see [`UnitManager::connect`]).
 pub struct SystemdUnits {
     is_root: bool,
     runtime_dir: Option<PathBuf>,
@@ -36,6 +37,11 @@ impl SystemdUnits {
 }
 
 impl UnitManager for SystemdUnits {
+    async fn connect(&self) -> Result<(), BackendError> {
+        self.manager().await?;
+        Ok(())
+    }
+
     async fn restart(&self, unit: &str) -> Result<(), BackendError> {
         Ok(self.manager().await?.restart_unit(unit, self.restart_timeout).await?)
     }
