@@ -43,6 +43,10 @@ pub enum Error {
     NoCommand(String),
     #[error("unable to find user {0:?} in the container's /etc/passwd or /etc/group")]
     UnknownUser(String),
+    /// The container's `/etc/passwd` or `/etc/group` exists but cannot serve a `--user` lookup:
+    /// a FIFO, device or directory, or a file over [`crate::runtime::spec::USER_FILE_LIMIT`].
+    #[error("reading the container's {file} to resolve --user")]
+    UserFile { file: &'static str, #[source] source: inroot::ReadError },
     #[error("building the OCI spec: {0}")]
     Spec(String),
     /// An OCI runtime command that failed, with what the runtime said.

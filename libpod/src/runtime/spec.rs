@@ -66,7 +66,18 @@ pub fn build_spec(config: &ContainerConfig, rootfs: &Path, notify_socket: Option
     Ok(spec)
 }
 
+/// The largest `/etc/passwd` or `/etc/group` a `--user` lookup reads. Real ones are a few KiB
+/// (a distribution's full set of system users is under 4 KiB); 1 MiB leaves room for images
+/// with many thousands of users.
+pub const USER_FILE_LIMIT: u64 = 1 << 20;
+
 /// `--user`: `uid[:gid]`, or a name looked up in the container's /etc/passwd (root when empty).
+///
+/// The files are read inside the container's root (its symlinks resolve there, never to the
+/// host's files). A missing file is no error (a numeric user still works, as with Podman); a
+/// file that is a FIFO, device or directory, or larger than [`USER_FILE_LIMIT`], is: Podman
+/// would hang on a FIFO or read a device, and silently treating it as absent would turn into a
+/// misleading "unable to find user".
 fn resolve_user(user: &str, rootfs: &Path) -> Result<User> {
     let mut resolved = User::default();
     if user.is_empty() {
@@ -76,7 +87,12 @@ fn resolve_user(user: &str, rootfs: &Path) -> Result<User> {
         Some((name, group)) => (name, Some(group)),
         None => (user, None),
     };
-    let passwd = std::fs::read_to_string(rootfs.join("etc/passwd")).unwrap_or_default();
+    let root = inroot::Root::open(rootfs).map_err(|source| Error::Io { path: rootfs.to_path_buf(), source })?;
+    let read = |file: &'static str| -> Result<String> {
+        let bytes = root.read_regular_file(Path::new(file.trim_start_matches('/')), USER_FILE_LIMIT).map_err(|source| Error::UserFile { file, source })?;
+        Ok(String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned())
+    };
+    let passwd = read("/etc/passwd")?;
     let (uid, primary_gid) = match name.parse::<u32>() {
         Ok(uid) => (uid, lookup_id(&passwd, |fields| fields.get(2) == Some(&name), 3).unwrap_or(0)),
         Err(_) => {
@@ -90,7 +106,7 @@ fn resolve_user(user: &str, rootfs: &Path) -> Result<User> {
         Some(group) => match group.parse::<u32>() {
             Ok(gid) => gid,
             Err(_) => {
-                let groups = std::fs::read_to_string(rootfs.join("etc/group")).unwrap_or_default();
+                let groups = read("/etc/group")?;
                 lookup_id(&groups, |fields| fields.first() == Some(&group), 2).ok_or_else(|| Error::UnknownUser(user.to_string()))?
             }
         },
@@ -134,6 +150,29 @@ mod tests {
         assert_eq!(user("55:66").unwrap(), (55, 66));
         assert_eq!(user("app:staff").unwrap(), (1000, 50));
         assert!(user("nobody-here").is_err());
+    }
+
+    #[test]
+    fn user_files_are_read_inside_the_root_only_and_never_waited_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let (rootfs, host) = (dir.path().join("rootfs"), dir.path().join("host-passwd"));
+        std::fs::create_dir_all(rootfs.join("etc")).unwrap();
+        std::fs::write(&host, "app:x:4242:4242::/:/bin/sh\n").unwrap();
+        // A symlink to a host file reads the root's own path of that name (missing here).
+        std::os::unix::fs::symlink(&host, rootfs.join("etc/passwd")).unwrap();
+        assert!(matches!(resolve_user("app", &rootfs), Err(Error::UnknownUser(_))), "the host's passwd was read");
+        assert_eq!(resolve_user("7:8", &rootfs).map(|u| (u.uid(), u.gid())).unwrap(), (7, 8));
+        std::fs::remove_file(rootfs.join("etc/passwd")).unwrap();
+        std::fs::write(rootfs.join("etc/passwd"), vec![b'#'; USER_FILE_LIMIT as usize + 1]).unwrap();
+        let err = resolve_user("app", &rootfs).unwrap_err();
+        assert!(matches!(err, Error::UserFile { file: "/etc/passwd", source: inroot::ReadError::TooLarge { .. } }), "{err}");
+        std::fs::remove_file(rootfs.join("etc/passwd")).unwrap();
+        nix::unistd::mkfifo(&rootfs.join("etc/passwd"), nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let fifo_root = rootfs.clone();
+        std::thread::spawn(move || tx.send(resolve_user("app", &fifo_root).map_err(|e| e.to_string())).unwrap());
+        let result = rx.recv_timeout(std::time::Duration::from_secs(10)).expect("resolve_user hung on a FIFO");
+        assert_eq!(result.unwrap_err(), "reading the container's /etc/passwd to resolve --user");
     }
 
     #[test]
