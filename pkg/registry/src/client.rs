@@ -1,23 +1,29 @@
 //! The registry client: manifest digest checks, pulls into the local store, pushes from it.
-//! Built on oci-client; rpod adds what it lacks: auth files, registries.conf, a refusal of short
-//! names (oci-client would expand them silently), and insecure registries over plain HTTP.
+//! rpod adds to oci-client what it lacks: auth files, registries.conf, a refusal of short
+//! names (oci-client would expand them silently), insecure registries over plain HTTP, and
+//! reads that a hostile registry cannot make unbounded. Everything read from a registry
+//! (manifests, digest checks, config and layer blobs) goes through [`Endpoint`], which caps
+//! each body and gives each request a deadline (see `endpoint.rs` for why it is not
+//! oci-client); pushes and logins still use oci-client.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
-use image::manifest::{Manifest, Platform, DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
+use image::manifest::{Descriptor, Manifest, Platform, DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
 use image::{ImageRecord, ImageReference, NewImage};
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference, RegistryOperation};
 
 use crate::auth;
+use crate::bounded::{Deadlines, MAX_CONFIG_BYTES};
 use crate::certs;
 use crate::config::RegistriesConf;
-use crate::error::{Error, Result};
+use crate::endpoint::{Endpoint, EndpointConfig, Failure, Request};
+use crate::error::{escape_control, Error, Result};
 use crate::progress::{short_digest, CountingWriter, PullProgress};
 
 /// Manifest types rpod accepts, lists first so a tag's own digest is what the registry names.
@@ -45,22 +51,36 @@ pub struct RegistryOptions {
 /// Where a pull or push reports progress (Podman prints it on stderr); a `Fn(&str)` will do.
 pub type Progress<'a> = &'a dyn PullProgress;
 
+/// Which client a registry gets: its host, whether it is insecure, whether it speaks plain HTTP.
+type ClientKey = (String, bool, bool);
+
 /// The registry client of one rpod process.
 pub struct Registry {
     options: RegistryOptions,
     conf: RegistriesConf,
+    deadlines: Deadlines,
     /// Hosts found to speak plain HTTP (insecure registries only), so HTTPS is tried once.
     plain_http: Mutex<HashMap<String, bool>>,
-    /// One client per (registry, insecure, plain HTTP): building one parses the system's CA
-    /// certificates, and reusing it keeps connections and tokens across requests.
-    clients: Mutex<HashMap<(String, bool, bool), Client>>,
+    /// One reader per registry for everything rpod reads (manifests, digests, blobs): building
+    /// one parses the system's CA certificates, and reusing it keeps connections and tokens
+    /// across requests.
+    endpoints: Mutex<HashMap<ClientKey, Arc<Endpoint>>>,
+    /// oci-client clients, for pushes and logins only.
+    clients: Mutex<HashMap<ClientKey, Client>>,
 }
 
 impl Registry {
     /// A client with the system's registries.conf.
     pub fn new(options: RegistryOptions) -> Result<Registry> {
         let remembered = remembered_plain_http(options.protocol_memory.as_deref());
-        Ok(Registry { options, conf: RegistriesConf::load()?, plain_http: Mutex::new(remembered), clients: Mutex::new(HashMap::new()) })
+        Ok(Registry {
+            options,
+            conf: RegistriesConf::load()?,
+            deadlines: Deadlines::from_env(),
+            plain_http: Mutex::new(remembered),
+            endpoints: Mutex::new(HashMap::new()),
+            clients: Mutex::new(HashMap::new()),
+        })
     }
 
     /// The digest the registry serves for `reference` now (one HEAD request, a GET only where
@@ -69,11 +89,9 @@ impl Registry {
     pub async fn manifest_digest(&self, reference: &ImageReference) -> Result<String> {
         self.first_source(reference, |source| async move {
             let (target, auth) = self.target(&source)?;
-            self.with_client(&source, |client| {
-                let (target, auth) = (target.clone(), auth.clone());
-                async move { client.fetch_manifest_digest(&target, &auth).await }
-            })
-            .await
+            let name = source.to_string();
+            let at = Request { image: &name, target: &target, auth: &auth };
+            self.with_client(&source, || async { self.endpoint_for(&source)?.manifest_digest(&at, &ACCEPT.join(", ")).await }).await
         })
         .await
     }
@@ -111,39 +129,36 @@ impl Registry {
     async fn pull_from(&self, reference: &ImageReference, name: &str, store: &image::Store, platform: &Platform, progress: Progress<'_>) -> Result<ImageRecord> {
         let (target, auth) = self.target(reference)?;
         let source = reference.to_string();
-        let (bytes, digest) = self
-            .with_client(reference, |client| {
-                let (target, auth) = (target.clone(), auth.clone());
-                async move { client.pull_manifest_raw(&target, &auth, ACCEPT).await }
-            })
-            .await?;
-        check_manifest_size(&bytes, &source)?;
-        let client = self.client_for(reference)?;
-        client.store_auth_if_needed(target.resolve_registry(), &auth).await;
+        let accept = ACCEPT.join(", ");
+        let at = Request { image: &source, target: &target, auth: &auth };
+        let (bytes, digest) = self.with_client(reference, || async { self.endpoint_for(reference)?.manifest(&at, &accept).await }).await?;
+        // The plain-HTTP question is settled by the first request: the rest use that endpoint.
+        let endpoint = self.endpoint_for(reference)?;
         let (manifest_bytes, list_digest) = match choose_platform(&bytes, platform, &source)? {
             Some(entry) => {
-                let (bytes, _) = client
-                    .pull_manifest_raw(&target.clone_with_digest(entry), &auth, ACCEPT)
-                    .await
-                    .map_err(|e| Error::from_client(&source, e))?;
-                check_manifest_size(&bytes, &source)?;
-                (bytes.to_vec(), Some(digest))
+                let entry_target = target.clone_with_digest(entry);
+                let entry_at = Request { image: &source, target: &entry_target, auth: &auth };
+                let (bytes, _) = endpoint.manifest(&entry_at, &accept).await.map_err(|f| self.name_failure(&source, f))?;
+                (bytes, Some(digest))
             }
-            None => (bytes.to_vec(), None),
+            None => (bytes, None),
         };
         let manifest = Manifest::parse(&manifest_bytes)?;
+        // Digests name files and URLs below: anything but sha256 hex is refused first.
+        for descriptor in std::iter::once(&manifest.config).chain(&manifest.layers) {
+            image::blobs::hex_of(&descriptor.digest)?;
+        }
+        if manifest.config.size > MAX_CONFIG_BYTES {
+            let digest = manifest.config.digest.clone();
+            return Err(Error::ConfigTooLarge { image: source, digest, size: Some(manifest.config.size), limit: MAX_CONFIG_BYTES });
+        }
         progress.line("Getting image source signatures");
         let blobs = std::iter::once(&manifest.config).chain(&manifest.layers).filter(|d| !store.blobs().contains(&d.digest));
         futures_util::stream::iter(blobs.map(|descriptor| {
-            let (client, target, source) = (&client, &target, &source);
+            let (endpoint, at, source) = (&endpoint, &at, &source);
             async move {
                 progress.blob_started(&descriptor.digest, descriptor.size);
-                let mut staging = tokio::fs::File::from_std(tempfile::tempfile().map_err(|source| Error::Io { path: "a temporary file".into(), source })?);
-                let mut counting = CountingWriter { inner: &mut staging, digest: &descriptor.digest, progress };
-                client.pull_blob(target, descriptor.digest.as_str(), &mut counting).await.map_err(|e| Error::from_client(source, e))?;
-                let mut file = staging.into_std().await;
-                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(|source| Error::Io { path: "a temporary file".into(), source })?;
-                store.put_blob(&descriptor.digest, file)?;
+                fetch_blob(endpoint, at, descriptor, store, progress).await.map_err(|f| self.name_failure(source, f))?;
                 progress.blob_done(&descriptor.digest);
                 Ok::<_, Error>(())
             }
@@ -159,11 +174,7 @@ impl Registry {
     pub async fn push(&self, record: &ImageRecord, store: &image::Store, destination: &ImageReference, progress: Progress<'_>) -> Result<String> {
         let (target, auth) = self.target(destination)?;
         let name = destination.to_string();
-        self.with_client(destination, |client| {
-            let (target, auth) = (target.clone(), auth.clone());
-            async move { client.auth(&target, &auth, RegistryOperation::Push).await }
-        })
-        .await?;
+        self.with_client(destination, || async { Ok(self.client_for(destination)?.auth(&target, &auth, RegistryOperation::Push).await?) }).await?;
         let client = self.client_for(destination)?;
         client.store_auth_if_needed(target.resolve_registry(), &auth).await;
         let manifest_bytes = store.blobs().read(&record.manifest_digest)?;
@@ -177,7 +188,7 @@ impl Registry {
             }
         }
         let content_type = manifest.media_type.clone().unwrap_or_else(|| OCI_MANIFEST.to_string());
-        let header = content_type.parse().map_err(|_| Error::Registry { image: name.clone(), reason: format!("bad media type {content_type}") })?;
+        let header = content_type.parse().map_err(|_| Error::Registry { image: name.clone(), reason: format!("bad media type {}", escape_control(&content_type)) })?;
         progress.line("Writing manifest to image destination");
         client.push_manifest_raw(&target, manifest_bytes, header).await.map_err(|e| Error::from_client(&name, e))
     }
@@ -188,18 +199,16 @@ impl Registry {
         let target = Reference::with_tag(registry.to_string(), probe.path.clone(), "latest".into());
         let basic = RegistryAuth::Basic(credentials.username.clone(), credentials.password.clone());
         let result = self
-            .with_client(&probe, |client| {
-                let (target, basic) = (target.clone(), basic.clone());
-                async move {
-                    // A token service (Docker Hub, quay.io) checks the credentials when it issues
-                    // a token; the token may grant nothing on the probe repository, so asking
-                    // the registry with it would wrongly fail a good login.
-                    if client.auth(&target, &basic, RegistryOperation::Pull).await?.is_some() {
-                        return Ok(());
-                    }
-                    // Basic auth (htpasswd): only a request shows whether the registry takes them.
-                    client.list_tags(&target, &basic, Some(1), None).await.map(|_| ())
+            .with_client(&probe, || async {
+                let client = self.client_for(&probe)?;
+                // A token service (Docker Hub, quay.io) checks the credentials when it issues
+                // a token; the token may grant nothing on the probe repository, so asking
+                // the registry with it would wrongly fail a good login.
+                if client.auth(&target, &basic, RegistryOperation::Pull).await?.is_some() {
+                    return Ok(());
                 }
+                // Basic auth (htpasswd): only a request shows whether the registry takes them.
+                Ok(client.list_tags(&target, &basic, Some(1), None).await.map(|_| ())?)
             })
             .await;
         match result {
@@ -238,9 +247,8 @@ impl Registry {
     /// A client for the reference's registry: HTTPS with verification, or for insecure
     /// registries HTTPS without verification, or plain HTTP once HTTPS failed there.
     fn client_for(&self, reference: &ImageReference) -> Result<Client> {
-        let insecure = self.insecure(reference);
-        let http = insecure && self.plain_http.lock().map(|m| m.get(&reference.domain).copied().unwrap_or(false)).unwrap_or(false);
-        let key = (reference.domain.clone(), insecure, http);
+        let key = self.client_key(reference);
+        let (insecure, http) = (key.1, key.2);
         if let Some(client) = self.clients.lock().ok().and_then(|clients| clients.get(&key).cloned()) {
             return Ok(client);
         }
@@ -252,37 +260,77 @@ impl Registry {
         Ok(client)
     }
 
-    /// Runs `op` with the registry's client; for an insecure registry whose HTTPS fails at the
-    /// connection level, remembers plain HTTP for it and runs `op` again.
+    /// The reader for the reference's registry (see [`Self::client_for`] for which one).
+    fn endpoint_for(&self, reference: &ImageReference) -> Result<Arc<Endpoint>> {
+        let key = self.client_key(reference);
+        if let Some(endpoint) = self.endpoints.lock().ok().and_then(|endpoints| endpoints.get(&key).cloned()) {
+            return Ok(endpoint);
+        }
+        let domain = &reference.domain;
+        let roots = certs::load(&certs::search_dirs(self.options.cert_dir.as_deref(), domain))?
+            .iter()
+            .map(|cert| reqwest::Certificate::from_pem(&cert.data))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::Certificates { registry: domain.clone(), reason: e.to_string() })?;
+        let config = EndpointConfig {
+            insecure: key.1,
+            plain_http: key.2,
+            roots,
+            connect_timeout: CONNECT_TIMEOUT,
+            read_timeout: READ_TIMEOUT,
+            deadlines: self.deadlines,
+        };
+        let endpoint = Arc::new(Endpoint::build(config).map_err(|e| Error::Certificates { registry: domain.clone(), reason: e.to_string() })?);
+        if let Ok(mut endpoints) = self.endpoints.lock() {
+            endpoints.insert(key, endpoint.clone());
+        }
+        Ok(endpoint)
+    }
+
+    /// `(domain, insecure, plain HTTP)` for the reference's registry as things stand now.
+    fn client_key(&self, reference: &ImageReference) -> ClientKey {
+        let insecure = self.insecure(reference);
+        let http = insecure && self.knows_plain_http(&reference.domain);
+        (reference.domain.clone(), insecure, http)
+    }
+
+    /// Runs `op` (which picks its client when called); for an insecure registry whose HTTPS
+    /// fails at the connection level, remembers plain HTTP for it and runs `op` again.
     async fn with_client<T, F, Fut>(&self, reference: &ImageReference, op: F) -> Result<T>
     where
-        F: Fn(Client) -> Fut,
-        Fut: std::future::Future<Output = std::result::Result<T, oci_client::errors::OciDistributionError>>,
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, Failure>>,
     {
         let name = reference.to_string();
         // Decided before the attempt: with concurrent requests another one may learn that the
         // host speaks plain HTTP while this one is still failing over HTTPS, and this one must
         // then retry too.
         let tried_plain_http = self.knows_plain_http(&reference.domain);
-        let client = self.client_for(reference)?;
-        match op(client).await {
+        match op().await {
             Ok(value) => Ok(value),
-            // A registry that stopped answering is not retried over plain HTTP: that would
-            // only double the wait.
-            Err(err) if is_timeout(&err) => Err(timeout(name)),
-            Err(oci_client::errors::OciDistributionError::RequestError(err))
-                if self.insecure(reference) && (err.is_connect() || err.is_request()) =>
+            Err(Failure::Client(oci_client::errors::OciDistributionError::RequestError(err)))
+                if !err.is_timeout() && self.insecure(reference) && (err.is_connect() || err.is_request()) =>
             {
                 // HTTPS failed: try plain HTTP. Plain HTTP failed (the registry may have
-                // moved to HTTPS since it was remembered): forget it and try HTTPS.
+                // moved to HTTPS since it was remembered): forget it and try HTTPS. A registry
+                // that stopped answering is not retried: that would only double the wait.
                 self.set_plain_http(&reference.domain, !tried_plain_http);
-                let result = op(self.client_for(reference)?).await;
+                let result = op().await;
                 if result.is_ok() && !tried_plain_http {
                     self.remember_plain_http(&reference.domain);
                 }
-                result.map_err(|e| if is_timeout(&e) { timeout(name.clone()) } else { Error::from_client(&name, e) })
+                result.map_err(|failure| self.name_failure(&name, failure))
             }
-            Err(err) => Err(Error::from_client(&name, err)),
+            Err(failure) => Err(self.name_failure(&name, failure)),
+        }
+    }
+
+    /// The error a failed request stands for, naming `image`.
+    fn name_failure(&self, image: &str, failure: Failure) -> Error {
+        match failure {
+            Failure::Client(err) if is_timeout(&err) => timeout(image.to_string()),
+            Failure::Client(err) => Error::from_client(image, err),
+            Failure::Refused(err) => err,
         }
     }
 
@@ -338,14 +386,19 @@ fn build_client(domain: &str, insecure: bool, plain_http: bool, extra_roots: Vec
     Client::try_from(config).map_err(|e| Error::Certificates { registry: domain.to_string(), reason: e.to_string() })
 }
 
-/// The largest manifest or index rpod accepts (containers/image's `maxManifestBodySize`).
-const MAX_MANIFEST_BYTES: usize = 4 << 20;
-
-/// Refuses a manifest no real image has, before it is parsed or stored.
-fn check_manifest_size(bytes: &[u8], image: &str) -> Result<()> {
-    if bytes.len() > MAX_MANIFEST_BYTES {
-        return Err(Error::ManifestTooLarge { image: image.to_string(), size: bytes.len(), limit: MAX_MANIFEST_BYTES });
-    }
+/// Downloads one blob into an anonymous staging file inside the store (never `$TMPDIR`),
+/// then stores it, verified against its digest.
+async fn fetch_blob(endpoint: &Endpoint, at: &Request<'_>, descriptor: &Descriptor, store: &image::Store, progress: Progress<'_>) -> std::result::Result<(), Failure> {
+    let mut staging = tokio::fs::File::from_std(store.staging_file().map_err(Error::from)?);
+    let mut counting = CountingWriter { inner: &mut staging, digest: &descriptor.digest, progress };
+    endpoint.blob(at, &descriptor.digest, descriptor.size, &mut counting).await?;
+    drop(counting);
+    let mut file = staging.into_std().await;
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(|source| Error::Io { path: "a staging file in the store".into(), source })?;
+    store.put_blob(&descriptor.digest, file).map_err(|err| match err {
+        image::Error::DigestMismatch { .. } => Error::DigestMismatch { image: at.image.to_string(), reason: err.to_string() },
+        other => Error::Store(other),
+    })?;
     Ok(())
 }
 

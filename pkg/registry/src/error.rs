@@ -23,9 +23,22 @@ pub enum Error {
     NotFound { image: String },
     #[error("{image}: no image for platform {platform} in the manifest list")]
     NoPlatform { image: String, platform: String },
-    /// A manifest larger than any real one (containers/image's limit): refused, not parsed.
-    #[error("{image}: the registry sent a manifest of {size} bytes, over the {limit} byte limit")]
-    ManifestTooLarge { image: String, size: usize, limit: usize },
+    /// A manifest larger than any real one (containers/image's limit): refused before it is
+    /// read whole (`size` is what Content-Length announced, if it did).
+    #[error("{image}: manifest{} exceeds the {limit}-byte limit", of_size(*size))]
+    ManifestTooLarge { image: String, size: Option<u64>, limit: u64 },
+    /// An image config larger than any real one: refused before it is read whole.
+    #[error("{image}: config blob {digest}{} exceeds the {limit}-byte limit", of_size(*size))]
+    ConfigTooLarge { image: String, digest: String, size: Option<u64>, limit: u64 },
+    /// A blob body longer than its descriptor's `size`: cut as soon as it passes it.
+    #[error("{image}: blob {digest} is longer than the {declared} bytes its descriptor declares")]
+    BlobTooLong { image: String, digest: String, declared: u64 },
+    /// A blob body that ended before its descriptor's `size`.
+    #[error("{image}: blob {digest} ended after {received} of the {declared} bytes its descriptor declares")]
+    BlobTruncated { image: String, digest: String, received: u64, declared: u64 },
+    /// A request that kept going past its overall deadline (a registry trickling bytes).
+    #[error("{image}: gave up after {seconds} s: the registry is too slow")]
+    Deadline { image: String, seconds: u64 },
     /// Any other failure of the registry or the connection to it.
     #[error("{image}: {reason}")]
     Registry { image: String, reason: String },
@@ -46,6 +59,11 @@ pub enum Error {
     Io { path: PathBuf, source: std::io::Error },
 }
 
+/// ` of N bytes`, or nothing when the size is unknown (the body was cut at the limit).
+fn of_size(size: Option<u64>) -> String {
+    size.map(|n| format!(" of {n} bytes")).unwrap_or_default()
+}
+
 /// Result of registry operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -54,7 +72,7 @@ impl Error {
     /// the HTTP status, then what the connection said.
     pub(crate) fn from_client(image: &str, err: oci_client::errors::OciDistributionError) -> Error {
         use oci_client::errors::{OciDistributionError as E, OciErrorCode as Code};
-        let reason = reason_chain(&err);
+        let reason = escape_control(&reason_chain(&err));
         let image = image.to_string();
         let has_code = |codes: &[Code]| match &err {
             E::RegistryError { envelope, .. } => envelope.errors.iter().any(|e| codes.contains(&e.code)),
@@ -96,6 +114,22 @@ fn reason_chain(err: &dyn std::error::Error) -> String {
     reason
 }
 
+/// Text that came from a registry (error bodies, header values), made safe to print: control
+/// characters (escape sequences that would recolour or rewrite the terminal, newlines that
+/// would fake a second error line) and bidirectional overrides become `\u{…}` escapes.
+pub fn escape_control(text: &str) -> String {
+    let mut safe = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || bidi {
+            safe.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            safe.push(c);
+        }
+    }
+    safe
+}
+
 /// The certificate complaint without the request plumbing around it.
 fn tls_reason(reason: &str) -> String {
     reason.find("invalid peer certificate").map_or(reason, |at| &reason[at..]).to_string()
@@ -127,6 +161,36 @@ mod tests {
             let text = Error::from_client("r/x:1", err).to_string();
             assert!(text.starts_with("r/x:1: ") && text.contains(want), "{text} lacks {want}");
         }
+    }
+
+    #[test]
+    fn control_characters_from_a_registry_are_escaped() {
+        let cases = [
+            ("plain text: 404 (not found)", "plain text: 404 (not found)"),
+            ("\x1b[31mred\x1b[0m", "\\u{1b}[31mred\\u{1b}[0m"),
+            ("two\nlines\r", "two\\u{a}lines\\u{d}"),
+            ("c1 \u{9b}2J", "c1 \\u{9b}2J"),
+            ("bidi \u{202e}txt.exe", "bidi \\u{202e}txt.exe"),
+            ("ünïcödé stays", "ünïcödé stays"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(escape_control(raw), want);
+        }
+        let err = E::ServerError { code: 500, url: "u".into(), message: "\x1b]0;owned\x07\x1b[2J".into() };
+        let text = Error::from_client("r/x:1", err).to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        assert!(text.contains("\\u{1b}]0;owned"), "{text}");
+    }
+
+    #[test]
+    fn limit_errors_say_what_was_too_big() {
+        let manifest = |size| Error::ManifestTooLarge { image: "r/x:1".into(), size, limit: 4194304 }.to_string();
+        assert_eq!(manifest(Some(16777216)), "r/x:1: manifest of 16777216 bytes exceeds the 4194304-byte limit");
+        assert_eq!(manifest(None), "r/x:1: manifest exceeds the 4194304-byte limit");
+        let long = Error::BlobTooLong { image: "r/x:1".into(), digest: "sha256:ab".into(), declared: 4 };
+        assert_eq!(long.to_string(), "r/x:1: blob sha256:ab is longer than the 4 bytes its descriptor declares");
+        let slow = Error::Deadline { image: "r/x:1".into(), seconds: 300 };
+        assert_eq!(slow.to_string(), "r/x:1: gave up after 300 s: the registry is too slow");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The OCI registry client: manifest digest checks, pulls, pushes, auth files, registries.conf.
 
 pub mod auth;
+pub mod bounded;
 pub mod certs;
 pub mod client;
+mod endpoint;
 pub mod config;
 pub mod error;
 pub mod progress;
