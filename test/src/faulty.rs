@@ -4,8 +4,9 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// How the server answers everything but the ping.
 #[derive(Debug, Clone)]
@@ -16,12 +17,24 @@ pub enum Fault {
     Truncated,
     /// A syntactically valid manifest of this many bytes (whitespace padding).
     Huge(usize),
+    /// A manifest body of this many bytes streamed in 64 KiB writes, announced in
+    /// Content-Length or not (then it runs until the connection closes). A HEAD gets `200`
+    /// without `Docker-Content-Digest`, so a digest check has to fall back to the GET.
+    Endless { size: u64, announced: bool },
+    /// A one-layer image whose layer descriptor declares 4 bytes, while the layer blob
+    /// streams this many (unannounced); the manifest and config are genuine.
+    LongLayer(u64),
+    /// A manifest announced as 1000 bytes of which one byte comes every interval.
+    Trickle(Duration),
+    /// This status with this body as it is (no JSON envelope).
+    RawBody(u16, &'static str),
 }
 
 /// A running faulty registry; stopped on drop.
 pub struct FaultyRegistry {
     port: u16,
     stop: Arc<AtomicBool>,
+    sent: Arc<AtomicU64>,
 }
 
 impl FaultyRegistry {
@@ -30,18 +43,26 @@ impl FaultyRegistry {
         let port = listener.local_addr().expect("its address").port();
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
+        let sent = Arc::new(AtomicU64::new(0));
+        let counter = sent.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 if stopping.load(Ordering::SeqCst) {
                     break;
                 }
                 if let Ok(stream) = stream {
-                    let fault = fault.clone();
-                    std::thread::spawn(move || serve(stream, &fault));
+                    let (fault, counter) = (fault.clone(), counter.clone());
+                    std::thread::spawn(move || serve(stream, &fault, &counter));
                 }
             }
         });
-        FaultyRegistry { port, stop }
+        FaultyRegistry { port, stop, sent }
+    }
+
+    /// Body bytes of streamed faults the client's socket accepted so far: what the client
+    /// read, plus at most the kernel's socket buffers.
+    pub fn bytes_sent(&self) -> u64 {
+        self.sent.load(Ordering::SeqCst)
     }
 
     /// `127.0.0.1:PORT/REPO:TAG`.
@@ -58,7 +79,7 @@ impl Drop for FaultyRegistry {
 }
 
 /// Answers requests on one connection until the client closes it.
-fn serve(stream: TcpStream, fault: &Fault) {
+fn serve(stream: TcpStream, fault: &Fault, sent: &AtomicU64) {
     let mut reader = BufReader::new(stream.try_clone().expect("a second handle"));
     let mut writer = stream;
     loop {
@@ -71,6 +92,7 @@ fn serve(stream: TcpStream, fault: &Fault) {
         while reader.read_line(&mut header).unwrap_or(0) > 2 {
             header.clear();
         }
+        let method = request_line.split_whitespace().next().unwrap_or("GET");
         let path = request_line.split_whitespace().nth(1).unwrap_or("/");
         let response = if path == "/v2/" {
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}".to_string()
@@ -89,6 +111,12 @@ fn serve(stream: TcpStream, fault: &Fault) {
                     let _ = writer.write_all(head.as_bytes()).and_then(|()| writer.write_all(&body));
                     continue;
                 }
+                Fault::Endless { .. } | Fault::LongLayer(_) | Fault::Trickle(_) | Fault::RawBody(..) => {
+                    if streamed(&mut writer, fault, method, path, sent).is_err() {
+                        return;
+                    }
+                    continue;
+                }
                 Fault::Truncated => {
                     let partial = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":"#;
                     let response = format!(
@@ -104,4 +132,66 @@ fn serve(stream: TcpStream, fault: &Fault) {
             return;
         }
     }
+}
+
+/// 64 KiB of `byte`, written `total` bytes' worth; counts what the socket took.
+fn stream_bytes(writer: &mut TcpStream, byte: u8, total: u64, sent: &AtomicU64) -> std::io::Result<()> {
+    let chunk = vec![byte; 64 << 10];
+    let mut left = total;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        writer.write_all(&chunk[..n])?;
+        sent.fetch_add(n as u64, Ordering::SeqCst);
+        left -= n as u64;
+    }
+    Ok(())
+}
+
+/// The faults whose answers are streamed or depend on the request. An `Err` ends the
+/// connection (the client hung up, or the answer was delimited by closing it).
+fn streamed(writer: &mut TcpStream, fault: &Fault, method: &str, path: &str, sent: &AtomicU64) -> std::io::Result<()> {
+    const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+    match fault {
+        Fault::Endless { .. } if method == "HEAD" => write!(writer, "HTTP/1.1 200 OK\r\nContent-Type: {MANIFEST}\r\n\r\n"),
+        Fault::Endless { size, announced } => {
+            let length = if *announced { format!("Content-Length: {size}\r\n") } else { "Connection: close\r\n".to_string() };
+            write!(writer, "HTTP/1.1 200 OK\r\nContent-Type: {MANIFEST}\r\n{length}\r\n{{")?;
+            stream_bytes(writer, b' ', size - 1, sent)?;
+            Err(std::io::ErrorKind::UnexpectedEof.into())
+        }
+        Fault::LongLayer(size) => {
+            let (manifest, config) = long_layer_image();
+            if path.contains("/manifests/") {
+                write!(writer, "HTTP/1.1 200 OK\r\nContent-Type: {MANIFEST}\r\nContent-Length: {}\r\n\r\n", manifest.len())?;
+                writer.write_all(&manifest)
+            } else if path.ends_with(&image::blobs::sha256_digest(&config)) {
+                write!(writer, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", config.len())?;
+                writer.write_all(&config)
+            } else {
+                write!(writer, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")?;
+                stream_bytes(writer, b'x', *size, sent)?;
+                Err(std::io::ErrorKind::UnexpectedEof.into())
+            }
+        }
+        Fault::Trickle(interval) => {
+            write!(writer, "HTTP/1.1 200 OK\r\nContent-Type: {MANIFEST}\r\nContent-Length: 1000\r\n\r\n")?;
+            for _ in 0..1000 {
+                std::thread::sleep(*interval);
+                writer.write_all(b" ")?;
+                sent.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(())
+        }
+        Fault::RawBody(code, body) => write!(writer, "HTTP/1.1 {code} Oops\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}", body.len()),
+        _ => Ok(()),
+    }
+}
+
+/// The manifest and config of [`Fault::LongLayer`]'s image: one layer, declared as the 4
+/// bytes `abcd`.
+pub fn long_layer_image() -> (Vec<u8>, Vec<u8>) {
+    let declared = b"abcd";
+    let image = image::import::one_layer_image(&image::blobs::sha256_digest(declared), declared.len() as u64, &[], chrono::DateTime::<chrono::Utc>::UNIX_EPOCH)
+        .expect("an OCI image");
+    (image.manifest, image.config)
 }
