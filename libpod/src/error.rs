@@ -45,7 +45,7 @@ pub enum Error {
     UnknownUser(String),
     /// The container's `/etc/passwd` or `/etc/group` exists but cannot serve a `--user` lookup:
     /// a FIFO, device or directory, or a file over [`crate::runtime::spec::USER_FILE_LIMIT`].
-    #[error("reading the container's {file} to resolve --user")]
+    #[error("reading the container's {file} to resolve --user: {source}")]
     UserFile { file: &'static str, #[source] source: inroot::ReadError },
     #[error("building the OCI spec: {0}")]
     Spec(String),

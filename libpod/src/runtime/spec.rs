@@ -172,7 +172,7 @@ mod tests {
         let fifo_root = rootfs.clone();
         std::thread::spawn(move || tx.send(resolve_user("app", &fifo_root).map_err(|e| e.to_string())).unwrap());
         let result = rx.recv_timeout(std::time::Duration::from_secs(10)).expect("resolve_user hung on a FIFO");
-        assert_eq!(result.unwrap_err(), "reading the container's /etc/passwd to resolve --user");
+        assert_eq!(result.unwrap_err(), "reading the container's /etc/passwd to resolve --user: it is not a regular file");
     }
 
     #[test]
