@@ -22,10 +22,15 @@ pub enum Fault {
     /// without `Docker-Content-Digest`, so a digest check has to fall back to the GET.
     Endless { size: u64, announced: bool },
     /// A one-layer image whose layer descriptor declares 4 bytes, while the layer blob
-    /// streams this many (unannounced); the manifest and config are genuine.
+    /// streams this many (unannounced, so fewer than 4 is a truncated layer); the manifest and
+    /// config are genuine.
     LongLayer(u64),
     /// A manifest announced as 1000 bytes of which one byte comes every interval.
     Trickle(Duration),
+    /// A `500` whose body of this many bytes runs until the connection closes.
+    EndlessError(u64),
+    /// A manifest whose config descriptor declares 5 MiB; blob requests get endless bytes.
+    BigConfig,
     /// This status with this body as it is (no JSON envelope).
     RawBody(u16, &'static str),
 }
@@ -111,7 +116,7 @@ fn serve(stream: TcpStream, fault: &Fault, sent: &AtomicU64) {
                     let _ = writer.write_all(head.as_bytes()).and_then(|()| writer.write_all(&body));
                     continue;
                 }
-                Fault::Endless { .. } | Fault::LongLayer(_) | Fault::Trickle(_) | Fault::RawBody(..) => {
+                Fault::Endless { .. } | Fault::LongLayer(_) | Fault::Trickle(_) | Fault::RawBody(..) | Fault::EndlessError(_) | Fault::BigConfig => {
                     if streamed(&mut writer, fault, method, path, sent).is_err() {
                         return;
                     }
@@ -181,6 +186,23 @@ fn streamed(writer: &mut TcpStream, fault: &Fault, method: &str, path: &str, sen
                 sent.fetch_add(1, Ordering::SeqCst);
             }
             Ok(())
+        }
+        Fault::EndlessError(size) => {
+            write!(writer, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n")?;
+            stream_bytes(writer, b'e', *size, sent)?;
+            Err(std::io::ErrorKind::UnexpectedEof.into())
+        }
+        Fault::BigConfig if path.contains("/manifests/") => {
+            let manifest = format!(
+                r#"{{"schemaVersion":2,"mediaType":"{MANIFEST}","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:{}","size":5242880}},"layers":[]}}"#,
+                "a".repeat(64)
+            );
+            write!(writer, "HTTP/1.1 200 OK\r\nContent-Type: {MANIFEST}\r\nContent-Length: {}\r\n\r\n{manifest}", manifest.len())
+        }
+        Fault::BigConfig => {
+            write!(writer, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")?;
+            stream_bytes(writer, b'{', 64 << 20, sent)?;
+            Err(std::io::ErrorKind::UnexpectedEof.into())
         }
         Fault::RawBody(code, body) => write!(writer, "HTTP/1.1 {code} Oops\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}", body.len()),
         _ => Ok(()),

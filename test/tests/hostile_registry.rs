@@ -93,6 +93,41 @@ fn a_layer_longer_than_its_descriptor_is_cut_and_nothing_lands_on_disk() {
 }
 
 #[test]
+fn a_layer_shorter_than_its_descriptor_is_refused() {
+    let registry = FaultyRegistry::start(Fault::LongLayer(2));
+    let env = TestEnv::new();
+    let image = registry.image("app", "1");
+    let line = env.run(&["pull", "--tls-verify=false", &image]).error_line();
+    let layer = image::blobs::sha256_digest(b"abcd");
+    assert!(line.ends_with(&format!("{image}: blob {layer} ended after 2 of the 4 bytes its descriptor declares")), "{line}");
+    assert_nothing_stored(&env);
+}
+
+#[test]
+fn a_config_declared_over_the_limit_is_not_even_requested() {
+    let registry = FaultyRegistry::start(Fault::BigConfig);
+    let env = TestEnv::new();
+    let image = registry.image("app", "1");
+    let line = env.run(&["pull", "--tls-verify=false", &image]).error_line();
+    let config = format!("sha256:{}", "a".repeat(64));
+    assert!(line.ends_with(&format!("{image}: config blob {config} of 5242880 bytes exceeds the 4194304-byte limit")), "{line}");
+    assert_eq!(registry.bytes_sent(), 0, "the config was requested");
+    assert_nothing_stored(&env);
+}
+
+#[test]
+fn an_endless_error_body_is_read_only_in_part() {
+    let registry = FaultyRegistry::start(Fault::EndlessError(512 << 20));
+    let env = TestEnv::new();
+    let image = registry.image("app", "1");
+    let line = env.run(&["pull", "--tls-verify=false", &image]).error_line();
+    assert!(line.contains(&image) && line.contains("500"), "{line}");
+    assert!(line.len() < 2048, "the error quotes the start of the body only: {} bytes", line.len());
+    assert!(registry.bytes_sent() < SOCKET_SLACK, "rpod read the error body: {} bytes sent", registry.bytes_sent());
+    assert_nothing_stored(&env);
+}
+
+#[test]
 fn a_trickling_registry_meets_the_deadline() {
     // One byte every 200 ms never trips the 60 s per-read timeout; the overall deadline,
     // shortened for the test, does.

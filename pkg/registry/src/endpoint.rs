@@ -264,7 +264,7 @@ impl Endpoint {
             Err(other) => return Err(body_failure(other)),
         }
         if status != StatusCode::OK {
-            return Err(OciError::AuthenticationFailure(format!("token service answered {status}: {}", String::from_utf8_lossy(&body))).into());
+            return Err(OciError::AuthenticationFailure(format!("token service answered {status}: {}", quoted_body(&body))).into());
         }
         let answer: TokenAnswer = serde_json::from_slice(&body).map_err(|e| OciError::RegistryTokenDecodeError(e.to_string()))?;
         let token = answer.token.or(answer.access_token).ok_or_else(|| OciError::RegistryTokenDecodeError("no token in the answer".into()))?;
@@ -297,7 +297,7 @@ async fn refuse_unless_ok(response: Response, url: &str) -> Result<Response, Fai
 /// oci-client's reading of a status that is not `200` (its `validate_registry_response`).
 fn status_failure(status: StatusCode, body: &[u8], url: &str) -> OciError {
     let url = url.to_string();
-    let message = || String::from_utf8_lossy(body).into_owned();
+    let message = || quoted_body(body);
     match status {
         StatusCode::UNAUTHORIZED => OciError::UnauthorizedError { url },
         s if s.is_success() => OciError::SpecViolationError(format!("Expected HTTP Status 200 OK, got {s} instead")),
@@ -307,6 +307,15 @@ fn status_failure(status: StatusCode, body: &[u8], url: &str) -> OciError {
         },
         s => OciError::ServerError { code: s.as_u16(), url, message: message() },
     }
+}
+
+/// The start of an error body, enough to say what went wrong without flooding the terminal.
+fn quoted_body(body: &[u8]) -> String {
+    const QUOTED: usize = 1024;
+    if body.len() <= QUOTED {
+        return String::from_utf8_lossy(body).into_owned();
+    }
+    format!("{}… ({} more bytes)", String::from_utf8_lossy(&body[..QUOTED]), body.len() - QUOTED)
 }
 
 /// A failed body read or sink write (not the cap: callers name that themselves).
@@ -348,6 +357,8 @@ mod tests {
         assert!(matches!(status_failure(StatusCode::TOO_MANY_REQUESTS, b"slow down", "u"), OciError::ServerError { code: 429, .. }));
         assert!(matches!(status_failure(StatusCode::BAD_GATEWAY, b"x", "u"), OciError::ServerError { code: 502, .. }));
         assert!(matches!(status_failure(StatusCode::PARTIAL_CONTENT, b"", "u"), OciError::SpecViolationError(_)));
+        let OciError::ServerError { message, .. } = status_failure(StatusCode::INTERNAL_SERVER_ERROR, &[b'e'; 5000], "u") else { panic!() };
+        assert_eq!(message, format!("{}… (3976 more bytes)", "e".repeat(1024)));
     }
 
     #[test]
