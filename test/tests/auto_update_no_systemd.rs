@@ -67,3 +67,25 @@ fn without_a_systemd_manager_auto_update_changes_nothing_and_says_so() {
     assert_eq!(env.run(&["inspect", "--format", "{{.Image}} {{.State.Status}}", "web"]).success().trim(), format!("{v1} running"));
     env.run(&["rm", "-f", "-t", "0", "web"]).success();
 }
+
+/// A `PODMAN_SYSTEMD_UNIT` that is no service unit fails its container's row and is never
+/// sent to a manager, so this run needs none even though a newer image is there.
+#[test]
+fn a_unit_label_that_is_no_service_fails_its_row_and_reaches_no_manager() {
+    let env = TestEnv::new();
+    let v1 = import(&env, "v1");
+    let mut run = vec!["run", "-d", "--name", "web", "--label", "io.containers.autoupdate=local", "--label", "PODMAN_SYSTEMD_UNIT=reboot.target", NAME];
+    run.extend_from_slice(WORKLOAD);
+    let id = env.run(&run).success().trim().to_string();
+    import(&env, "v2");
+    let before = image_names(&env);
+    let out = auto_update_without_systemd(&env, &["--format", "{{.Unit}},{{.Image}},{{.Updated}}"]);
+    assert_eq!(out.stdout, format!("reboot.target,{NAME},failed\n"));
+    assert_eq!(
+        out.failure(),
+        format!(r#"Error: auto-updating container "{id}": PODMAN_SYSTEMD_UNIT label "reboot.target" is not a valid service unit name: only .service units are restarted"#)
+    );
+    assert_eq!(image_names(&env), before);
+    assert_eq!(env.run(&["inspect", "--format", "{{.Image}}", "web"]).success().trim(), v1);
+    env.run(&["rm", "-f", "-t", "0", "web"]).success();
+}
