@@ -392,7 +392,6 @@ async fn fetch_blob(endpoint: &Endpoint, at: &Request<'_>, descriptor: &Descript
     let mut staging = tokio::fs::File::from_std(store.staging_file().map_err(Error::from)?);
     let mut counting = CountingWriter { inner: &mut staging, digest: &descriptor.digest, progress };
     endpoint.blob(at, &descriptor.digest, descriptor.size, &mut counting).await?;
-    drop(counting);
     let mut file = staging.into_std().await;
     std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(|source| Error::Io { path: "a staging file in the store".into(), source })?;
     store.put_blob(&descriptor.digest, file).map_err(|err| match err {
