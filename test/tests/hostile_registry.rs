@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rpod_e2e::{Fault, FaultyRegistry, TestEnv, TestImage};
+use rpod_e2e::{Fault, FaultyRegistry, TestEnv, TestImage, TestRegistry};
 
 /// How much a loopback connection's socket buffers (send and receive, autotuned to a few MiB
 /// each) take on top of what the reader read: a reader that stopped lets no more than this
@@ -78,18 +78,28 @@ fn a_digest_check_without_a_digest_header_caps_its_get_fallback() {
 fn a_layer_longer_than_its_descriptor_is_cut_and_nothing_lands_on_disk() {
     let registry = FaultyRegistry::start(Fault::LongLayer(1 << 30));
     let env = TestEnv::new();
-    let tmpdir = env.dir().join("tmpdir");
-    std::fs::create_dir(&tmpdir).unwrap();
+    // Staging files have no name, so an empty $TMPDIR would prove nothing; one that does not
+    // exist does: a download staged there would fail to start.
+    let tmpdir = env.dir().join("no-such-tmpdir");
     let image = registry.image("app", "1");
     let out = env.command().env("TMPDIR", &tmpdir).args(["pull", "--tls-verify=false", &image]).output().unwrap();
     let line = rpod_e2e::RunResult::from(out).error_line();
     let layer = image::blobs::sha256_digest(b"abcd");
     assert!(line.ends_with(&format!("{image}: blob {layer} is longer than the 4 bytes its descriptor declares")), "{line}");
     assert!(registry.bytes_sent() < SOCKET_SLACK, "rpod kept reading the layer: {} bytes sent", registry.bytes_sent());
-    assert_eq!(files_under(&tmpdir), [], "nothing staged in $TMPDIR");
     let large: Vec<_> = files_under(&env.root()).into_iter().filter(|(_, size)| *size > 1 << 20).collect();
     assert_eq!(large, [], "nothing of the layer stayed in the storage");
     assert_nothing_stored(&env);
+}
+
+#[test]
+fn a_pull_needs_no_tmpdir() {
+    let registry = TestRegistry::start();
+    registry.publish("app", "1", &TestImage::busybox(&[("V", "1")], &[]));
+    let env = TestEnv::new();
+    let out = env.command().env("TMPDIR", env.dir().join("no-such-tmpdir")).args(["pull", "-q", "--tls-verify=false", &registry.image("app", "1")]).output().unwrap();
+    rpod_e2e::RunResult::from(out).success();
+    assert_eq!(env.run(&["images", "-q"]).success().lines().count(), 1);
 }
 
 #[test]
