@@ -198,24 +198,9 @@ impl Registry {
         let probe = ImageReference { domain: registry.to_string(), path: "rpod-login-check".into(), tag: Some("latest".into()), digest: None };
         let target = Reference::with_tag(registry.to_string(), probe.path.clone(), "latest".into());
         let basic = RegistryAuth::Basic(credentials.username.clone(), credentials.password.clone());
-        let result = self
-            .with_client(&probe, || async {
-                let client = self.client_for(&probe)?;
-                // A token service (Docker Hub, quay.io) checks the credentials when it issues
-                // a token; the token may grant nothing on the probe repository, so asking
-                // the registry with it would wrongly fail a good login.
-                if client.auth(&target, &basic, RegistryOperation::Pull).await?.is_some() {
-                    return Ok(());
-                }
-                // Basic auth (htpasswd): only a request shows whether the registry takes them.
-                Ok(client.list_tags(&target, &basic, Some(1), None).await.map(|_| ())?)
-            })
-            .await;
-        match result {
-            // The registry let us in and then found no such repository: the credentials work.
-            Ok(()) | Err(Error::NotFound { .. }) => Ok(()),
-            Err(err) => Err(err),
-        }
+        let name = probe.to_string();
+        let at = Request { image: &name, target: &target, auth: &basic };
+        self.with_client(&probe, || async { self.endpoint_for(&probe)?.check_credentials(&at).await }).await
     }
 
     /// The oci-client reference and the credentials for `reference`, refusing short names and

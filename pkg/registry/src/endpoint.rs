@@ -178,6 +178,27 @@ impl Endpoint {
         .await
     }
 
+    /// Whether the registry takes `at.auth`, as `login` asks before saving them: a token
+    /// service checks them when it issues a token (that token may grant nothing anywhere, so
+    /// it is not tried on the registry), a Basic registry on its `/v2/` endpoint.
+    pub async fn check_credentials(&self, at: &Request<'_>) -> Result<(), Failure> {
+        let url = format!("{}://{}/v2/", self.scheme, at.target.resolve_registry());
+        self.within(self.deadlines.small(), at.image, async {
+            let response = self.request(Method::GET, &url, "application/json", None).await?;
+            let challenge = response.headers().get(WWW_AUTHENTICATE).cloned();
+            let (StatusCode::UNAUTHORIZED, Some(challenge)) = (response.status(), challenge) else {
+                return refuse_unless_ok(response, &url).await.map(drop);
+            };
+            drop(response);
+            match self.authorize(&challenge, at).await? {
+                Some(token) if token.as_bytes().starts_with(b"Bearer ") => Ok(()),
+                Some(basic) => refuse_unless_ok(self.request(Method::GET, &url, "application/json", Some(&basic)).await?, &url).await.map(drop),
+                None => Err(OciError::UnauthorizedError { url: url.clone() }.into()),
+            }
+        })
+        .await
+    }
+
     fn manifest_url(&self, target: &Reference) -> String {
         let reference = target.digest().or(target.tag()).unwrap_or("latest");
         format!("{}://{}/v2/{}/manifests/{reference}", self.scheme, target.resolve_registry(), target.repository())
