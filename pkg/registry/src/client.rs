@@ -4,7 +4,7 @@
 //! reads that a hostile registry cannot make unbounded. Everything read from a registry
 //! (manifests, digest checks, config and layer blobs) goes through [`Endpoint`], which caps
 //! each body and gives each request a deadline (see `endpoint.rs` for why it is not
-//! oci-client); pushes and logins still use oci-client.
+//! oci-client); logins check credentials through it too; pushes still use oci-client.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -65,7 +65,7 @@ pub struct Registry {
     /// one parses the system's CA certificates, and reusing it keeps connections and tokens
     /// across requests.
     endpoints: Mutex<HashMap<ClientKey, Arc<Endpoint>>>,
-    /// oci-client clients, for pushes and logins only.
+    /// oci-client clients, for pushes only.
     clients: Mutex<HashMap<ClientKey, Client>>,
 }
 

@@ -11,8 +11,10 @@
 //! authorize the way the distribution spec describes: a request answered `401` with a
 //! `WWW-Authenticate: Bearer realm=…` challenge gets a token from that realm (with the
 //! auth file's credentials as Basic auth, or anonymously), a `Basic` challenge gets the
-//! credentials; the header that worked is kept per repository for the next requests. oci-client
-//! remains the client for pushes and logins, which read nothing large.
+//! credentials; the header that worked is kept per repository for the next requests (an
+//! anonymous registry costs one request, where oci-client pinged `/v2/` first). oci-client
+//! remains the client for pushes, which send rather than read (their error answers and
+//! token requests are still read whole: a push goes to a registry the user names).
 //!
 //! Status codes and error bodies become oci-client's own error values, so
 //! [`crate::Error::from_client`] classifies them exactly as before.
