@@ -41,6 +41,8 @@ pub fn prepare(store: &Store, id: &str, image_id: &str) -> Result<PathBuf> {
             let staging = data.join("rootfs.partial");
             let _ = std::fs::remove_dir_all(&staging);
             image::layers::flatten_into(&lowers, &staging)?;
+            std::fs::set_permissions(&staging, std::fs::Permissions::from_mode(ROOTFS_ROOT_MODE))
+                .map_err(|source| Error::Io { path: staging.clone(), source })?;
             std::fs::rename(&staging, &copy).map_err(|source| Error::Io { path: copy.clone(), source })?;
             Ok(copy)
         }
