@@ -272,6 +272,25 @@ mod tests {
     }
 
     #[test]
+    fn storage_is_private_and_what_an_older_rpod_left_open_is_closed() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        let dir = tempfile::tempdir().unwrap();
+        let (root, run) = (dir.path().join("root"), dir.path().join("run"));
+        let private = [(root.clone(), 0o700), (run.clone(), 0o700), (root.join("containers"), 0o700), (run.join("containers"), 0o700), (root.join("rpod.db"), 0o600)];
+        drop(Store::open(&root, &run).unwrap());
+        for (path, want) in &private {
+            assert_eq!(mode(path), *want, "{} when created", path.display());
+            let old = if path.is_dir() { 0o755 } else { 0o644 };
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(old)).unwrap();
+        }
+        drop(Store::open(&root, &run).unwrap());
+        for (path, want) in &private {
+            assert_eq!(mode(path), *want, "{} when reopened", path.display());
+        }
+    }
+
+    #[test]
     fn a_newer_schema_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let (root, run) = (dir.path().join("root"), dir.path().join("run"));
