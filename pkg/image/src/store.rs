@@ -387,3 +387,36 @@ fn select_record(conn: &Connection, id: &str) -> Result<Option<ImageRecord>> {
 fn to_json(record: &ImageRecord) -> Result<String> {
     serde_json::to_string(record).map_err(|source| Error::Corrupt { id: record.id.clone(), source })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn the_store_is_private_and_what_an_older_rpod_left_open_is_closed() {
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        let storage = root.join("storage");
+        let private = [
+            (root.clone(), 0o700),
+            (storage.clone(), 0o700),
+            (storage.join("layers"), 0o700),
+            (storage.join("blobs"), 0o700),
+            (storage.join("blobs/sha256"), 0o700),
+            (storage.join("images.db"), 0o600),
+        ];
+        drop(Store::open(&root).unwrap());
+        for (path, want) in &private {
+            assert_eq!(mode(path), *want, "{} when created", path.display());
+            let old = if path.is_dir() { 0o755 } else { 0o644 };
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(old)).unwrap();
+        }
+        drop(Store::open(&root).unwrap());
+        for (path, want) in &private {
+            assert_eq!(mode(path), *want, "{} when reopened", path.display());
+        }
+    }
+}
