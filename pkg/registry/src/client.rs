@@ -19,7 +19,7 @@ use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference, RegistryOperation};
 
 use crate::auth;
-use crate::bounded::{Deadlines, MAX_CONFIG_BYTES};
+use crate::bounded::{self, Deadlines, MAX_CONFIG_BYTES};
 use crate::certs;
 use crate::config::RegistriesConf;
 use crate::endpoint::{Endpoint, EndpointConfig, Failure, Request};
@@ -174,23 +174,42 @@ impl Registry {
     pub async fn push(&self, record: &ImageRecord, store: &image::Store, destination: &ImageReference, progress: Progress<'_>) -> Result<String> {
         let (target, auth) = self.target(destination)?;
         let name = destination.to_string();
-        self.with_client(destination, || async { Ok(self.client_for(destination)?.auth(&target, &auth, RegistryOperation::Push).await?) }).await?;
+        let small = self.deadlines.small();
+        self.with_client(destination, || async {
+            let client = self.client_for(destination)?;
+            Ok(self.within(small, &name, client.auth(&target, &auth, RegistryOperation::Push)).await??)
+        })
+        .await?;
         let client = self.client_for(destination)?;
         client.store_auth_if_needed(target.resolve_registry(), &auth).await;
         let manifest_bytes = store.blobs().read(&record.manifest_digest)?;
         let manifest = Manifest::parse(&manifest_bytes)?;
         for descriptor in std::iter::once(&manifest.config).chain(&manifest.layers) {
-            let exists = client.blob_exists(&target, &descriptor.digest).await.unwrap_or(false);
+            let exists = self.pushed(small, &name, client.blob_exists(&target, &descriptor.digest)).await.unwrap_or(false);
             if !exists {
                 progress.line(&format!("Copying blob {}", short_digest(&descriptor.digest)));
                 let data = store.blobs().read(&descriptor.digest)?;
-                client.push_blob(&target, data, &descriptor.digest).await.map_err(|e| Error::from_client(&name, e))?;
+                let deadline = self.deadlines.blob(data.len() as u64);
+                self.pushed(deadline, &name, client.push_blob(&target, data, &descriptor.digest)).await?;
             }
         }
         let content_type = manifest.media_type.clone().unwrap_or_else(|| OCI_MANIFEST.to_string());
         let header = content_type.parse().map_err(|_| Error::Registry { image: name.clone(), reason: format!("bad media type {}", escape_control(&content_type)) })?;
         progress.line("Writing manifest to image destination");
-        client.push_manifest_raw(&target, manifest_bytes, header).await.map_err(|e| Error::from_client(&name, e))
+        self.pushed(small, &name, client.push_manifest_raw(&target, manifest_bytes, header)).await
+    }
+
+    /// Runs one oci-client request of a push under `deadline`, naming its failure for `image`.
+    async fn pushed<T>(&self, deadline: Duration, image: &str, request: impl std::future::Future<Output = std::result::Result<T, oci_client::errors::OciDistributionError>>) -> Result<T> {
+        match self.within(deadline, image, request).await {
+            Ok(result) => result.map_err(|e| self.name_failure(image, Failure::Client(e))),
+            Err(failure) => Err(self.name_failure(image, failure)),
+        }
+    }
+
+    /// Runs one request under `deadline`.
+    async fn within<T>(&self, deadline: Duration, image: &str, request: impl std::future::Future<Output = T>) -> std::result::Result<T, Failure> {
+        bounded::within(deadline, request).await.ok_or_else(|| Failure::Refused(Error::Deadline { image: image.to_string(), seconds: deadline.as_secs() }))
     }
 
     /// Checks `credentials` against `registry` (`host[:port]`), as `login` does before saving.
