@@ -2,7 +2,7 @@
 //! sandbox running units made by `rpod generate systemd --new`. Ports the applicable cases of
 //! Podman's test/system/255-auto-update.bats.
 
-use rpod_e2e::{RunResult, Sandbox, TestEnv, TestImage, TestRegistry};
+use rpod_e2e::{Fault, FaultyRegistry, RunResult, Sandbox, TestEnv, TestImage, TestRegistry};
 
 /// A command that stops at once on SIGTERM (a plain `sleep` as PID 1 ignores it, and every
 /// restart would wait for the stop timeout).
@@ -521,4 +521,23 @@ fn independent_units_restart_together() {
     for name in &names {
         assert_eq!(w.rpod(&["exec", name, "cat", "/version"]).success(), "v2", "{name}");
     }
+}
+
+/// Issue 12: a registry that answers the digest check's HEAD without Docker-Content-Digest
+/// and then streams an endless manifest makes that container's row failed, with the limit as
+/// the reason; rpod stops reading at 4 MiB instead of holding the body in memory.
+#[test]
+fn a_hostile_registrys_endless_manifest_fails_its_check_at_the_limit() {
+    let w = World::new();
+    let registry = FaultyRegistry::start(Fault::Endless { size: 512 << 20, announced: false });
+    let image = registry.image("app", "1");
+    w.import(&image, "v1", &[]);
+    let unit = w.service("hostile", "registry", &image, &[], &[]);
+    let id = w.inspect("hostile", ".Id");
+    let result = w.auto_update(&["--tls-verify=false", "--dry-run", ROW]);
+    assert_eq!(result.stdout, format!("{unit},{image},failed,registry\n"), "{}", result.stderr);
+    let line = result.failure();
+    assert!(line.starts_with(&format!("Error: checking image updates for container {id}: ")), "{line}");
+    assert!(line.ends_with(&format!("{image}: manifest exceeds the 4194304-byte limit")), "{line}");
+    assert!(registry.bytes_sent() < (4 << 20) + (16 << 20), "the check kept reading: {} bytes sent", registry.bytes_sent());
 }
