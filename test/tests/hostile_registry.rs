@@ -3,12 +3,13 @@
 //! fallback), a layer is cut as soon as it passes its declared size, a trickling registry
 //! meets a deadline, and a registry's error text cannot drive the terminal. Each ends in one
 //! clear error line with nothing stored; the server's count of bytes its socket took shows
-//! that rpod stopped reading instead of buffering the rest.
+//! that rpod stopped reading instead of buffering the rest, and for manifests rpod's peak
+//! memory is measured too.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rpod_e2e::{Fault, FaultyRegistry, TestEnv, TestImage, TestRegistry};
+use rpod_e2e::{Fault, FaultyRegistry, RunResult, TestEnv, TestImage, TestRegistry};
 
 /// How much a loopback connection's socket buffers (send and receive, autotuned to a few MiB
 /// each) take on top of what the reader read: a reader that stopped lets no more than this
@@ -16,6 +17,29 @@ use rpod_e2e::{Fault, FaultyRegistry, TestEnv, TestImage, TestRegistry};
 const SOCKET_SLACK: u64 = 16 << 20;
 /// containers/image's manifest limit, which rpod applies too.
 const LIMIT: u64 = 4 << 20;
+
+/// rpod's peak memory may not come near the bodies it refuses: its own size plus the 4 MiB
+/// it may hold of a manifest.
+const MAX_RSS_KIB: u64 = 64 << 10;
+
+/// Runs `rpod ARGS` under `/usr/bin/time`; returns the result and rpod's peak RSS in KiB.
+fn run_measured(env: &TestEnv, args: &[&str]) -> (RunResult, u64) {
+    let rpod = env.command();
+    let report = env.dir().join("max-rss");
+    let mut timed = std::process::Command::new("/usr/bin/time");
+    timed.arg("-f").arg("%M").arg("-o").arg(&report).arg(rpod.get_program()).args(rpod.get_args()).args(args);
+    for (key, value) in rpod.get_envs() {
+        match value {
+            Some(value) => timed.env(key, value),
+            None => timed.env_remove(key),
+        };
+    }
+    let result = RunResult::from(timed.current_dir(env.dir()).output().expect("/usr/bin/time (package time)"));
+    // The report's last line is the number; a failed command adds a line about its status first.
+    let text = std::fs::read_to_string(&report).expect("the time report");
+    let rss = text.lines().last().unwrap_or_default().trim().parse().unwrap_or_else(|_| panic!("a KiB count in {text:?}"));
+    (result, rss)
+}
 
 fn assert_nothing_stored(env: &TestEnv) {
     assert_eq!(env.run(&["images", "-q"]).success(), "", "nothing stored");
@@ -40,8 +64,10 @@ fn an_announced_huge_manifest_is_refused_before_its_body_is_read() {
     let registry = FaultyRegistry::start(Fault::Endless { size: 512 << 20, announced: true });
     let env = TestEnv::new();
     let image = registry.image("app", "1");
-    let line = env.run(&["pull", "--tls-verify=false", &image]).error_line();
+    let (result, rss) = run_measured(&env, &["pull", "--tls-verify=false", &image]);
+    let line = result.error_line();
     assert!(line.ends_with(&format!("{image}: manifest of 536870912 bytes exceeds the 4194304-byte limit")), "{line}");
+    assert!(rss < MAX_RSS_KIB, "rpod's peak RSS was {rss} KiB");
     assert!(registry.bytes_sent() < SOCKET_SLACK, "rpod read the body: the server sent {} bytes", registry.bytes_sent());
     assert_nothing_stored(&env);
 }
@@ -51,8 +77,10 @@ fn an_unannounced_huge_manifest_is_cut_at_the_limit() {
     let registry = FaultyRegistry::start(Fault::Endless { size: 512 << 20, announced: false });
     let env = TestEnv::new();
     let image = registry.image("app", "1");
-    let line = env.run(&["pull", "--tls-verify=false", &image]).error_line();
+    let (result, rss) = run_measured(&env, &["pull", "--tls-verify=false", &image]);
+    let line = result.error_line();
     assert!(line.ends_with(&format!("{image}: manifest exceeds the 4194304-byte limit")), "{line}");
+    assert!(rss < MAX_RSS_KIB, "rpod's peak RSS was {rss} KiB");
     assert!(registry.bytes_sent() < LIMIT + SOCKET_SLACK, "rpod kept reading: the server sent {} bytes", registry.bytes_sent());
     assert_nothing_stored(&env);
 }
@@ -83,7 +111,7 @@ fn a_layer_longer_than_its_descriptor_is_cut_and_nothing_lands_on_disk() {
     let tmpdir = env.dir().join("no-such-tmpdir");
     let image = registry.image("app", "1");
     let out = env.command().env("TMPDIR", &tmpdir).args(["pull", "--tls-verify=false", &image]).output().unwrap();
-    let line = rpod_e2e::RunResult::from(out).error_line();
+    let line = RunResult::from(out).error_line();
     let layer = image::blobs::sha256_digest(b"abcd");
     assert!(line.ends_with(&format!("{image}: blob {layer} is longer than the 4 bytes its descriptor declares")), "{line}");
     assert!(registry.bytes_sent() < SOCKET_SLACK, "rpod kept reading the layer: {} bytes sent", registry.bytes_sent());
@@ -98,7 +126,7 @@ fn a_pull_needs_no_tmpdir() {
     registry.publish("app", "1", &TestImage::busybox(&[("V", "1")], &[]));
     let env = TestEnv::new();
     let out = env.command().env("TMPDIR", env.dir().join("no-such-tmpdir")).args(["pull", "-q", "--tls-verify=false", &registry.image("app", "1")]).output().unwrap();
-    rpod_e2e::RunResult::from(out).success();
+    RunResult::from(out).success();
     assert_eq!(env.run(&["images", "-q"]).success().lines().count(), 1);
 }
 
@@ -146,7 +174,7 @@ fn a_trickling_registry_meets_the_deadline() {
     let image = registry.image("app", "1");
     let started = Instant::now();
     let out = env.command().env("RPOD_TEST_REGISTRY_DEADLINE_SECS", "2").args(["pull", "--tls-verify=false", &image]).output().unwrap();
-    let line = rpod_e2e::RunResult::from(out).error_line();
+    let line = RunResult::from(out).error_line();
     assert!(line.ends_with(&format!("{image}: gave up after 2 s: the registry is too slow")), "{line}");
     assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
     assert_nothing_stored(&env);
