@@ -10,7 +10,7 @@ use crate::escape::{check_no_nul, escape_arg, escape_env_assignment, escape_exec
 use crate::names::service_name;
 use crate::options::UnitOptions;
 use crate::restart::{self, UnitRestart, DEFAULT_RESTART_POLICY};
-use crate::rewrite::{rewrite_create_command, FIXED_RUN_FLAGS};
+use crate::rewrite::{rewrite_create_command, with_storage_flags, FIXED_RUN_FLAGS};
 use crate::template;
 use crate::unit::{unix_date, UnitText};
 
@@ -119,7 +119,8 @@ fn fill_new(text: &mut UnitText, cfg: &ContainerConfig, opts: &UnitOptions, exe:
         return Err(Error::NoCreateCommand(cfg.id.clone()));
     }
     cfg.create_command.iter().try_for_each(|arg| check_no_nul("argument", arg))?;
-    let run = rewrite_create_command(&cfg.create_command)?;
+    let mut run = rewrite_create_command(&cfg.create_command)?;
+    run.root_args = with_storage_flags(&run.root_args, &opts.storage);
     if opts.restart_policy.is_none() {
         if let Some(value) = &run.restart {
             text.restart = restart::from_container_restart(value)?;

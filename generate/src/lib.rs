@@ -23,5 +23,5 @@ pub use error::Error;
 /// The escapers are public so that `fuzz/` can check that systemd reads back exactly their input.
 pub use escape::{escape_arg, escape_env_assignment, escape_executable};
 pub use json::units_json;
-pub use options::UnitOptions;
-pub use rewrite::{rewrite_create_command, RunCommand};
+pub use options::{StorageFlags, UnitOptions};
+pub use rewrite::{rewrite_create_command, with_storage_flags, RunCommand};

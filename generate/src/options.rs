@@ -44,6 +44,20 @@ pub struct UnitOptions {
     pub env: Vec<EnvVar>,
     /// rpod's runroot: `RequiresMountsFor=` of units without `--new`.
     pub run_root: String,
+    /// The container's storage where it is not rpod's default, however it was chosen.
+    pub storage: StorageFlags,
+}
+
+/// `--root`/`--runroot` of the storage the container lives in, each `None` where it is rpod's
+/// default. A `--new` unit passes them to rpod unless the create command already names them:
+/// a container created with `RPOD_ROOT`/`RPOD_RUNROOT` set has no flag in its create command,
+/// and without them the unit's `run` would land in the default storage, where its image is not.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StorageFlags {
+    /// Absolute path of the persistent storage, when not the default.
+    pub root: Option<String>,
+    /// Absolute path of the runtime state, when not the default.
+    pub run_root: Option<String>,
 }
 
 impl Default for UnitOptions {
@@ -68,6 +82,7 @@ impl Default for UnitOptions {
             requires: Vec::new(),
             env: Vec::new(),
             run_root: String::new(),
+            storage: StorageFlags::default(),
         }
     }
 }

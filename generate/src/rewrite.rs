@@ -9,6 +9,7 @@
 //! `--replace=false`). The image and the container's command are never touched.
 
 use crate::error::Error;
+use crate::options::StorageFlags;
 use crate::run_flags::{self, RunFlags};
 
 /// The flags every `--new` unit passes right after `run`, in this order. They hold systemd
@@ -90,6 +91,21 @@ pub fn rewrite_create_command(create_command: &[String]) -> Result<RunCommand, E
         restart,
         env_names: env.into_iter().filter(|value| !value.contains('=')).collect(),
     })
+}
+
+/// The root flags with `--root`/`--runroot` of non-default `storage` put in front, each unless
+/// `root_args` already name it (the create command's own flag is kept as typed). With default
+/// storage the root flags stay as they are, so the unit is Podman's byte for byte.
+pub fn with_storage_flags(root_args: &[String], storage: &StorageFlags) -> Vec<String> {
+    let names = |flag: &str| root_args.iter().any(|arg| arg == flag || arg.strip_prefix(flag).is_some_and(|rest| rest.starts_with('=')));
+    let mut args = Vec::with_capacity(root_args.len() + 4);
+    for (flag, path) in [("--root", &storage.root), ("--runroot", &storage.run_root)] {
+        if let Some(path) = path.as_ref().filter(|_| !names(flag)) {
+            args.extend([flag.to_string(), path.clone()]);
+        }
+    }
+    args.extend(root_args.iter().cloned());
+    args
 }
 
 /// Podman's `filterCommonContainerFlags`: `--rm`, `--rm=x`, and `--cgroups`, `--cidfile`,
@@ -215,6 +231,25 @@ mod tests {
         assert_eq!(err.to_string(), "container's create command is too short or invalid: [rpod start web]");
         let err = rewrite_create_command(&[]).unwrap_err();
         assert_eq!(err.to_string(), "container's create command is too short or invalid: []");
+    }
+
+    #[test]
+    fn storage_flags_are_added_unless_named() {
+        let storage = |root: Option<&str>, run_root: Option<&str>| StorageFlags { root: root.map(String::from), run_root: run_root.map(String::from) };
+        let both = storage(Some("/r"), Some("/rr"));
+        let cases: Vec<(&str, Vec<&str>, StorageFlags, Vec<&str>)> = vec![
+            ("default storage adds nothing", vec![], StorageFlags::default(), vec![]),
+            ("default storage keeps the group word", vec!["container"], StorageFlags::default(), vec!["container"]),
+            ("environment-chosen storage is added", vec![], both.clone(), vec!["--root", "/r", "--runroot", "/rr"]),
+            ("before the group word", vec!["container"], both.clone(), vec!["--root", "/r", "--runroot", "/rr", "container"]),
+            ("only what is not default", vec![], storage(None, Some("/rr")), vec!["--runroot", "/rr"]),
+            ("typed flags are kept, not doubled", vec!["--root", "/typed", "--runroot=/typed-rr"], both.clone(), vec!["--root", "/typed", "--runroot=/typed-rr"]),
+            ("a typed --root leaves --runroot to add", vec!["--root=/typed"], both.clone(), vec!["--runroot", "/rr", "--root=/typed"]),
+            ("--rootless is not --root", vec!["--rootless"], storage(Some("/r"), None), vec!["--root", "/r", "--rootless"]),
+        ];
+        for (name, root_args, storage, want) in cases {
+            assert_eq!(with_storage_flags(&strings(&root_args), &storage), strings(&want), "{name}");
+        }
     }
 
     /// Podman's `TestFilterCommonContainerFlags` (common_test.go), the flag part of each case.

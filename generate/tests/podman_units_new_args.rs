@@ -381,3 +381,55 @@ WantedBy=default.target
         },
     ]);
 }
+
+/// rpod's own case: storage chosen by `RPOD_ROOT`/`RPOD_RUNROOT` leaves no flag in the create
+/// command, so the generator is told about it and the unit's run, stop and rm use it too.
+#[test]
+fn storage_chosen_by_environment_reaches_the_unit() {
+    let storage = generate::StorageFlags { root: Some("/srv/rpod root".to_string()), run_root: Some("/run/rpod-alt".to_string()) };
+    check(vec![Case {
+        name: "storage from the environment",
+        cfg: container("web", 10, &["/usr/bin/rpod", "run", "-d", "--name", "web", "awesome-image:latest"], &[]),
+        opts: UnitOptions { no_header: true, storage, ..new(true, "") },
+        want: r#"# web.service
+
+[Unit]
+Description=Podman web.service
+Documentation=man:podman-generate-systemd(1)
+Wants=network-online.target
+After=network-online.target
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+Restart=on-failure
+TimeoutStopSec=70
+ExecStart=/usr/bin/rpod \
+	--root "/srv/rpod root" \
+	--runroot /run/rpod-alt run \
+	--cidfile=%t/%n.ctr-id \
+	--cgroups=no-conmon \
+	--rm \
+	--sdnotify=conmon \
+	--replace \
+	-d \
+	--name web awesome-image:latest
+ExecStop=/usr/bin/rpod \
+	--root "/srv/rpod root" \
+	--runroot /run/rpod-alt stop \
+	--ignore -t 10 \
+	--cidfile=%t/%n.ctr-id
+ExecStopPost=/usr/bin/rpod \
+	--root "/srv/rpod root" \
+	--runroot /run/rpod-alt rm \
+	-f \
+	--ignore -t 10 \
+	--cidfile=%t/%n.ctr-id
+Type=notify
+NotifyAccess=all
+
+[Install]
+WantedBy=default.target
+"#,
+    }]);
+}
