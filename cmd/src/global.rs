@@ -71,7 +71,7 @@ impl GlobalArgs {
     }
 
     /// How to re-exec this rpod as a container monitor with the same storage and runtime.
-    pub fn monitor_command(&self) -> anyhow::Result<libpod::start::MonitorCommand> {
+    pub fn monitor_command(&self) -> anyhow::Result<libpod::MonitorCommand> {
         let exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("finding the rpod executable: {e}"))?;
         let mut global_args = vec![
             "--root".to_string(),
@@ -84,7 +84,7 @@ impl GlobalArgs {
         if let Some(runtime) = &self.runtime {
             global_args.extend(["--runtime".to_string(), runtime.clone()]);
         }
-        Ok(libpod::start::MonitorCommand { exe, global_args })
+        Ok(libpod::MonitorCommand { exe, global_args })
     }
 }
 

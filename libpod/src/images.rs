@@ -41,7 +41,7 @@ pub fn delete_image(store: &Store, images: &image::Store, record: image::ImageRe
             return Err(Error::Image(image::Error::InUse { container: container_id }));
         }
         let container = store.lookup(&container_id)?;
-        crate::lifecycle::remove_container(store, &container, true, None)?;
+        crate::container::Runtime::on_host(store, None).remove(&container, true, None)?;
     }
     images.remove(&record.id)?;
     Ok(Removal::Deleted { id: record.id, untagged: record.names })

@@ -5,21 +5,23 @@
 
 pub mod cidfile;
 pub mod config;
+pub mod container;
 pub mod create;
 pub mod error;
 pub mod flag_values;
 pub mod images;
 pub mod inspect;
-pub mod lifecycle;
+pub mod monitor;
 pub mod names;
 pub mod ps;
 pub mod runtime;
-pub mod start;
 pub mod state;
 pub mod store;
 
 pub use config::{ContainerConfig, SdNotifyMode};
+pub use container::{CreatePlacement, Runtime};
 pub use create::{new_container_config, validate_auto_update_image, CreateOptions, ImageArgKind, ImageDefaults};
 pub use error::{Error, Result};
+pub use runtime::monitor_process::{MonitorCommand, MONITOR_REPORT_FD};
 pub use state::{ContainerState, ContainerStatus};
 pub use store::{Container, Store};

@@ -79,6 +79,37 @@ impl Store {
         self.runroot.join("containers").join(id).join("userdata")
     }
 
+    /// The container's `--rm`-proof exit record, `<runroot>/exits/<id>`: the monitor leaves the
+    /// exit code there, and it outlives a `--rm` container so `run` and `wait` can still report it.
+    pub fn exit_file(&self, id: &str) -> PathBuf {
+        self.runroot.join("exits").join(id)
+    }
+
+    /// The file `stop` leaves for the monitor so that the exit it causes is not restarted.
+    pub fn stopped_marker(&self, id: &str) -> PathBuf {
+        self.runtime_dir(id).join("stopped-by-user")
+    }
+
+    /// The monitor's PID file when the config names none (`conmon_pid_file`, Podman's name).
+    pub fn monitor_pid_file(&self, id: &str) -> PathBuf {
+        self.runtime_dir(id).join("conmon.pid")
+    }
+
+    /// Where the OCI runtime writes the container process's PID.
+    pub fn container_pid_file(&self, id: &str) -> PathBuf {
+        self.runtime_dir(id).join("pidfile")
+    }
+
+    /// The monitor's own standard error: what it could not report to `start`.
+    pub fn monitor_log(&self, id: &str) -> PathBuf {
+        self.runtime_dir(id).join("monitor.log")
+    }
+
+    /// The container's output when the config names no log (`log_path`).
+    pub fn container_log(&self, id: &str) -> PathBuf {
+        self.container_dir(id).join("ctr.log")
+    }
+
     /// Adds a new container. Fails with [`Error::NameInUse`] when the name is taken; the check and
     /// the insert happen in one transaction, so two processes cannot both take a name.
     pub fn add_container(&self, config: &ContainerConfig, state: &ContainerState) -> Result<()> {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use libpod::flag_values;
-use libpod::lifecycle::CreatePlacement;
+use libpod::CreatePlacement;
 use libpod::{CreateOptions, ImageArgKind, SdNotifyMode};
 
 use crate::global::GlobalArgs;
@@ -107,7 +107,7 @@ pub fn create(args: &CreateArgs, global: &GlobalArgs) -> anyhow::Result<libpod::
     let config = libpod::new_container_config(&opts, &image, &|name| std::env::var(name).ok(), chrono::Utc::now())?;
     let placement = CreatePlacement { cidfile: args.cidfile.clone(), replace: args.replace.unwrap_or(false) };
     let store = global.open_store()?;
-    Ok(libpod::lifecycle::create_container(&store, config, args.name.is_none(), &placement)?)
+    Ok(libpod::Runtime::on_host(&store, None).create(config, args.name.is_none(), &placement)?)
 }
 
 fn create_options(args: &CreateArgs) -> anyhow::Result<CreateOptions> {

@@ -20,7 +20,7 @@ pub fn run(args: InspectArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = global.open_store()?;
     let mut found = Vec::new();
     for name in &args.containers {
-        found.push(InspectContainer::from(&libpod::start::refreshed(&store, store.lookup(name)?)?));
+        found.push(InspectContainer::from(&libpod::Runtime::on_host(&store, None).refreshed(store.lookup(name)?)?));
     }
     let values = found.iter().map(serde_json::to_value).collect::<Result<Vec<_>, _>>().context("encoding inspect data")?;
     match args.format.as_deref() {

@@ -20,11 +20,11 @@ pub struct StartArgs {
 
 pub fn start(args: StartArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = global.open_store()?;
-    let monitor = global.monitor_command()?;
+    let lifecycle = libpod::Runtime::on_host(&store, Some(global.monitor_command()?));
     for name in &args.containers {
         let container = store.lookup(name)?;
         let output = args.attach.then(|| super::run::ContainerOutput::open(&container.config.log_path));
-        libpod::start::start_container(&store, &container, &monitor, &|w| tracing::warn!("{w}"))?;
+        lifecycle.start(&container, &|w| tracing::warn!("{w}"))?;
         if let Some(output) = output {
             return super::run::follow_output(&store, output, &container.config.id);
         }
@@ -62,7 +62,7 @@ pub fn stop(args: StopArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     }
     for target in targets {
         match store.lookup(&target) {
-            Ok(container) => libpod::start::stop_container(&store, &container, args.time)?,
+            Ok(container) => libpod::Runtime::on_host(&store, None).stop(&container, args.time)?,
             Err(libpod::Error::NoSuchContainer(_)) if ignore => continue,
             Err(err) => return Err(err.into()),
         }
@@ -85,7 +85,7 @@ pub fn kill(args: KillArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = global.open_store()?;
     let signal = args.signal.trim_start_matches("SIG");
     for name in &args.containers {
-        libpod::start::kill_container(&store, &store.lookup(name)?, signal)?;
+        libpod::Runtime::on_host(&store, None).kill(&store.lookup(name)?, signal)?;
         println!("{name}");
     }
     Ok(0)
@@ -102,7 +102,7 @@ pub fn wait(args: WaitArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = global.open_store()?;
     for name in &args.containers {
         let id = store.lookup(name)?.config.id;
-        println!("{}", libpod::start::wait_for_container(&store, &id)?);
+        println!("{}", libpod::Runtime::on_host(&store, None).wait(&id)?);
     }
     Ok(0)
 }
@@ -141,7 +141,7 @@ pub struct ExecArgs {
 
 pub fn exec(args: ExecArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = global.open_store()?;
-    match libpod::start::exec_in_container(&store, &store.lookup(&args.container)?, &args.command) {
+    match libpod::Runtime::on_host(&store, None).exec(&store.lookup(&args.container)?, &args.command) {
         Ok(code) => Ok(u8::try_from(code).unwrap_or(255)),
         Err(err) => match super::run::command_failure_code(&err) {
             Some(code) => {
@@ -159,12 +159,12 @@ pub struct MonitorArgs {
     pub id: String,
 }
 
-/// The monitor a `start` spawns (see `libpod::runtime::monitor`); it reports on fd 3.
+/// The monitor a `start` spawns (see `libpod::monitor`); it reports on fd 3.
 pub fn monitor(args: MonitorArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     // SAFETY: `start` dup2()s the report pipe to this descriptor before exec and nothing else
     // in this process owns it.
-    let report = unsafe { std::fs::File::from_raw_fd(libpod::start::MONITOR_REPORT_FD) };
+    let report = unsafe { std::fs::File::from_raw_fd(libpod::MONITOR_REPORT_FD) };
     let store = global.open_store()?;
-    libpod::runtime::monitor::run(&store, &args.id, global.runtime.as_deref(), report)?;
+    libpod::monitor::run(&store, &args.id, global.runtime.as_deref(), report)?;
     Ok(0)
 }

@@ -34,7 +34,8 @@ pub struct PsArgs {
 pub fn run(args: PsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let filters = args.filters.iter().map(|f| PsFilter::parse(f)).collect::<Result<Vec<_>, _>>()?;
     let store = global.open_store()?;
-    let current = store.list()?.into_iter().map(|c| libpod::start::refreshed(&store, c)).collect::<Result<Vec<_>, _>>()?;
+    let lifecycle = libpod::Runtime::on_host(&store, None);
+    let current = store.list()?.into_iter().map(|c| lifecycle.refreshed(c)).collect::<Result<Vec<_>, _>>()?;
     let containers = libpod::ps::select(current, args.all, &filters);
     if args.quiet {
         for c in &containers {

@@ -50,7 +50,7 @@ pub fn run(args: RmArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
                 continue;
             }
         };
-        match libpod::lifecycle::remove_container(&store, &container, force, args.time) {
+        match libpod::Runtime::on_host(&store, None).remove(&container, force, args.time) {
             Ok(()) => println!("{}", container.config.id),
             // Another process removed it after our lookup: as gone as --ignore allows.
             Err(libpod::Error::NoSuchContainer(_)) if ignore => {}

@@ -26,10 +26,10 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = global.open_store()?;
     let container = store.lookup(&config.id)?;
     let output = ContainerOutput::open(&config.log_path);
-    let started = libpod::start::start_container(&store, &container, &global.monitor_command()?, &|w| tracing::warn!("{w}"));
+    let started = libpod::Runtime::on_host(&store, Some(global.monitor_command()?)).start(&container, &|w| tracing::warn!("{w}"));
     if let Err(err) = started {
         if config.auto_remove {
-            let _ = libpod::lifecycle::remove_container(&store, &container, true, None);
+            let _ = libpod::Runtime::on_host(&store, None).remove(&container, true, None);
         }
         return match command_failure_code(&err) {
             Some(code) => {
@@ -82,7 +82,7 @@ pub fn follow_output(store: &libpod::Store, mut output: ContainerOutput, id: &st
         let running = matches!(store.lookup(id), Ok(c) if c.state.state == libpod::ContainerStatus::Running);
         output.copy_new()?;
         if !running {
-            let code = libpod::start::wait_for_container(store, id)?;
+            let code = libpod::Runtime::on_host(store, None).wait(id)?;
             output.copy_new()?;
             return Ok(u8::try_from(code).unwrap_or(255));
         }

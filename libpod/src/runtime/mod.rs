@@ -1,7 +1,11 @@
-//! Running containers: the OCI runtime driver, the bundle (spec + root filesystem), the
-//! per-container monitor and systemd readiness notification.
+//! Running containers: the side effects the lifecycle has on the host, each behind a small
+//! trait with one real implementation — the OCI runtime driver ([`oci`]), the clock
+//! ([`clock`]), the monitor processes ([`monitor_process`]) — plus the bundle (spec + root
+//! filesystem) and systemd readiness notification. Nothing here depends on
+//! [`crate::container`] or [`crate::monitor`], which use it.
 
-pub mod monitor;
+pub mod clock;
+pub mod monitor_process;
 pub mod notify;
 pub mod oci;
 pub mod rootfs;

@@ -192,10 +192,31 @@ fn configured_runtime() -> Option<String> {
     table.get("engine")?.get("runtime")?.as_str().map(str::to_string)
 }
 
-/// The runtime recorded for a container when it started.
-pub fn for_container(store: &crate::store::Store, container: &crate::store::Container) -> Result<RuntimeBinary> {
-    let name = &container.state.runtime;
-    RuntimeBinary::find(name, &store.runtime_state_dir()).ok_or_else(|| Error::NoRuntime(name.clone()))
+/// The OCI runtimes a container's lifecycle can reach, by the name recorded with the container
+/// when it started (`ociRuntime` in its state).
+pub trait OciRuntimes {
+    /// The runtime named `name`; [`Error::NoRuntime`] when it is not installed.
+    fn recorded(&self, name: &str) -> Result<Box<dyn OciRuntime>>;
+}
+
+/// The runtime binaries installed on the host, keeping their state under the runroot.
+#[derive(Debug, Clone)]
+pub struct InstalledRuntimes {
+    state_dir: PathBuf,
+}
+
+impl InstalledRuntimes {
+    /// The installed runtimes, with their state in `store`'s runtime state directory.
+    pub fn new(store: &crate::store::Store) -> InstalledRuntimes {
+        InstalledRuntimes { state_dir: store.runtime_state_dir() }
+    }
+}
+
+impl OciRuntimes for InstalledRuntimes {
+    fn recorded(&self, name: &str) -> Result<Box<dyn OciRuntime>> {
+        let runtime = RuntimeBinary::find(name, &self.state_dir).ok_or_else(|| Error::NoRuntime(name.to_string()))?;
+        Ok(Box::new(runtime))
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,10 @@
 //!
 //! It reports to the `start` that spawned it over an inherited pipe: `warn: …` lines, then
 //! `ok` once the container runs, or `error: …`.
+//!
+//! This module is the monitor's process-level part (subreaper, `waitpid`, bundle, sd_notify);
+//! what to do after an exit — restart, or record it and remove a `--rm` container — is decided
+//! by [`Runtime::restart_policy_after_exit`] and [`Runtime::record_exit`], unit-tested there.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,6 +21,7 @@ use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
 
 use crate::config::SdNotifyMode;
+use crate::container::Runtime;
 use crate::error::{Error, Result};
 use crate::runtime::oci::OciRuntime;
 use crate::runtime::{notify, oci, rootfs, spec};
@@ -35,50 +40,25 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
     };
     let _ = writeln!(report, "ok");
     drop(report);
+    let lifecycle = Runtime::on_host(store, None);
     let mut restarts = 0;
     let exit_code = loop {
         let exit_code = wait_for_exit(started.pid);
         let _ = started.runtime.delete(id, true);
         rootfs::release(store, id);
-        let config = match store.lookup(id) {
-            Ok(container) => container.config,
-            Err(_) => break exit_code,
-        };
-        let stopped = std::fs::remove_file(stopped_marker(store, id)).is_ok();
-        if !should_restart(&config.restart_policy, config.restart_retries, exit_code, restarts, stopped) {
-            break exit_code;
-        }
+        let Some(policy) = lifecycle.restart_policy_after_exit(id, exit_code, restarts) else { break exit_code };
         restarts += 1;
         let mut quiet = std::fs::OpenOptions::new().write(true).open("/dev/null").map_err(|source| Error::Io { path: "/dev/null".into(), source })?;
         match launch(store, id, requested_runtime, &mut quiet) {
             Ok(again) => started = again,
             Err(err) => {
-                tracing::warn!("restarting container {id} (--restart={}): {err}", config.restart_policy);
+                tracing::warn!("restarting container {id} (--restart={policy}): {err}");
                 rootfs::release(store, id);
                 break exit_code;
             }
         }
     };
-    finish(store, id, exit_code)
-}
-
-/// Whether the `--restart` policy (`retries` = the N of `on-failure:N`) starts the container
-/// again after it exited with `exit_code`, `restarts` times so far. A container stopped with
-/// `rpod stop` (or `rm -f`) stays stopped, as in Podman.
-fn should_restart(policy: &str, retries: Option<u32>, exit_code: i32, restarts: u32, stopped_by_user: bool) -> bool {
-    if stopped_by_user {
-        return false;
-    }
-    match policy {
-        "always" | "unless-stopped" => true,
-        "on-failure" => exit_code != 0 && retries.is_none_or(|n| restarts < n),
-        _ => false,
-    }
-}
-
-/// The file `stop` leaves for the monitor so that the exit it causes is not restarted.
-pub fn stopped_marker(store: &Store, id: &str) -> PathBuf {
-    store.runtime_dir(id).join("stopped-by-user")
+    lifecycle.record_exit(id, exit_code)
 }
 
 struct Started {
@@ -92,7 +72,7 @@ fn launch(store: &Store, id: &str, requested_runtime: Option<&str>, report: &mut
     let run_dir = store.runtime_dir(id);
     privatefs::create_dir_all(&run_dir).map_err(|source| Error::CreateDir { path: run_dir.clone(), source })?;
     let monitor_pid = std::process::id();
-    let pid_file = if config.conmon_pid_file.is_empty() { run_dir.join("conmon.pid") } else { PathBuf::from(&config.conmon_pid_file) };
+    let pid_file = if config.conmon_pid_file.is_empty() { store.monitor_pid_file(id) } else { PathBuf::from(&config.conmon_pid_file) };
     write_file(&pid_file, &monitor_pid.to_string())?;
     nix::sys::prctl::set_child_subreaper(true).map_err(|e| Error::Monitor(format!("becoming a subreaper: {e}")))?;
 
@@ -111,8 +91,8 @@ fn launch(store: &Store, id: &str, requested_runtime: Option<&str>, report: &mut
     let spec_path = run_dir.join("config.json");
     privatefs::write(&spec_path, spec_json).map_err(|source| Error::Io { path: spec_path, source })?;
 
-    let log_path = if config.log_path.is_empty() { store.container_dir(id).join("ctr.log") } else { PathBuf::from(&config.log_path) };
-    let container_pid_file = run_dir.join("pidfile");
+    let log_path = if config.log_path.is_empty() { store.container_log(id) } else { PathBuf::from(&config.log_path) };
+    let container_pid_file = store.container_pid_file(id);
     let runtime = create_with_first_working_runtime(store, id, requested_runtime.or(non_empty(&config.oci_runtime)), &run_dir, &container_pid_file, &log_path, report)?;
     runtime.start(id)?;
     let pid: i32 = std::fs::read_to_string(&container_pid_file)
@@ -215,42 +195,6 @@ fn wait_for_foreign_exit(pid: i32) -> i32 {
     -1
 }
 
-/// Records the exit (also in `<runroot>/exits/<id>`, which outlives a `--rm` container so
-/// `run` and `wait` can still report the code) and removes an auto-remove container.
-fn finish(store: &Store, id: &str, exit_code: i32) -> Result<()> {
-    let _ = write_file(&exit_file(store, id), &exit_code.to_string());
-    let container = match store.lookup(id) {
-        Ok(container) => container,
-        Err(Error::NoSuchContainer(_)) => return Ok(()),
-        Err(err) => return Err(err),
-    };
-    let state = ContainerState {
-        state: ContainerStatus::Exited,
-        pid: 0,
-        conmon_pid: 0,
-        exit_code,
-        finished_time: Some(chrono::Utc::now()),
-        ..container.state.clone()
-    };
-    match store.update_state(id, &state) {
-        Ok(()) | Err(Error::NoSuchContainer(_)) => {}
-        Err(err) => return Err(err),
-    }
-    if container.config.auto_remove {
-        let exited = crate::store::Container { state, ..container };
-        match crate::lifecycle::remove_container(store, &exited, false, None) {
-            Ok(()) | Err(Error::NoSuchContainer(_)) => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(())
-}
-
-/// Where the monitor leaves a container's exit code.
-pub fn exit_file(store: &Store, id: &str) -> PathBuf {
-    store.runroot().join("exits").join(id)
-}
-
 fn write_file(path: &Path, text: &str) -> Result<()> {
     if let Some(dir) = path.parent() {
         privatefs::create_dir_all(dir).map_err(|source| Error::CreateDir { path: dir.to_path_buf(), source })?;
@@ -260,29 +204,4 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
 
 fn non_empty(text: &str) -> Option<&str> {
     (!text.is_empty()).then_some(text)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn restart_policies_decide_like_podman() {
-        // (policy, retries, exit code, restarts so far, stopped by user, restart?)
-        let cases: &[(&str, Option<u32>, i32, u32, bool, bool)] = &[
-            ("", None, 1, 0, false, false),
-            ("no", None, 1, 0, false, false),
-            ("always", None, 0, 7, false, true),
-            ("always", None, 137, 0, true, false),
-            ("unless-stopped", None, 0, 0, false, true),
-            ("on-failure", None, 0, 0, false, false),
-            ("on-failure", None, 1, 50, false, true),
-            ("on-failure", Some(2), 1, 1, false, true),
-            ("on-failure", Some(2), 1, 2, false, false),
-            ("on-failure", Some(2), 1, 0, true, false),
-        ];
-        for &(policy, retries, code, restarts, stopped, expected) in cases {
-            assert_eq!(should_restart(policy, retries, code, restarts, stopped), expected, "{policy} {retries:?} {code} {restarts} {stopped}");
-        }
-    }
 }

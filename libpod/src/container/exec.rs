@@ -1,0 +1,17 @@
+//! `exec`: a command inside a running container.
+
+use super::Runtime;
+use crate::error::{Error, Result};
+use crate::state::ContainerStatus;
+use crate::store::Container;
+
+impl Runtime<'_> {
+    /// Runs `args` in a running container with this process's standard streams; returns the
+    /// command's exit code.
+    pub fn exec(&self, container: &Container, args: &[String]) -> Result<i32> {
+        if container.state.state != ContainerStatus::Running {
+            return Err(Error::NotRunning(container.config.id.clone()));
+        }
+        self.oci_runtime(container)?.exec(&container.config.id, args)
+    }
+}

@@ -1,0 +1,53 @@
+//! `kill`: one signal to a running container.
+
+use super::Runtime;
+use crate::error::{Error, Result};
+use crate::state::ContainerStatus;
+use crate::store::Container;
+
+impl Runtime<'_> {
+    /// Sends `signal` (a name without `SIG`, or a number) to a running container; a container
+    /// that is not running is Podman's `container state improper`.
+    pub fn kill(&self, container: &Container, signal: &str) -> Result<()> {
+        if container.state.state != ContainerStatus::Running {
+            return Err(Error::NotRunning(container.config.id.clone()));
+        }
+        self.oci_runtime(container)?.kill(&container.config.id, signal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{Reaction, World};
+    use crate::error::Error;
+
+    #[test]
+    fn kill_sends_the_signal_given() {
+        let world = World::new();
+        let web = world.running("web", Reaction::IgnoresTerm);
+        world.runtime().kill(&web, "HUP").unwrap();
+        world.runtime().kill(&web, "9").unwrap();
+        assert_eq!(world.signals(), vec!["HUP", "9"]);
+        assert!(!world.store.stopped_marker(&web.config.id).exists(), "a kill is no stop: the restart policy applies");
+    }
+
+    #[test]
+    fn killing_a_container_that_is_not_running_is_refused() {
+        let world = World::new();
+        let created = world.add("web", |_| {});
+        let err = world.runtime().kill(&created, "TERM").unwrap_err();
+        assert!(matches!(err, Error::NotRunning(ref id) if *id == created.config.id));
+        assert!(world.signals().is_empty());
+    }
+
+    #[test]
+    fn a_runtime_no_longer_installed_is_reported() {
+        let world = World::new();
+        let web = world.add_running("web", Reaction::IgnoresTerm, |_| {});
+        let mut state = web.state.clone();
+        state.runtime = "gone".into();
+        world.store.update_state(&web.config.id, &state).unwrap();
+        let err = world.runtime().kill(&world.lookup("web"), "TERM").unwrap_err();
+        assert!(matches!(err, Error::NoRuntime(ref name) if name == "gone"), "{err}");
+    }
+}

@@ -1,0 +1,127 @@
+//! `stop`: SIGTERM, the stop timeout, then SIGKILL.
+
+use std::time::{Duration, Instant};
+
+use super::Runtime;
+use crate::error::{Error, Result};
+use crate::state::ContainerStatus;
+use crate::store::Container;
+
+/// How long `stop` waits after SIGKILL before giving up.
+pub(super) const KILL_GRACE: Duration = Duration::from_secs(30);
+/// How often `stop` and `wait` look at the container again.
+pub(super) const POLL: Duration = Duration::from_millis(50);
+
+impl Runtime<'_> {
+    /// Stops a running container: SIGTERM, up to `timeout` seconds (default: its stop timeout),
+    /// then SIGKILL. Stopping a container that is not running is not an error (Podman). The
+    /// stopped marker it leaves tells the monitor not to apply the `--restart` policy.
+    pub fn stop(&self, container: &Container, timeout: Option<u32>) -> Result<()> {
+        if container.state.state != ContainerStatus::Running {
+            return Ok(());
+        }
+        let id = &container.config.id;
+        let runtime = self.oci_runtime(container)?;
+        let timeout = Duration::from_secs(timeout.unwrap_or(container.config.stop_timeout).into());
+        let marker = self.store.stopped_marker(id);
+        privatefs::write(&marker, "").map_err(|source| Error::Io { path: marker, source })?;
+        if runtime.kill(id, "TERM").is_ok() && self.wait_until_exited(id, timeout)? {
+            return Ok(());
+        }
+        let _ = runtime.kill(id, "KILL");
+        if self.wait_until_exited(id, KILL_GRACE)? {
+            Ok(())
+        } else {
+            Err(Error::Monitor(format!("container {id} did not exit {}s after SIGKILL", KILL_GRACE.as_secs())))
+        }
+    }
+
+    /// Polls until the container has exited or is gone; `false` when `timeout` passed first.
+    fn wait_until_exited(&self, id: &str, timeout: Duration) -> Result<bool> {
+        let deadline: Instant = self.clock.now() + timeout;
+        loop {
+            match self.store.lookup(id) {
+                Ok(c) if self.is_running(&c) => {}
+                Ok(_) | Err(Error::NoSuchContainer(_)) => return Ok(true),
+                Err(err) => return Err(err),
+            }
+            if self.clock.now() >= deadline {
+                return Ok(false);
+            }
+            self.clock.sleep(POLL);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::testing::{Reaction, World};
+    use super::KILL_GRACE;
+    use crate::error::Error;
+
+    #[test]
+    fn a_container_that_exits_on_term_is_not_killed() {
+        let world = World::new();
+        let web = world.running("web", Reaction::ExitsOnTerm);
+        world.runtime().stop(&web, Some(10)).unwrap();
+        assert_eq!(world.signals(), vec!["TERM"]);
+        assert!(world.elapsed() < Duration::from_secs(1), "{:?}", world.elapsed());
+        assert!(world.store.stopped_marker(&web.config.id).exists(), "the monitor is told not to restart it");
+    }
+
+    #[test]
+    fn a_container_ignoring_term_is_killed_after_the_timeout() {
+        let world = World::new();
+        let web = world.running("web", Reaction::IgnoresTerm);
+        world.runtime().stop(&web, Some(10)).unwrap();
+        assert_eq!(world.signals(), vec!["TERM", "KILL"]);
+        let waited = world.elapsed();
+        assert!(waited >= Duration::from_secs(10) && waited < Duration::from_secs(11), "{waited:?}");
+    }
+
+    #[test]
+    fn the_timeout_defaults_to_the_containers_stop_timeout() {
+        let world = World::new();
+        let web = world.add_running("web", Reaction::IgnoresTerm, |c| c.stop_timeout = 3);
+        world.runtime().stop(&web, None).unwrap();
+        let waited = world.elapsed();
+        assert!(waited >= Duration::from_secs(3) && waited < Duration::from_secs(4), "{waited:?}");
+    }
+
+    #[test]
+    fn a_term_the_runtime_cannot_deliver_goes_straight_to_kill() {
+        let world = World::new();
+        let web = world.running("web", Reaction::TermFails);
+        world.runtime().stop(&web, Some(10)).unwrap();
+        assert_eq!(world.signals(), vec!["TERM", "KILL"]);
+        assert!(world.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_container_surviving_kill_is_an_error_after_the_grace() {
+        let world = World::new();
+        let web = world.running("web", Reaction::Unkillable);
+        let err = world.runtime().stop(&web, Some(2)).unwrap_err();
+        assert!(matches!(err, Error::Monitor(ref m) if m.contains("did not exit 30s after SIGKILL")), "{err}");
+        assert!(world.elapsed() >= Duration::from_secs(2) + KILL_GRACE);
+    }
+
+    #[test]
+    fn stopping_a_container_that_is_not_running_does_nothing() {
+        let world = World::new();
+        let created = world.add("web", |_| {});
+        world.runtime().stop(&created, Some(10)).unwrap();
+        assert!(world.signals().is_empty());
+    }
+
+    #[test]
+    fn a_dead_monitor_counts_as_exited() {
+        let world = World::new();
+        let web = world.running("web", Reaction::IgnoresTerm);
+        world.monitor_died(&web.config.id);
+        world.runtime().stop(&web, Some(10)).unwrap();
+        assert_eq!(world.signals(), vec!["TERM"]);
+    }
+}
