@@ -2,11 +2,22 @@
 //! per blob (bytes received out of the manifest's size).
 
 use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::sync::Mutex;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use registry::progress::short_digest;
 use registry::PullProgress;
+
+/// The printer a command's pull reports to: nothing when quiet, bars on a terminal, else
+/// Podman's lines.
+pub fn stderr(quiet: bool) -> Box<dyn PullProgress> {
+    if !quiet && std::io::stderr().is_terminal() {
+        Box::new(Bars::new())
+    } else {
+        Box::new(Lines { quiet })
+    }
+}
 
 /// Podman's progress lines on stderr, nothing when quiet.
 pub struct Lines {

@@ -1,12 +1,11 @@
-//! Shared registry plumbing for commands: the flags, the one async runtime, and pulling.
+//! Shared registry plumbing for commands: the flags and the one async runtime. Pulling is
+//! `registry::resolve_image`/`registry::pull_image`, with a printer from `pull_progress`.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
 
 use crate::go_flags;
-use crate::pull_progress;
 
 /// `--authfile` and `--tls-verify`, as pull, push, login, create and run take them.
 #[derive(Debug, Clone, Args)]
@@ -21,13 +20,13 @@ pub struct RegistryArgs {
 
 impl RegistryArgs {
     /// The registry client these flags describe; an explicit `--authfile` must be readable.
-    pub fn registry(&self) -> anyhow::Result<registry::Registry> {
+    pub fn registry(&self) -> registry::Result<registry::RegistryClient> {
         self.registry_with_cert_dir(None)
     }
 
     /// The same, trusting the `*.crt` files of `cert_dir` (pull, push and login's `--cert-dir`)
     /// instead of the registry's certs.d directories.
-    pub fn registry_with_cert_dir(&self, cert_dir: Option<&std::path::Path>) -> anyhow::Result<registry::Registry> {
+    pub fn registry_with_cert_dir(&self, cert_dir: Option<&std::path::Path>) -> registry::Result<registry::RegistryClient> {
         if let Some(path) = &self.authfile {
             registry::auth::check_accessible(path)?;
         }
@@ -37,7 +36,7 @@ impl RegistryArgs {
             cert_dir: cert_dir.map(Into::into),
             ..Default::default()
         };
-        Ok(registry::Registry::new(options)?)
+        registry::RegistryClient::new(options)
     }
 }
 
@@ -46,22 +45,4 @@ impl RegistryArgs {
 pub fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     Ok(runtime.block_on(future))
-}
-
-/// Pulls `raw` (as typed) into the store, printing Podman's progress lines on stderr.
-pub fn pull(registry: &registry::Registry, store: &image::Store, raw: &str, platform: &image::Platform, quiet: bool) -> anyhow::Result<image::ImageRecord> {
-    let name = raw.strip_prefix("docker://").unwrap_or(raw);
-    if image::reference::is_short_name(name) {
-        anyhow::bail!("short-name {raw:?} did not resolve to an alias and no unqualified-search registries are defined in registries.conf");
-    }
-    let reference = image::ImageReference::parse(name)?;
-    if !quiet {
-        eprintln!("Trying to pull {reference}...");
-    }
-    let record = if !quiet && std::io::stderr().is_terminal() {
-        block_on(registry.pull(&reference, store, platform, &pull_progress::Bars::new()))
-    } else {
-        block_on(registry.pull(&reference, store, platform, &pull_progress::Lines { quiet }))
-    };
-    Ok(record??)
 }

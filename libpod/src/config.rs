@@ -40,8 +40,8 @@ pub struct ContainerConfig {
     #[serde(rename = "CreateCommand", default, skip_serializing_if = "Vec::is_empty")]
     pub create_command: Vec<String>,
     /// The image argument exactly as the user typed it; auto-update checks and pulls this name.
-    #[serde(rename = "RawImageName", default, skip_serializing_if = "String::is_empty")]
-    pub raw_image_name: String,
+    #[serde(rename = "RawImageName", default, skip_serializing_if = "image::RawImageName::is_empty")]
+    pub raw_image_name: image::RawImageName,
     /// ID (config digest, hex) of the image the rootfs comes from.
     #[serde(rename = "rootfsImageID", default, skip_serializing_if = "String::is_empty")]
     pub rootfs_image_id: String,

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use image::{RawImageName, Transport};
 
 use crate::config::{ContainerConfig, SdNotifyMode, AUTO_UPDATE_LABEL, DEFAULT_STOP_TIMEOUT, SYSTEMD_UNIT_ENV};
 use crate::error::{Error, Result};
@@ -31,17 +32,6 @@ pub struct ImageDefaults {
     pub env: Vec<String>,
     pub working_dir: String,
     pub user: String,
-}
-
-/// How the image argument was classified, for the auto-update validation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageArgKind<'a> {
-    /// A plain docker reference that names its registry (`quay.io/x/y:1`, `localhost/x`).
-    FullyQualified,
-    /// A reference without a registry domain (`alpine`, `library/alpine:3`).
-    ShortName,
-    /// A reference with a transport other than `docker://` (`docker-archive:/x.tar`).
-    Transport(&'a str),
 }
 
 /// Everything the user decided at create time.
@@ -68,7 +58,7 @@ pub struct CreateOptions {
     pub auto_remove: bool,
     pub runtime: Option<String>,
     /// The image argument exactly as typed.
-    pub raw_image_name: String,
+    pub raw_image_name: RawImageName,
     /// The full argv of the creating process.
     pub create_command: Vec<String>,
     /// The creating process's `PODMAN_SYSTEMD_UNIT`, if set at all.
@@ -78,15 +68,15 @@ pub struct CreateOptions {
 /// Refuses an auto-update label on an image reference auto-update could never check
 /// (Podman 4.3+ `libpod/container_validate.go`): only `registry` and its alias `image` need a
 /// fully-qualified docker reference; `local` and invalid values pass (auto-update reports them).
-pub fn validate_auto_update_image(labels: &BTreeMap<String, String>, raw_image_name: &str, kind: ImageArgKind<'_>) -> Result<()> {
+pub fn validate_auto_update_image(labels: &BTreeMap<String, String>, raw_image_name: &RawImageName) -> Result<()> {
     let needs_registry = matches!(labels.get(AUTO_UPDATE_LABEL).map(String::as_str), Some("registry" | "image"));
     if !needs_registry {
         return Ok(());
     }
-    match kind {
-        ImageArgKind::FullyQualified => Ok(()),
-        ImageArgKind::ShortName => Err(Error::AutoUpdateShortName(raw_image_name.to_string())),
-        ImageArgKind::Transport(transport) => Err(Error::AutoUpdateTransport(transport.to_string())),
+    match raw_image_name.transport() {
+        Transport::Other(transport) => Err(Error::AutoUpdateTransport(transport.to_string())),
+        Transport::Registry if raw_image_name.is_short_name() => Err(Error::AutoUpdateShortName(raw_image_name.to_string())),
+        Transport::Registry => Ok(()),
     }
 }
 
@@ -246,19 +236,20 @@ mod tests {
     #[test]
     fn auto_update_validation_matches_podman() {
         let labels = |v: &str| BTreeMap::from([(AUTO_UPDATE_LABEL.to_string(), v.to_string())]);
-        let short = validate_auto_update_image(&labels("registry"), "shortname:latest", ImageArgKind::ShortName);
+        let short = validate_auto_update_image(&labels("registry"), &"shortname:latest".into());
         assert_eq!(
             short.unwrap_err().to_string(),
             r#"short name: auto updates require fully-qualified image reference: "shortname:latest""#
         );
-        let archive = validate_auto_update_image(&labels("image"), "docker-archive:/x.tar", ImageArgKind::Transport("docker-archive"));
+        let archive = validate_auto_update_image(&labels("image"), &"docker-archive:/x.tar".into());
         assert_eq!(
             archive.unwrap_err().to_string(),
             r#"auto updates require the docker image transport but image is of transport "docker-archive""#
         );
         for accepted in ["local", "bogus", "disabled"] {
-            assert!(validate_auto_update_image(&labels(accepted), "alpine", ImageArgKind::ShortName).is_ok());
+            assert!(validate_auto_update_image(&labels(accepted), &"alpine".into()).is_ok());
         }
-        assert!(validate_auto_update_image(&labels("registry"), "quay.io/a/b", ImageArgKind::FullyQualified).is_ok());
+        assert!(validate_auto_update_image(&labels("registry"), &"quay.io/a/b".into()).is_ok());
+        assert!(validate_auto_update_image(&labels("registry"), &"docker://quay.io/a/b".into()).is_ok());
     }
 }

@@ -58,7 +58,8 @@ pub fn run(args: AutoUpdateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let lock = RunLock::acquire(&runroot.join("auto-update.lock"))?;
     let containers = libpod::Store::open(&root, &runroot)?;
     let images = image::Store::open(&root)?;
-    let registry = RegistryClients::new(&images, Some(runroot.join("registries")));
+    let progress = crate::pull_progress::Lines { quiet: false };
+    let registry = RegistryClients::new(&images, Some(runroot.join("registries")), &progress);
     let runtime_dir = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from);
     // SAFETY: geteuid has no preconditions and cannot fail.
     let is_root = unsafe { libc::geteuid() } == 0;

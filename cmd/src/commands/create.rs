@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
+use image::{PullPolicy, RawImageName, Transport};
 use libpod::flag_values;
 use libpod::CreatePlacement;
-use libpod::{CreateOptions, ImageArgKind, SdNotifyMode};
+use libpod::{CreateOptions, SdNotifyMode};
 
 use crate::global::GlobalArgs;
 use crate::go_flags;
@@ -68,8 +69,8 @@ pub struct CreateArgs {
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
     pub replace: Option<bool>,
     /// When to pull the image: missing, always, never or newer
-    #[arg(long, value_name = "POLICY", default_value = "missing", value_parser = ["missing", "always", "never", "newer"])]
-    pub pull: String,
+    #[arg(long, value_name = "POLICY", default_value = "missing", value_parser = pull_policy_parser())]
+    pub pull: PullPolicy,
     #[command(flatten)]
     pub registry: crate::registry_access::RegistryArgs,
     /// Allocate a terminal (accepted for compatibility; rpod containers get none)
@@ -83,7 +84,7 @@ pub struct CreateArgs {
     pub help: Option<bool>,
     /// Image to create the container from, exactly as auto-update will look it up again
     #[arg(value_name = "IMAGE")]
-    pub image: String,
+    pub image: RawImageName,
     /// Command and arguments (default: the image's)
     #[arg(value_name = "COMMAND", trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,
@@ -98,16 +99,23 @@ pub fn run(args: CreateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
 /// Creates the container `args` describe; `run` calls this before starting it.
 pub fn create(args: &CreateArgs, global: &GlobalArgs) -> anyhow::Result<libpod::ContainerConfig> {
     let opts = create_options(args)?;
-    let kind = image_resolve::classify(&args.image)?;
-    libpod::validate_auto_update_image(&opts.labels.iter().cloned().collect(), &args.image, kind)?;
-    if let ImageArgKind::Transport(transport) = kind {
+    libpod::validate_auto_update_image(&opts.labels.iter().cloned().collect(), &args.image)?;
+    if let Transport::Other(transport) = args.image.transport() {
         anyhow::bail!("rpod can only create containers from registry images, not from transport {transport:?}");
     }
-    let image = image_resolve::resolve(global, &args.image, &args.pull, &args.registry)?;
+    let image = image_resolve::resolve(global, &args.image, args.pull, &args.registry)?;
     let config = libpod::new_container_config(&opts, &image, &|name| std::env::var(name).ok(), chrono::Utc::now())?;
     let placement = CreatePlacement { cidfile: args.cidfile.clone(), replace: args.replace.unwrap_or(false) };
     let store = global.open_store()?;
     Ok(libpod::Runtime::on_host(&store, None).create(config, args.name.is_none(), &placement)?)
+}
+
+/// `--pull`: clap lists and checks the names (its error text for a bad one is what rpod has
+/// always printed), then each becomes its [`PullPolicy`].
+fn pull_policy_parser() -> impl clap::builder::TypedValueParser<Value = PullPolicy> {
+    use clap::builder::TypedValueParser;
+    let names = PullPolicy::ALL.map(PullPolicy::as_str);
+    clap::builder::PossibleValuesParser::new(names).try_map(|name| name.parse::<PullPolicy>())
 }
 
 fn create_options(args: &CreateArgs) -> anyhow::Result<CreateOptions> {

@@ -27,7 +27,7 @@ pub struct ImportArgs {
 pub fn run(args: ImportArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let changes = args.changes.iter().map(|c| Change::parse(c)).collect::<Result<Vec<_>, _>>()?;
     if let Some(name) = &args.name {
-        image::ImageReference::parse(name)?;
+        image::store::normalize(name)?;
     }
     let store = image::Store::open(&global.root_dir())?;
     let record = if args.tarball.as_os_str() == "-" {

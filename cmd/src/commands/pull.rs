@@ -1,8 +1,10 @@
 //! `rpod pull` and `rpod push`.
 
 use clap::Args;
+use image::RawImageName;
 
 use crate::global::GlobalArgs;
+use crate::pull_progress;
 use crate::registry_access::{self, RegistryArgs};
 
 #[derive(Debug, Args)]
@@ -20,7 +22,7 @@ pub struct PullArgs {
     pub quiet: bool,
     /// Image to pull, with its registry (e.g. quay.io/libpod/alpine:latest)
     #[arg(value_name = "IMAGE")]
-    pub image: String,
+    pub image: RawImageName,
 }
 
 pub fn pull(args: PullArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
@@ -30,7 +32,8 @@ pub fn pull(args: PullArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     };
     let registry = args.registry.registry_with_cert_dir(args.cert_dir.as_deref())?;
     let store = image::Store::open(&global.root_dir())?;
-    let record = registry_access::pull(&registry, &store, &args.image, &platform, args.quiet)?;
+    let progress = pull_progress::stderr(args.quiet);
+    let record = registry_access::block_on(registry::pull_image(&registry, &store, &args.image, &platform, progress.as_ref()))??;
     println!("{}", record.id);
     Ok(0)
 }
@@ -54,9 +57,10 @@ pub fn push(args: PushArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = image::Store::open(&global.root_dir())?;
     let record = store.lookup(&args.image)?.ok_or_else(|| image::Error::NotKnown(args.image.clone()))?;
     let destination = args.destination.as_deref().unwrap_or(&args.image);
-    let destination = image::ImageReference::parse(destination.strip_prefix("docker://").unwrap_or(destination))?;
+    let destination = RawImageName::parse(destination);
+    let destination = destination.reference()?;
     let registry = args.registry.registry_with_cert_dir(args.cert_dir.as_deref())?;
     let progress = |line: &str| eprintln!("{line}");
-    registry_access::block_on(registry.push(&record, &store, &destination, &progress))??;
+    registry_access::block_on(registry.push(&record, &store, destination, &progress))??;
     Ok(0)
 }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use image::RawImageName;
 use libpod::ContainerConfig;
 
 /// Errors of the backends are shown to the user verbatim after Podman's context prefix
@@ -52,7 +53,7 @@ pub trait ImageStore {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RemoteRequest {
     /// The image reference as the user typed it at create time.
-    pub raw_image_name: String,
+    pub raw_image_name: RawImageName,
     /// `os/arch[/variant]` to resolve a manifest list for.
     pub platform: String,
     /// Auth file (label `io.containers.autoupdate.authfile`, else `--authfile`).

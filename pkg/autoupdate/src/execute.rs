@@ -102,7 +102,7 @@ where
     let mut indexes = Vec::new();
     for (i, (unit_plan, unit_work)) in plans.iter().zip(work.iter()).enumerate() {
         if unit_work.has_updates() {
-            let images = unit_plan.tasks.iter().map(|t| t.task.raw_image_name.clone()).collect();
+            let images = unit_plan.tasks.iter().map(|t| t.task.raw_image_name.to_string()).collect();
             let dependents = dependents_of(b.units, &unit_plan.unit).await;
             wave_units.push(WaveUnit { unit: unit_plan.unit.clone(), images, dependents });
             indexes.push(i);
@@ -171,7 +171,7 @@ async fn run_pulls<R: Registry>(registry: &R, plans: &[UnitPlan], concurrency: u
     stream::iter(plan::pulls(plans))
         .map(|request| async move {
             let result = registry.pull(&request).await.map_err(|e| e.to_string());
-            (request.raw_image_name, result)
+            (request.raw_image_name.to_string(), result)
         })
         .buffer_unordered(concurrency.max(1))
         .collect()
@@ -300,7 +300,7 @@ fn prepare(
             }
             let pending = match target {
                 UpdateTarget::Local(image) => Pending::Updating(image.clone()),
-                UpdateTarget::Pull { .. } => match pulled.get(&task.raw_image_name) {
+                UpdateTarget::Pull { .. } => match pulled.get(task.raw_image_name.as_str()) {
                     Some(Ok(image)) if image.id == task.image.id => Pending::Done(Status::NotUpdated),
                     Some(Ok(image)) => Pending::Updating(image.clone()),
                     Some(Err(reason)) => {
@@ -324,7 +324,7 @@ pub(crate) fn report(unit: &str, task: &Task, status: Status, new_digest: Option
         unit: unit.to_string(),
         container_id: task.container_id.clone(),
         container_name: task.container_name.clone(),
-        image: task.raw_image_name.clone(),
+        image: task.raw_image_name.to_string(),
         policy: task.policy,
         status,
         old_digest: task.image.display_digest().map(str::to_string),

@@ -73,7 +73,7 @@ pub fn remote_requests(units: &[UnitTasks], tls_verify: Option<bool>) -> BTreeSe
 
 /// Every distinct `RawImageName` the local policy must resolve.
 pub fn local_names(units: &[UnitTasks]) -> BTreeSet<String> {
-    all_tasks(units).filter(|t| t.policy == Policy::Local).map(|t| t.raw_image_name.clone()).collect()
+    all_tasks(units).filter(|t| t.policy == Policy::Local).map(|t| t.raw_image_name.to_string()).collect()
 }
 
 fn all_tasks(units: &[UnitTasks]) -> impl Iterator<Item = &Task> {
@@ -115,7 +115,7 @@ fn decide(task: &Task, checks: &CheckResults, tls_verify: Option<bool>) -> Decis
                 },
             }
         }
-        Policy::Local => match checks.local.get(&task.raw_image_name) {
+        Policy::Local => match checks.local.get(task.raw_image_name.as_str()) {
             None => Decision::CheckFailed("internal error: image was not checked".to_string()),
             Some(Err(reason)) => Decision::CheckFailed(reason.clone()),
             Some(Ok(None)) => Decision::CheckFailed(format!("{}: image not known", task.raw_image_name)),
@@ -152,7 +152,7 @@ mod tests {
                 .iter()
                 .map(|(raw, answer)| {
                     let request = RemoteRequest {
-                        raw_image_name: raw.to_string(),
+                        raw_image_name: (*raw).into(),
                         platform: "linux/amd64".into(),
                         authfile: None,
                         tls_verify: None,
@@ -251,13 +251,13 @@ mod tests {
         tasks.push(task("l", Policy::Local, "localhost/l:1", image("oldl", &[])));
         let units: Vec<UnitTasks> =
             tasks.into_iter().map(|t| UnitTasks { unit: format!("{}.service", t.container_name), tasks: vec![t] }).collect();
-        let requests: Vec<String> = remote_requests(&units, None).into_iter().map(|r| r.raw_image_name).collect();
+        let requests: Vec<String> = remote_requests(&units, None).into_iter().map(|r| r.raw_image_name.to_string()).collect();
         assert_eq!(requests, vec!["q.io/a:1", "q.io/b:1"]);
         assert_eq!(local_names(&units).into_iter().collect::<Vec<_>>(), vec!["localhost/l:1"]);
 
         let checks = checks(&[("q.io/a:1", Ok(&["sha256:2"])), ("q.io/b:1", Ok(&["sha256:b"]))], &[("localhost/l:1", Some("new"))]);
         let plans = plan(&units, &checks, None);
-        let pulled: Vec<String> = pulls(&plans).into_iter().map(|r| r.raw_image_name).collect();
+        let pulled: Vec<String> = pulls(&plans).into_iter().map(|r| r.raw_image_name.to_string()).collect();
         assert_eq!(pulled, vec!["q.io/a:1"]);
     }
 

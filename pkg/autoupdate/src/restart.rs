@@ -70,9 +70,9 @@ async fn restart_or_roll_back<I: ImageStore, U: UnitManager>(
     }
     let started = Instant::now();
     for (task, _) in updating {
-        match images.tag(&task.image.id, &task.raw_image_name) {
+        match images.tag(&task.image.id, task.raw_image_name.as_str()) {
             Ok(()) => {
-                rolled_back.insert(task.raw_image_name.clone());
+                rolled_back.insert(task.raw_image_name.to_string());
             }
             Err(e) => errors.push(Error::RollbackImage {
                 id: task.container_id.clone(),

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use image::RawImageName;
 use libpod::config::{AUTO_UPDATE_AUTHFILE_LABEL, AUTO_UPDATE_LABEL, SYSTEMD_UNIT_ENV};
 use libpod::ContainerConfig;
 
@@ -18,7 +19,7 @@ pub struct Task {
     pub container_id: String,
     pub container_name: String,
     /// The image reference as typed at create time: checked, pulled, and re-tagged on rollback.
-    pub raw_image_name: String,
+    pub raw_image_name: RawImageName,
     pub policy: Policy,
     /// The image the container runs now (the rollback target).
     pub image: LocalImage,
@@ -30,7 +31,7 @@ impl Task {
     /// A digest reference (`repo@sha256:…`) names one immutable image: there is never an
     /// update to find, and Podman's failing check (#21190) helps no one.
     pub fn is_digest_pinned(&self) -> bool {
-        self.raw_image_name.contains('@')
+        self.raw_image_name.as_str().contains('@')
     }
 }
 

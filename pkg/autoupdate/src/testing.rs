@@ -36,7 +36,7 @@ pub fn container(name: &str, labels: &[(&str, &str)], raw: &str, image_id: &str)
         id,
         name: name.to_string(),
         create_command: vec![],
-        raw_image_name: raw.to_string(),
+        raw_image_name: raw.into(),
         rootfs_image_id: image_id.to_string(),
         rootfs_image_name: String::new(),
         labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
@@ -153,7 +153,7 @@ impl ImageStore for World {
 impl Registry for World {
     async fn remote_digests(&self, request: &RemoteRequest) -> Result<Vec<String>, BackendError> {
         self.record(format!("check {}", request.raw_image_name));
-        match self.remote.get(&request.raw_image_name) {
+        match self.remote.get(request.raw_image_name.as_str()) {
             Some(Remote::Serves(digests, _)) | Some(Remote::PullFails(digests, _)) => Ok(digests.clone()),
             Some(Remote::CheckFails(reason)) => Err(reason.clone().into()),
             None => Err("manifest unknown".into()),
@@ -162,10 +162,10 @@ impl Registry for World {
 
     async fn pull(&self, request: &RemoteRequest) -> Result<LocalImage, BackendError> {
         self.record(format!("pull {}", request.raw_image_name));
-        match self.remote.get(&request.raw_image_name) {
+        match self.remote.get(request.raw_image_name.as_str()) {
             Some(Remote::Serves(_, image)) => {
                 lock(&self.images).insert(image.id.clone(), image.clone());
-                lock(&self.tags).insert(request.raw_image_name.clone(), image.id.clone());
+                lock(&self.tags).insert(request.raw_image_name.to_string(), image.id.clone());
                 Ok(image.clone())
             }
             Some(Remote::PullFails(_, reason)) | Some(Remote::CheckFails(reason)) => Err(reason.clone().into()),
@@ -192,7 +192,7 @@ impl UnitManager for World {
         self.record(format!("restart {unit}"));
         self.reach_manager()?;
         let broken = self.containers.iter().filter(|c| c.labels.get(SYSTEMD_UNIT_ENV).map(String::as_str) == Some(unit)).any(|c| {
-            self.tagged(&c.raw_image_name).is_some_and(|id| self.broken.contains(&(unit.to_string(), id)))
+            self.tagged(c.raw_image_name.as_str()).is_some_and(|id| self.broken.contains(&(unit.to_string(), id)))
         });
         let mut states = lock(&self.states);
         for dependent in self.dependents.get(unit).into_iter().flatten() {

@@ -2,7 +2,8 @@
 //! Docker Hub's short forms normalized (`alpine` → `docker.io/library/alpine:latest`).
 //!
 //! Parsing never guesses a registry for the caller: [`is_short_name`] tells whether the user
-//! named one, so auto-update can refuse short names before anything expands them.
+//! named one, so auto-update can refuse short names before anything expands them. A transport
+//! prefix (`docker://`) is no part of a reference: [`crate::RawImageName`] reads it.
 
 use std::fmt;
 
@@ -15,7 +16,7 @@ const TRANSPORTS: &[&str] =
     &["docker", "docker-archive", "docker-daemon", "oci", "oci-archive", "dir", "containers-storage", "sif", "tarball"];
 
 /// Why a reference does not parse; each names the offending input.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum ReferenceError {
     #[error("invalid reference format: repository name must have at least one component")]
     Empty,
@@ -44,15 +45,14 @@ pub struct ImageReference {
 }
 
 impl ImageReference {
-    /// Parses a reference (an optional `docker://` prefix is accepted) and normalizes it.
+    /// Parses a reference (without transport) and normalizes it.
     pub fn parse(input: &str) -> Result<ImageReference, ReferenceError> {
-        let text = input.strip_prefix("docker://").unwrap_or(input);
-        if text.is_empty() {
+        if input.is_empty() {
             return Err(ReferenceError::Empty);
         }
-        let (name_and_tag, digest) = match text.split_once('@') {
+        let (name_and_tag, digest) = match input.split_once('@') {
             Some((name, digest)) => (name, Some(parse_digest(digest, input)?)),
-            None => (text, None),
+            None => (input, None),
         };
         // A tag is what follows the last ':' unless that ':' belongs to a host:port.
         let (name, tag) = match name_and_tag.rfind(':') {
@@ -108,6 +108,22 @@ impl fmt::Display for ImageReference {
     }
 }
 
+impl ReferenceError {
+    /// The same error quoting `input` (the argument as typed, with its transport) instead of
+    /// the reference part that was parsed.
+    pub(crate) fn quoting(self, input: &str) -> ReferenceError {
+        let input = input.to_string();
+        match self {
+            ReferenceError::Empty => ReferenceError::Empty,
+            ReferenceError::Uppercase(_) => ReferenceError::Uppercase(input),
+            ReferenceError::Invalid(_) => ReferenceError::Invalid(input),
+            ReferenceError::InvalidTag(_) => ReferenceError::InvalidTag(input),
+            ReferenceError::InvalidDigest(_) => ReferenceError::InvalidDigest(input),
+            ReferenceError::TooLong(_) => ReferenceError::TooLong(input),
+        }
+    }
+}
+
 /// The transport an image argument names (`docker-archive:/x.tar` → `docker-archive`), or
 /// `None` for a plain reference. `docker://x` names the registry transport `docker`.
 pub fn transport_of(input: &str) -> Option<&'static str> {
@@ -121,7 +137,6 @@ pub fn transport_of(input: &str) -> Option<&'static str> {
 /// Whether `name` lacks a registry domain (containers/image `shortnames.IsShortName`): the
 /// first path component has no `.` or `:` and is not `localhost`.
 pub fn is_short_name(name: &str) -> bool {
-    let name = name.strip_prefix("docker://").unwrap_or(name);
     match name.split_once('/') {
         None => true,
         Some((first, _)) => !(first.contains(['.', ':']) || first == "localhost"),
@@ -194,7 +209,6 @@ mod tests {
             ("library/alpine:3", "docker.io/library/alpine:3"),
             ("user/app", "docker.io/user/app:latest"),
             ("quay.io/libpod/alpine", "quay.io/libpod/alpine:latest"),
-            ("docker://quay.io/libpod/alpine:v1", "quay.io/libpod/alpine:v1"),
             ("localhost/app", "localhost/app:latest"),
             ("127.0.0.1:5000/a/b/c:tag-1.0", "127.0.0.1:5000/a/b/c:tag-1.0"),
             ("localhost:5000/app", "localhost:5000/app:latest"),
@@ -211,7 +225,7 @@ mod tests {
 
     #[test]
     fn refuses_bad_references() {
-        for bad in ["", "quay.io/Foo", "a//b", "a/-b", "quay.io/a:bad tag", "quay.io/a@sha256:abc", "quay.io/a:", ":tag", "host:port:x/a", "a..b"] {
+        for bad in ["", "docker://quay.io/a", "quay.io/Foo", "a//b", "a/-b", "quay.io/a:bad tag", "quay.io/a@sha256:abc", "quay.io/a:", ":tag", "host:port:x/a", "a..b"] {
             assert!(ImageReference::parse(bad).is_err(), "{bad:?} should not parse");
         }
         assert_eq!(ImageReference::parse("").unwrap_err(), ReferenceError::Empty);
@@ -222,7 +236,7 @@ mod tests {
         for short in ["alpine", "alpine:latest", "library/alpine", "shortname:latest", "user/app:1"] {
             assert!(is_short_name(short), "{short}");
         }
-        for full in ["quay.io/a/b", "localhost/x", "127.0.0.1:5000/x", "docker.io/library/alpine", "docker://quay.io/a"] {
+        for full in ["quay.io/a/b", "localhost/x", "127.0.0.1:5000/x", "docker.io/library/alpine"] {
             assert!(!is_short_name(full), "{full}");
         }
     }

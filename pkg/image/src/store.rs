@@ -15,7 +15,8 @@ use crate::blobs::{hex_of, Blobs};
 use crate::error::{io, Error, Result};
 use crate::gc::WriterLock;
 use crate::manifest::{ImageConfigBlob, Manifest, Platform};
-use crate::reference::{is_short_name, ImageReference};
+use crate::raw_name::RawImageName;
+use crate::reference::ImageReference;
 
 /// Forward schema migrations (entry `n` goes from version `n` to `n + 1`).
 const MIGRATIONS: &[&str] = &["CREATE TABLE Images (ID TEXT PRIMARY KEY NOT NULL, JSON TEXT NOT NULL);
@@ -228,9 +229,15 @@ impl Store {
     /// Finds an image by name (normalized, or `repo@digest`), full ID, `sha256:` ID or unique
     /// ID prefix.
     pub fn lookup(&self, name_or_id: &str) -> Result<Option<ImageRecord>> {
-        if let Some((_, record)) = self.lookup_name(name_or_id)? {
+        self.find(&RawImageName::parse(name_or_id))
+    }
+
+    /// [`Store::lookup`] for an argument already parsed.
+    pub fn find(&self, raw: &RawImageName) -> Result<Option<ImageRecord>> {
+        if let Some((_, record)) = self.find_name(raw)? {
             return Ok(Some(record));
         }
+        let name_or_id = raw.as_str();
         let prefix = name_or_id.strip_prefix("sha256:").unwrap_or(name_or_id);
         if prefix.len() < 3 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
@@ -248,11 +255,16 @@ impl Store {
     /// Like Podman's libimage, a short name tries `localhost/NAME`, then Docker Hub's form, then
     /// any stored name whose repository ends in `/NAME` with the same tag.
     pub fn lookup_name(&self, name: &str) -> Result<Option<(String, ImageRecord)>> {
-        let Ok(reference) = ImageReference::parse(name) else { return Ok(None) };
-        let typed = name.strip_prefix("docker://").unwrap_or(name);
-        let local = if is_short_name(typed) { ImageReference::parse(&format!("localhost/{typed}")).ok() } else { None };
+        self.find_name(&RawImageName::parse(name))
+    }
+
+    /// [`Store::lookup_name`] for an argument already parsed.
+    pub fn find_name(&self, raw: &RawImageName) -> Result<Option<(String, ImageRecord)>> {
+        let Ok(reference) = raw.reference() else { return Ok(None) };
+        let typed = raw.name();
+        let local = if raw.is_short_name() { ImageReference::parse(&format!("localhost/{typed}")).ok() } else { None };
         if let Some(digest) = &reference.digest {
-            let repositories: Vec<String> = std::iter::once(&reference).chain(&local).map(ImageReference::repository).collect();
+            let repositories: Vec<String> = std::iter::once(reference).chain(&local).map(ImageReference::repository).collect();
             let typed_path = local.as_ref().map(|l| format!("/{}", l.path));
             return Ok(self.list()?.into_iter().find(|image| {
                 image.digests.contains(digest)
@@ -261,7 +273,7 @@ impl Store {
                     })
             }).map(|image| (reference.to_string(), image)));
         }
-        for candidate in local.iter().chain(std::iter::once(&reference)) {
+        for candidate in local.iter().chain(std::iter::once(reference)) {
             let candidate = candidate.to_string();
             let id: Option<String> =
                 self.conn.query_row("SELECT ImageID FROM Names WHERE Name = ?1", [&candidate], |r| r.get(0)).optional()?;
@@ -354,9 +366,10 @@ impl Store {
 /// default tag; a short name lands under `localhost/` as Podman's libimage names it, so that
 /// `tag IMG app` never claims a Docker Hub name.
 pub fn normalize(name: &str) -> Result<String> {
-    let reference = ImageReference::parse(name)?;
-    let typed = name.strip_prefix("docker://").unwrap_or(name);
-    if is_short_name(typed) {
+    let raw = RawImageName::parse(name);
+    let reference = raw.reference()?;
+    let typed = raw.name();
+    if raw.is_short_name() {
         return Ok(ImageReference::parse(&format!("localhost/{typed}"))?.to_string());
     }
     Ok(reference.to_string())

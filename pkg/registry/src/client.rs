@@ -55,7 +55,7 @@ pub type Progress<'a> = &'a dyn PullProgress;
 type ClientKey = (String, bool, bool);
 
 /// The registry client of one rpod process.
-pub struct Registry {
+pub struct RegistryClient {
     options: RegistryOptions,
     conf: RegistriesConf,
     deadlines: Deadlines,
@@ -69,11 +69,11 @@ pub struct Registry {
     clients: Mutex<HashMap<ClientKey, Client>>,
 }
 
-impl Registry {
+impl RegistryClient {
     /// A client with the system's registries.conf.
-    pub fn new(options: RegistryOptions) -> Result<Registry> {
+    pub fn new(options: RegistryOptions) -> Result<RegistryClient> {
         let remembered = remembered_plain_http(options.protocol_memory.as_deref());
-        Ok(Registry {
+        Ok(RegistryClient {
             options,
             conf: RegistriesConf::load()?,
             deadlines: Deadlines::from_env(),

@@ -10,6 +10,10 @@ pub enum Error {
     Reference(#[from] image::ReferenceError),
     #[error("short name {0:?}: a registry must be named (e.g. quay.io/{0})")]
     ShortName(String),
+    /// A pull of a name without a registry (Podman's text when registries.conf has no
+    /// unqualified-search registries, which rpod never uses).
+    #[error("short-name {0:?} did not resolve to an alias and no unqualified-search registries are defined in registries.conf")]
+    UnqualifiedShortName(String),
     #[error("registry {0} is blocked in registries.conf")]
     Blocked(String),
     #[error("reading {}: {reason}", path.display())]

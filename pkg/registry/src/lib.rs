@@ -8,7 +8,9 @@ mod endpoint;
 pub mod config;
 pub mod error;
 pub mod progress;
+pub mod resolve;
 
-pub use client::{parse_platform, platform_string, Registry, RegistryOptions};
+pub use client::{parse_platform, platform_string, RegistryClient, RegistryOptions};
 pub use error::{Error, Result};
 pub use progress::PullProgress;
+pub use resolve::{pull_image, resolve_image, ResolveError, ResolvedImage};

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use image::{ImageReference, Platform};
-use registry::{Registry as Client, RegistryOptions};
+use image::Platform;
+use registry::{PullProgress, RegistryClient, RegistryOptions};
 
 use crate::adapters::local_image;
 use crate::backends::{BackendError, LocalImage, Registry, RemoteRequest};
@@ -19,23 +19,26 @@ pub struct RegistryClients<'a> {
     /// Where the clients remember insecure registries that speak plain HTTP (see
     /// `RegistryOptions::protocol_memory`).
     protocol_memory: Option<PathBuf>,
-    clients: Mutex<HashMap<ClientKey, Arc<Client>>>,
+    /// Where pulls report progress (the command prints it on stderr, as Podman does).
+    progress: &'a dyn PullProgress,
+    clients: Mutex<HashMap<ClientKey, Arc<RegistryClient>>>,
 }
 
 impl<'a> RegistryClients<'a> {
-    /// Clients that pull into `store`, remembering registry protocols in `protocol_memory`.
-    pub fn new(store: &'a image::Store, protocol_memory: Option<PathBuf>) -> Self {
-        RegistryClients { store, protocol_memory, clients: Mutex::new(HashMap::new()) }
+    /// Clients that pull into `store`, remembering registry protocols in `protocol_memory` and
+    /// reporting pulls to `progress`.
+    pub fn new(store: &'a image::Store, protocol_memory: Option<PathBuf>, progress: &'a dyn PullProgress) -> Self {
+        RegistryClients { store, protocol_memory, progress, clients: Mutex::new(HashMap::new()) }
     }
 
-    fn client(&self, request: &RemoteRequest) -> Result<Arc<Client>, BackendError> {
+    fn client(&self, request: &RemoteRequest) -> Result<Arc<RegistryClient>, BackendError> {
         let key = (request.authfile.clone(), request.tls_verify);
         let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(client) = clients.get(&key) {
             return Ok(client.clone());
         }
         let options = RegistryOptions { authfile: key.0.clone(), tls_verify: key.1, protocol_memory: self.protocol_memory.clone(), ..Default::default() };
-        let client = Arc::new(Client::new(options)?);
+        let client = Arc::new(RegistryClient::new(options)?);
         clients.insert(key, client.clone());
         Ok(client)
     }
@@ -43,18 +46,15 @@ impl<'a> RegistryClients<'a> {
 
 impl Registry for RegistryClients<'_> {
     async fn remote_digests(&self, request: &RemoteRequest) -> Result<Vec<String>, BackendError> {
-        let reference = ImageReference::parse(&request.raw_image_name)?;
-        let digest = self.client(request)?.manifest_digest(&reference).await?;
+        let reference = request.raw_image_name.reference()?;
+        let digest = self.client(request)?.manifest_digest(reference).await?;
         Ok(vec![digest])
     }
 
     async fn pull(&self, request: &RemoteRequest) -> Result<LocalImage, BackendError> {
-        let reference = ImageReference::parse(&request.raw_image_name)?;
-        // Like Podman: the pull's progress goes to stderr, starting with "Trying to pull".
-        eprintln!("Trying to pull {reference}...");
         let platform = registry::parse_platform(&request.platform).unwrap_or_else(Platform::host);
-        let progress = |line: &str| eprintln!("{line}");
-        let record = self.client(request)?.pull(&reference, self.store, &platform, &progress).await?;
+        let client = self.client(request)?;
+        let record = registry::pull_image(&client, self.store, &request.raw_image_name, &platform, self.progress).await?;
         Ok(local_image(&record))
     }
 }
