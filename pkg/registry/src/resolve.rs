@@ -109,3 +109,78 @@ async fn registry_serves_other(raw: &RawImageName, record: &ImageRecord, client:
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store holding one imported image named `name`.
+    fn store_with(name: &str) -> (tempfile::TempDir, image::Store, ImageRecord) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = image::Store::open(dir.path()).unwrap();
+        let record = store.import(&tar_of_one_file()[..], Some(name), &[]).unwrap();
+        (dir, store, record)
+    }
+
+    /// A ustar archive holding `bin/app` ("hi"), written by hand: this crate has no tar writer.
+    fn tar_of_one_file() -> Vec<u8> {
+        let mut header = [0u8; 512];
+        for (at, field) in [(0, &b"bin/app"[..]), (100, b"0000755\0"), (108, b"0000000\0"), (116, b"0000000\0"), (124, b"00000000002\0"), (136, b"00000000000\0"), (148, b"        "), (156, b"0"), (257, b"ustar\0"), (263, b"00")] {
+            header[at..at + field.len()].copy_from_slice(field);
+        }
+        let sum: u32 = header.iter().map(|&b| u32::from(b)).sum();
+        header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        let mut archive = header.to_vec();
+        archive.extend_from_slice(b"hi");
+        archive.resize(512 * 2 + 1024, 0);
+        archive
+    }
+
+    fn no_client() -> Result<RegistryClient> {
+        panic!("the registry must not be asked")
+    }
+
+    fn resolve(store: &image::Store, raw: &str, policy: PullPolicy) -> Result<ResolvedImage, ResolveError> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let silent = |_: &str| {};
+        runtime.block_on(resolve_image(store, &raw.into(), policy, &Platform::host(), &no_client, &silent))
+    }
+
+    #[test]
+    fn a_local_image_is_used_without_asking_the_registry() {
+        let (_dir, store, record) = store_with("quay.io/team/app:1");
+        for policy in [PullPolicy::Missing, PullPolicy::Never] {
+            for raw in ["quay.io/team/app:1", "docker://quay.io/team/app:1", "app:1", "team/app:1"] {
+                let resolved = resolve(&store, raw, policy).unwrap();
+                assert_eq!((resolved.record.id.as_str(), resolved.name.as_str()), (record.id.as_str(), "quay.io/team/app:1"), "{raw}");
+            }
+        }
+        assert_eq!(resolve(&store, &record.id[..12], PullPolicy::Never).unwrap().record.id, record.id, "an ID prefix");
+        // A short name is never checked against a registry, even with --pull=newer.
+        assert_eq!(resolve(&store, "app:1", PullPolicy::Newer).unwrap().record.id, record.id);
+    }
+
+    #[test]
+    fn a_short_name_lives_under_localhost() {
+        let (_dir, store, _) = store_with("app:1");
+        assert_eq!(resolve(&store, "app:1", PullPolicy::Never).unwrap().name, "localhost/app:1");
+    }
+
+    #[test]
+    fn never_pulls_and_names_the_argument_as_typed() {
+        let (_dir, store, _) = store_with("quay.io/team/app:1");
+        let err = resolve(&store, "docker://quay.io/team/app:2", PullPolicy::Never).unwrap_err();
+        assert_eq!(err.to_string(), "docker://quay.io/team/app:2: image not known");
+    }
+
+    #[test]
+    fn a_client_that_cannot_be_made_is_the_error() {
+        let (_dir, store, _) = store_with("quay.io/team/app:1");
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let broken = || Err(Error::Blocked("quay.io".into()));
+        let silent = |_: &str| {};
+        let raw = "quay.io/team/app:1".into();
+        let err = runtime.block_on(resolve_image(&store, &raw, PullPolicy::Always, &Platform::host(), &broken, &silent)).unwrap_err();
+        assert!(matches!(err, ResolveError::Client(Error::Blocked(_))), "{err:?}");
+    }
+}
