@@ -165,6 +165,7 @@ fn unit_options(args: &SystemdArgs, global: &GlobalArgs) -> anyhow::Result<::gen
         requires: args.requires.clone(),
         env,
         run_root: absolute(&global.runroot_dir()).display().to_string(),
+        storage: ::generate::StorageFlags::default(),
     })
 }
 
