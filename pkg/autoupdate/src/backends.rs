@@ -43,7 +43,7 @@ pub trait ImageStore {
     /// The image with this full ID, if it still exists.
     fn image_by_id(&self, id: &str) -> Result<Option<LocalImage>, BackendError>;
     /// The image a name (as typed in `RawImageName`) resolves to now.
-    fn image_by_name(&self, name: &str) -> Result<Option<LocalImage>, BackendError>;
+    fn image_by_name(&self, name: &RawImageName) -> Result<Option<LocalImage>, BackendError>;
     /// Points `name` at image `id` (rollback, and re-applying an update after another unit
     /// rolled the same name back).
     fn tag(&self, id: &str, name: &str) -> Result<(), BackendError>;

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use image::RawImageName;
+
 use crate::backends::{LocalImage, RemoteRequest};
 use crate::policy::Policy;
 use crate::task::{Task, UnitTasks};
@@ -13,7 +15,7 @@ pub struct CheckResults {
     /// Registry policy: the digests the registry serves per request, or why it could not say.
     pub remote: HashMap<RemoteRequest, Result<Vec<String>, String>>,
     /// Local policy: the image each `RawImageName` resolves to in local storage now.
-    pub local: HashMap<String, Result<Option<LocalImage>, String>>,
+    pub local: HashMap<RawImageName, Result<Option<LocalImage>, String>>,
 }
 
 /// What happens to one container.
@@ -72,8 +74,8 @@ pub fn remote_requests(units: &[UnitTasks], tls_verify: Option<bool>) -> BTreeSe
 }
 
 /// Every distinct `RawImageName` the local policy must resolve.
-pub fn local_names(units: &[UnitTasks]) -> BTreeSet<String> {
-    all_tasks(units).filter(|t| t.policy == Policy::Local).map(|t| t.raw_image_name.to_string()).collect()
+pub fn local_names(units: &[UnitTasks]) -> BTreeSet<RawImageName> {
+    all_tasks(units).filter(|t| t.policy == Policy::Local).map(|t| t.raw_image_name.clone()).collect()
 }
 
 fn all_tasks(units: &[UnitTasks]) -> impl Iterator<Item = &Task> {
@@ -115,7 +117,7 @@ fn decide(task: &Task, checks: &CheckResults, tls_verify: Option<bool>) -> Decis
                 },
             }
         }
-        Policy::Local => match checks.local.get(task.raw_image_name.as_str()) {
+        Policy::Local => match checks.local.get(&task.raw_image_name) {
             None => Decision::CheckFailed("internal error: image was not checked".to_string()),
             Some(Err(reason)) => Decision::CheckFailed(reason.clone()),
             Some(Ok(None)) => Decision::CheckFailed(format!("{}: image not known", task.raw_image_name)),
@@ -161,7 +163,7 @@ mod tests {
                     (request, answer)
                 })
                 .collect(),
-            local: local.iter().map(|(raw, id)| (raw.to_string(), Ok(id.map(|id| image(id, &[]))))).collect(),
+            local: local.iter().map(|(raw, id)| ((*raw).into(), Ok(id.map(|id| image(id, &[]))))).collect(),
         }
     }
 
@@ -253,7 +255,7 @@ mod tests {
             tasks.into_iter().map(|t| UnitTasks { unit: format!("{}.service", t.container_name), tasks: vec![t] }).collect();
         let requests: Vec<String> = remote_requests(&units, None).into_iter().map(|r| r.raw_image_name.to_string()).collect();
         assert_eq!(requests, vec!["q.io/a:1", "q.io/b:1"]);
-        assert_eq!(local_names(&units).into_iter().collect::<Vec<_>>(), vec!["localhost/l:1"]);
+        assert_eq!(local_names(&units).into_iter().map(String::from).collect::<Vec<_>>(), vec!["localhost/l:1"]);
 
         let checks = checks(&[("q.io/a:1", Ok(&["sha256:2"])), ("q.io/b:1", Ok(&["sha256:b"]))], &[("localhost/l:1", Some("new"))]);
         let plans = plan(&units, &checks, None);

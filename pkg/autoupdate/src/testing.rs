@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use image::RawImageName;
 use libpod::config::{AUTO_UPDATE_LABEL, SYSTEMD_UNIT_ENV};
 use libpod::ContainerConfig;
 
@@ -138,8 +139,8 @@ impl ImageStore for World {
         Ok(lock(&self.images).get(id).cloned())
     }
 
-    fn image_by_name(&self, name: &str) -> Result<Option<LocalImage>, BackendError> {
-        let id = lock(&self.tags).get(name).cloned();
+    fn image_by_name(&self, name: &RawImageName) -> Result<Option<LocalImage>, BackendError> {
+        let id = lock(&self.tags).get(name.as_str()).cloned();
         Ok(id.and_then(|id| lock(&self.images).get(&id).cloned()))
     }
 

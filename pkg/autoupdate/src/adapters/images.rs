@@ -1,6 +1,6 @@
 //! Images from rpod's image store.
 
-use image::ImageRecord;
+use image::{ImageRecord, RawImageName};
 
 use crate::backends::{BackendError, ImageStore, LocalImage};
 
@@ -9,8 +9,8 @@ impl ImageStore for image::Store {
         Ok(self.lookup(id)?.filter(|record| record.id == id).map(|record| local_image(&record)))
     }
 
-    fn image_by_name(&self, name: &str) -> Result<Option<LocalImage>, BackendError> {
-        Ok(self.lookup(name)?.map(|record| local_image(&record)))
+    fn image_by_name(&self, name: &RawImageName) -> Result<Option<LocalImage>, BackendError> {
+        Ok(self.find(name)?.map(|record| local_image(&record)))
     }
 
     fn tag(&self, id: &str, name: &str) -> Result<(), BackendError> {
