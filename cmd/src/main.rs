@@ -1,7 +1,9 @@
-//! The `rpod` binary: parses the command line, runs one command, maps errors to exit codes.
+//! The `rpod` binary: parses the command line, runs one command, and is the one place that
+//! prints `Error:` lines and picks the exit code of a failure.
 
 mod commands;
 mod deferred;
+mod failure;
 mod global;
 mod image_resolve;
 mod pull_progress;
@@ -12,8 +14,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-/// Podman's exit code for an error of rpod itself (as opposed to the container's).
-const EXIT_ERROR: u8 = 125;
+use failure::EXIT_ERROR;
 
 fn main() -> ExitCode {
     // Like other Unix tools, end quietly when the reader of our output goes away (`| head`)
@@ -36,9 +37,11 @@ fn main() -> ExitCode {
     global::init_logging(&cli.global);
     match commands::run(cli.command, &cli.global) {
         Ok(code) => ExitCode::from(code),
-        Err(err) => {
-            eprintln!("Error: {}", error_text(&err));
-            ExitCode::from(EXIT_ERROR)
+        Err(failure) => {
+            for err in &failure.errors {
+                eprintln!("Error: {}", error_text(err));
+            }
+            ExitCode::from(failure.code)
         }
     }
 }

@@ -52,6 +52,13 @@ pub enum Error {
     /// An OCI runtime command that failed, with what the runtime said.
     #[error("OCI runtime {runtime} failed to {op} the container: {message}")]
     Runtime { runtime: String, op: &'static str, message: String },
+    /// The OCI runtime could not run the container's command: it does not exist or is not
+    /// executable (`fault`), with what the runtime said.
+    #[error("OCI runtime {runtime} failed to {op} the container: {message}")]
+    CommandCannotRun { runtime: String, op: &'static str, message: String, fault: CommandFault },
+    /// The container monitor reported that the container's command could not be run.
+    #[error("container monitor: {message}")]
+    MonitorCommandCannotRun { message: String, fault: CommandFault },
     #[error("no OCI runtime found (looked for {0}): install runc or crun")]
     NoRuntime(String),
     #[error("container monitor: {0}")]
@@ -75,12 +82,103 @@ pub enum Error {
     Encode(serde_json::Error),
 }
 
+/// Why a container's command could not be run; Podman tells the two apart by exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandFault {
+    /// The command does not exist in the container (`podman run` and `exec` exit 127).
+    NotFound,
+    /// The command exists but cannot be executed (`podman run` and `exec` exit 126).
+    NotExecutable,
+}
+
+impl CommandFault {
+    /// Podman's exit code for the fault (`define.ExecErrorCodeNotFound`, `…CannotInvoke`).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            CommandFault::NotFound => 127,
+            CommandFault::NotExecutable => 126,
+        }
+    }
+
+    /// The fault an OCI runtime's complaint describes (runc and crun word them as Go's
+    /// `exec`: `executable file not found`, `no such file or directory`, `permission denied`).
+    pub fn from_runtime_message(message: &str) -> Option<CommandFault> {
+        if message.contains("executable file not found") || message.contains("no such file or directory") {
+            Some(CommandFault::NotFound)
+        } else if message.contains("permission denied") {
+            Some(CommandFault::NotExecutable)
+        } else {
+            None
+        }
+    }
+}
+
+impl Error {
+    /// How a container monitor reports this error to the `start` waiting for it: one line,
+    /// `error: …`, or `error 127: …`/`error 126: …` when the container's command could not
+    /// be run, so the fault survives the pipe (see [`Error::from_monitor_report`]).
+    pub fn monitor_report(&self) -> String {
+        match self.command_fault() {
+            Some(fault) => format!("error {}: {self}", fault.exit_code()),
+            None => format!("error: {self}"),
+        }
+    }
+
+    /// The error a monitor's report line carries, if the line is an error.
+    pub fn from_monitor_report(line: &str) -> Option<Error> {
+        if let Some(message) = line.strip_prefix("error: ") {
+            return Some(Error::Monitor(message.to_string()));
+        }
+        let (code, message) = line.strip_prefix("error ")?.split_once(": ")?;
+        let fault = [CommandFault::NotFound, CommandFault::NotExecutable].into_iter().find(|f| f.exit_code().to_string() == code)?;
+        Some(Error::MonitorCommandCannotRun { message: message.to_string(), fault })
+    }
+
+    /// Whether this error says the container's command could not be run, and why.
+    pub fn command_fault(&self) -> Option<CommandFault> {
+        match self {
+            Error::CommandCannotRun { fault, .. } | Error::MonitorCommandCannotRun { fault, .. } => Some(*fault),
+            _ => None,
+        }
+    }
+}
+
 /// Result of libpod operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runtime_complaints_name_the_fault() {
+        let cases = [
+            (r#"runc create failed: exec: "nope": executable file not found in $PATH"#, Some(CommandFault::NotFound)),
+            (r#"exec: "/bin/nope": stat /bin/nope: no such file or directory"#, Some(CommandFault::NotFound)),
+            (r#"exec: "/etc": permission denied"#, Some(CommandFault::NotExecutable)),
+            ("cgroup: mount failed", None),
+        ];
+        for (message, want) in cases {
+            assert_eq!(CommandFault::from_runtime_message(message), want, "{message}");
+        }
+        assert_eq!(CommandFault::NotFound.exit_code(), 127);
+        assert_eq!(CommandFault::NotExecutable.exit_code(), 126);
+    }
+
+    #[test]
+    fn monitor_reports_keep_the_fault() {
+        let missing = Error::CommandCannotRun { runtime: "runc".into(), op: "create", message: "exec: \"x\": executable file not found in $PATH".into(), fault: CommandFault::NotFound };
+        let line = missing.monitor_report();
+        assert_eq!(line, "error 127: OCI runtime runc failed to create the container: exec: \"x\": executable file not found in $PATH");
+        let read = Error::from_monitor_report(&line).unwrap();
+        assert_eq!(read.command_fault(), Some(CommandFault::NotFound));
+        assert_eq!(read.to_string(), format!("container monitor: {}", missing));
+        let plain = Error::from_monitor_report(&Error::NotRunning("c".into()).monitor_report()).unwrap();
+        assert_eq!(plain.to_string(), "container monitor: container c is not running: container state improper");
+        assert_eq!(plain.command_fault(), None);
+        assert!(Error::from_monitor_report("warn: x").is_none());
+        assert!(Error::from_monitor_report("ok").is_none());
+    }
 
     #[test]
     fn messages_match_podman() {

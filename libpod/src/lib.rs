@@ -21,7 +21,7 @@ pub mod store;
 pub use config::{ContainerConfig, SdNotifyMode};
 pub use container::{CreatePlacement, Runtime};
 pub use create::{new_container_config, validate_auto_update_image, CreateOptions, ImageDefaults};
-pub use error::{Error, Result};
+pub use error::{CommandFault, Error, Result};
 pub use runtime::monitor_process::{MonitorCommand, MONITOR_REPORT_FD};
 pub use state::{ContainerState, ContainerStatus};
 pub use store::{Container, Store};

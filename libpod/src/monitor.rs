@@ -8,7 +8,7 @@
 //! and speak sd_notify exactly as rpod's units expect, which conmon cannot do without Podman.
 //!
 //! It reports to the `start` that spawned it over an inherited pipe: `warn: …` lines, then
-//! `ok` once the container runs, or `error: …`.
+//! `ok` once the container runs, or an error line ([`Error::monitor_report`]).
 //!
 //! This module is the monitor's process-level part (subreaper, `waitpid`, bundle, sd_notify);
 //! what to do after an exit — restart, or record it and remove a `--rm` container — is decided
@@ -33,7 +33,7 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
     let mut started = match launch(store, id, requested_runtime, &mut report) {
         Ok(started) => started,
         Err(err) => {
-            let _ = writeln!(report, "error: {err}");
+            let _ = writeln!(report, "{}", err.monitor_report());
             rootfs::release(store, id);
             return Err(err);
         }

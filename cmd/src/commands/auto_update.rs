@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail};
 use autoupdate::adapters::{RegistryClients, SystemdUnits};
-use autoupdate::{auto_update, join_errors, resolve_authfile, Backends, Options, ReportRow, RunLock, DEFAULT_ROW, HEADERS};
+use autoupdate::{auto_update, resolve_authfile, Backends, Options, ReportRow, RunLock, DEFAULT_ROW, HEADERS};
 use clap::Args;
 use serde_json::Value;
 
+use crate::failure::join_errors;
 use crate::global::GlobalArgs;
 use crate::go_flags;
 

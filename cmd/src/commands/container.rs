@@ -3,6 +3,7 @@
 use clap::{Args, Subcommand};
 
 use super::{create, inspect, ps, rm};
+use crate::failure::CommandResult;
 use crate::global::GlobalArgs;
 
 #[derive(Debug, Args)]
@@ -34,12 +35,12 @@ pub struct ExistsArgs {
     pub container: String,
 }
 
-pub fn run(args: ContainerArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+pub fn run(args: ContainerArgs, global: &GlobalArgs) -> CommandResult {
     match args.command {
-        ContainerCommand::Create(args) => create::run(*args, global),
-        ContainerCommand::Exists(args) => exists(args, global),
-        ContainerCommand::Inspect(args) => inspect::run(args, global),
-        ContainerCommand::Ps(args) => ps::run(args, global),
+        ContainerCommand::Create(args) => Ok(create::run(*args, global)?),
+        ContainerCommand::Exists(args) => Ok(exists(args, global)?),
+        ContainerCommand::Inspect(args) => Ok(inspect::run(args, global)?),
+        ContainerCommand::Ps(args) => Ok(ps::run(args, global)?),
         ContainerCommand::Rm(args) => rm::run(args, global),
     }
 }

@@ -9,6 +9,7 @@ use libpod::images::Removal;
 use serde_json::{json, Value};
 
 use super::{import, pull};
+use crate::failure::{join_errors, CommandFailure, CommandResult};
 use crate::global::GlobalArgs;
 
 const DEFAULT_FORMAT: &str = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
@@ -159,11 +160,11 @@ pub struct RmiArgs {
 /// Like `podman rmi`: every argument is tried; errors are reported together at the end (images
 /// not found first), and the exit code says what went wrong: 1 an image did not exist, 2 an
 /// image is in use by a container, 125 anything else.
-pub fn rmi(args: RmiArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+pub fn rmi(args: RmiArgs, global: &GlobalArgs) -> CommandResult {
     let images = image::Store::open(&global.root_dir())?;
     let store = global.open_store()?;
     if args.images.is_empty() && !args.all {
-        anyhow::bail!("image name or ID must be specified");
+        return Err(anyhow::anyhow!("image name or ID must be specified").into());
     }
     let mut errors: Vec<libpod::Error> = Vec::new();
     for target in &args.images {
@@ -186,9 +187,8 @@ pub fn rmi(args: RmiArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     }
     errors.sort_by_key(|err| rmi_exit_code(err) != 1);
     let code = errors.iter().map(rmi_exit_code).max().unwrap_or(125);
-    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    eprintln!("Error: {}", join_errors(&messages));
-    Ok(code)
+    let joined = join_errors(&errors).unwrap_or_default();
+    Err(CommandFailure::with_code(code, anyhow::anyhow!(joined)))
 }
 
 /// Podman's exit code for one `rmi` failure.
@@ -197,14 +197,6 @@ fn rmi_exit_code(err: &libpod::Error) -> u8 {
         libpod::Error::Image(image::Error::NotKnown(_)) => 1,
         libpod::Error::Image(image::Error::InUse { .. }) => 2,
         _ => 125,
-    }
-}
-
-/// Several errors as Podman joins them (hashicorp/go-multierror's format); one stays one line.
-fn join_errors(messages: &[String]) -> String {
-    match messages {
-        [one] => one.clone(),
-        many => format!("{} errors occurred:\n{}", many.len(), many.iter().map(|m| format!("\t* {m}")).collect::<Vec<_>>().join("\n")),
     }
 }
 
@@ -321,17 +313,17 @@ pub enum ImageCommand {
     Untag(UntagArgs),
 }
 
-pub fn image(args: ImageArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+pub fn image(args: ImageArgs, global: &GlobalArgs) -> CommandResult {
     match args.command {
-        ImageCommand::Exists(args) => exists(args, global),
-        ImageCommand::Import(args) => import::run(args, global),
-        ImageCommand::Inspect(args) => inspect(args, global),
-        ImageCommand::Images(args) => images(args, global),
-        ImageCommand::Prune(args) => prune(args, global),
-        ImageCommand::Pull(args) => pull::pull(args, global),
-        ImageCommand::Push(args) => pull::push(args, global),
-        ImageCommand::Rm(args) => rmi(args, global),
-        ImageCommand::Tag(args) => tag(args, global),
-        ImageCommand::Untag(args) => untag(args, global),
+        ImageCommand::Exists(args) => Ok(exists(args, global)?),
+        ImageCommand::Import(args) => Ok(import::run(args, global)?),
+        ImageCommand::Inspect(args) => Ok(inspect(args, global)?),
+        ImageCommand::Images(args) => Ok(images(args, global)?),
+        ImageCommand::Prune(args) => Ok(prune(args, global)?),
+        ImageCommand::Pull(args) => Ok(pull::pull(args, global)?),
+        ImageCommand::Push(args) => Ok(pull::push(args, global)?),
+        ImageCommand::Rm(args) => Ok(rmi(args, global)?),
+        ImageCommand::Tag(args) => Ok(tag(args, global)?),
+        ImageCommand::Untag(args) => Ok(untag(args, global)?),
     }
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::failure::{libpod_failure, CommandResult};
 use crate::global::GlobalArgs;
 use crate::go_flags;
 
@@ -139,17 +140,13 @@ pub struct ExecArgs {
     pub command: Vec<String>,
 }
 
-pub fn exec(args: ExecArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+/// Runs the command in the container and returns its exit code; a command that cannot run
+/// fails with Podman's 127/126.
+pub fn exec(args: ExecArgs, global: &GlobalArgs) -> CommandResult {
     let store = global.open_store()?;
     match libpod::Runtime::on_host(&store, None).exec(&store.lookup(&args.container)?, &args.command) {
         Ok(code) => Ok(u8::try_from(code).unwrap_or(255)),
-        Err(err) => match super::run::command_failure_code(&err) {
-            Some(code) => {
-                eprintln!("Error: {err}");
-                Ok(code)
-            }
-            None => Err(err.into()),
-        },
+        Err(err) => Err(libpod_failure(err)),
     }
 }
 

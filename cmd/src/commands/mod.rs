@@ -20,6 +20,7 @@ mod version;
 use clap::Subcommand;
 
 use crate::deferred::Deferred;
+use crate::failure::CommandResult;
 use crate::global::GlobalArgs;
 
 #[derive(Debug, Subcommand)]
@@ -85,35 +86,36 @@ pub enum Command {
 }
 
 /// Runs one command; the `Ok` value is the process exit code (a container's own code for
-/// `run`/`wait`/`start -a`, else 0).
-pub fn run(command: Command, global: &GlobalArgs) -> anyhow::Result<u8> {
+/// `run`/`wait`/`start -a`, else 0). Commands that fail with 125 return any error; the others
+/// return a [`CommandFailure`](crate::failure::CommandFailure) with their code.
+pub fn run(command: Command, global: &GlobalArgs) -> CommandResult {
     match command {
-        Command::AutoUpdate(Deferred(args)) => auto_update::run(args, global),
-        Command::Completion(Deferred(args)) => completion::run(args, global),
-        Command::Container(Deferred(args)) => container::run(args, global),
-        Command::Create(Deferred(args)) => create::run(args, global),
-        Command::Generate(Deferred(args)) => generate::run(*args, global),
-        Command::Image(Deferred(args)) => images::image(args, global),
-        Command::Images(Deferred(args)) => images::images(args, global),
-        Command::Import(Deferred(args)) => import::run(args, global),
-        Command::Exec(Deferred(args)) => lifecycle::exec(args, global),
-        Command::Kill(Deferred(args)) => lifecycle::kill(args, global),
-        Command::Logs(Deferred(args)) => lifecycle::logs(args, global),
-        Command::Login(Deferred(args)) => login::login(args, global),
-        Command::Logout(Deferred(args)) => login::logout(args, global),
-        Command::Pull(Deferred(args)) => pull::pull(args, global),
-        Command::Push(Deferred(args)) => pull::push(args, global),
-        Command::Run(Deferred(args)) => run::run(args, global),
-        Command::Start(Deferred(args)) => lifecycle::start(args, global),
-        Command::Stop(Deferred(args)) => lifecycle::stop(args, global),
-        Command::Wait(Deferred(args)) => lifecycle::wait(args, global),
-        Command::ContainerMonitor(Deferred(args)) => lifecycle::monitor(args, global),
-        Command::Inspect(Deferred(args)) => inspect::run(args, global),
-        Command::Ps(Deferred(args)) => ps::run(args, global),
-        Command::Rm(Deferred(args)) => rm::run(args, global),
-        Command::Rmi(Deferred(args)) => images::rmi(args, global),
-        Command::Tag(Deferred(args)) => images::tag(args, global),
-        Command::Untag(Deferred(args)) => images::untag(args, global),
-        Command::Version(Deferred(args)) => version::run(args, global),
+        Command::AutoUpdate(Deferred(args)) => Ok(auto_update::run(args, global)?),
+        Command::Completion(Deferred(args)) => Ok(completion::run(args, global)?),
+        Command::Container(Deferred(args)) => Ok(container::run(args, global)?),
+        Command::Create(Deferred(args)) => Ok(create::run(args, global)?),
+        Command::Generate(Deferred(args)) => Ok(generate::run(*args, global)?),
+        Command::Image(Deferred(args)) => Ok(images::image(args, global)?),
+        Command::Images(Deferred(args)) => Ok(images::images(args, global)?),
+        Command::Import(Deferred(args)) => Ok(import::run(args, global)?),
+        Command::Exec(Deferred(args)) => Ok(lifecycle::exec(args, global)?),
+        Command::Kill(Deferred(args)) => Ok(lifecycle::kill(args, global)?),
+        Command::Logs(Deferred(args)) => Ok(lifecycle::logs(args, global)?),
+        Command::Login(Deferred(args)) => Ok(login::login(args, global)?),
+        Command::Logout(Deferred(args)) => Ok(login::logout(args, global)?),
+        Command::Pull(Deferred(args)) => Ok(pull::pull(args, global)?),
+        Command::Push(Deferred(args)) => Ok(pull::push(args, global)?),
+        Command::Run(Deferred(args)) => Ok(run::run(args, global)?),
+        Command::Start(Deferred(args)) => Ok(lifecycle::start(args, global)?),
+        Command::Stop(Deferred(args)) => Ok(lifecycle::stop(args, global)?),
+        Command::Wait(Deferred(args)) => Ok(lifecycle::wait(args, global)?),
+        Command::ContainerMonitor(Deferred(args)) => Ok(lifecycle::monitor(args, global)?),
+        Command::Inspect(Deferred(args)) => Ok(inspect::run(args, global)?),
+        Command::Ps(Deferred(args)) => Ok(ps::run(args, global)?),
+        Command::Rm(Deferred(args)) => Ok(rm::run(args, global)?),
+        Command::Rmi(Deferred(args)) => Ok(images::rmi(args, global)?),
+        Command::Tag(Deferred(args)) => Ok(images::tag(args, global)?),
+        Command::Untag(Deferred(args)) => Ok(images::untag(args, global)?),
+        Command::Version(Deferred(args)) => Ok(version::run(args, global)?),
     }
 }

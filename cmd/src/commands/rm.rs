@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::failure::{CommandFailure, CommandResult, EXIT_ERROR};
 use crate::global::GlobalArgs;
 use crate::go_flags;
 
@@ -29,7 +30,9 @@ pub struct RmArgs {
     pub containers: Vec<String>,
 }
 
-pub fn run(args: RmArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+/// Removes every target it can; each failure is reported (Podman prints one `Error:` line per
+/// container that could not be removed) and the exit code is 125 if any failed.
+pub fn run(args: RmArgs, global: &GlobalArgs) -> CommandResult {
     let (force, ignore) = (args.force.unwrap_or(false), args.ignore.unwrap_or(false));
     let store = global.open_store()?;
     let mut targets = args.containers.clone();
@@ -38,15 +41,15 @@ pub fn run(args: RmArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         targets.extend(store.list()?.into_iter().map(|c| c.config.id));
     }
     if targets.is_empty() && args.cidfile.is_empty() {
-        anyhow::bail!("rm requires at least one argument");
+        return Err(anyhow::anyhow!("rm requires at least one argument").into());
     }
-    let mut last_error = None;
+    let mut errors: Vec<anyhow::Error> = Vec::new();
     for target in targets {
         let container = match store.lookup(&target) {
             Ok(container) => container,
             Err(libpod::Error::NoSuchContainer(_)) if ignore => continue,
             Err(err) => {
-                report_earlier(&mut last_error, err.into());
+                errors.push(err.into());
                 continue;
             }
         };
@@ -54,11 +57,15 @@ pub fn run(args: RmArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
             Ok(()) => println!("{}", container.config.id),
             // Another process removed it after our lookup: as gone as --ignore allows.
             Err(libpod::Error::NoSuchContainer(_)) if ignore => {}
-            Err(err) => report_earlier(&mut last_error, err.into()),
+            Err(err) => errors.push(err.into()),
         }
     }
     remove_stale_cidfiles(&store, &args.cidfile);
-    last_error.map_or(Ok(0), Err)
+    if errors.is_empty() {
+        Ok(0)
+    } else {
+        Err(CommandFailure { code: EXIT_ERROR, errors })
+    }
 }
 
 /// A `--cidfile` whose container is gone is deleted, as Podman 4.4+ does: units generated with
@@ -73,12 +80,5 @@ fn remove_stale_cidfiles(store: &libpod::Store, cidfiles: &[std::path::PathBuf])
         if gone {
             let _ = std::fs::remove_file(path);
         }
-    }
-}
-
-/// Podman reports every failed container: earlier errors go to stderr, the last is returned.
-fn report_earlier(last: &mut Option<anyhow::Error>, err: anyhow::Error) {
-    if let Some(previous) = last.replace(err) {
-        eprintln!("Error: {previous:#}");
     }
 }

@@ -5,12 +5,9 @@ use std::io::{Read, Write};
 use clap::Args;
 
 use super::create::{self, CreateArgs};
+use crate::failure::{libpod_failure, CommandResult};
 use crate::global::GlobalArgs;
 use crate::go_flags;
-
-/// Podman's exit codes when the container's command cannot run.
-const EXIT_NOT_EXECUTABLE: u8 = 126;
-const EXIT_NOT_FOUND: u8 = 127;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -21,7 +18,8 @@ pub struct RunArgs {
     pub create: CreateArgs,
 }
 
-pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+/// Creates and starts the container; a command that cannot run fails with Podman's 127/126.
+pub fn run(args: RunArgs, global: &GlobalArgs) -> CommandResult {
     let config = create::create(&args.create, global)?;
     let store = global.open_store()?;
     let container = store.lookup(&config.id)?;
@@ -31,19 +29,13 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         if config.auto_remove {
             let _ = libpod::Runtime::on_host(&store, None).remove(&container, true, None);
         }
-        return match command_failure_code(&err) {
-            Some(code) => {
-                eprintln!("Error: {err}");
-                Ok(code)
-            }
-            None => Err(err.into()),
-        };
+        return Err(libpod_failure(err));
     }
     if args.detach.unwrap_or(false) {
         println!("{}", config.id);
         return Ok(0);
     }
-    follow_output(&store, output, &config.id)
+    Ok(follow_output(&store, output, &config.id)?)
 }
 
 /// The container's log, opened before its start so that an attached `run --rm`/`start -a`
@@ -87,18 +79,5 @@ pub fn follow_output(store: &libpod::Store, mut output: ContainerOutput, id: &st
             return Ok(u8::try_from(code).unwrap_or(255));
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}
-
-/// Podman's 127 (command not found) and 126 (not executable) for a command that cannot start
-/// (`run`, `exec`).
-pub fn command_failure_code(err: &libpod::Error) -> Option<u8> {
-    let text = err.to_string();
-    if text.contains("executable file not found") || text.contains("no such file or directory") {
-        Some(EXIT_NOT_FOUND)
-    } else if text.contains("permission denied") {
-        Some(EXIT_NOT_EXECUTABLE)
-    } else {
-        None
     }
 }

@@ -101,8 +101,8 @@ fn read_report(reader: OwnedFd, warn: &dyn Fn(&str)) -> Result<()> {
             return Ok(());
         } else if let Some(message) = line.strip_prefix("warn: ") {
             warn(message);
-        } else if let Some(message) = line.strip_prefix("error: ") {
-            return Err(Error::Monitor(message.to_string()));
+        } else if let Some(err) = Error::from_monitor_report(&line) {
+            return Err(err);
         }
     }
     Err(Error::Monitor("the container monitor exited before the container started".into()))

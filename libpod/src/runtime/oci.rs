@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::error::{Error, Result};
+use crate::error::{CommandFault, Error, Result};
 
 /// What the lifecycle needs from an OCI runtime.
 pub trait OciRuntime {
@@ -61,12 +61,23 @@ impl RuntimeBinary {
             Ok(())
         } else {
             let text = format!("{}{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
-            Err(self.failed(op, text.trim().to_string()))
+            Err(self.complaint(op, text.trim().to_string()))
         }
     }
 
     fn failed(&self, op: &'static str, message: String) -> Error {
         Error::Runtime { runtime: self.name.clone(), op, message }
+    }
+
+    /// What the runtime said when `op` failed. The one place a runtime's words are read: a
+    /// create, start or exec that could not run the container's command becomes
+    /// [`Error::CommandCannotRun`], so callers match on the fault and never on text.
+    fn complaint(&self, op: &'static str, message: String) -> Error {
+        let runs_command = matches!(op, "create" | "start" | "exec");
+        match CommandFault::from_runtime_message(&message).filter(|_| runs_command) {
+            Some(fault) => Error::CommandCannotRun { runtime: self.name.clone(), op, message, fault },
+            None => self.failed(op, message),
+        }
     }
 }
 
@@ -92,7 +103,7 @@ impl OciRuntime for RuntimeBinary {
         }
         let logged = std::fs::read_to_string(&log).unwrap_or_default();
         let line = logged.lines().rev().find(|l| l.contains("level=error")).unwrap_or(logged.trim());
-        Err(self.failed("create", log_message(line)))
+        Err(self.complaint("create", log_message(line)))
     }
 
     fn start(&self, id: &str) -> Result<()> {
@@ -127,7 +138,7 @@ impl OciRuntime for RuntimeBinary {
         let status = cmd.arg("exec").arg(id).args(args).status().map_err(|e| self.failed("exec", e.to_string()))?;
         let logged = std::fs::read_to_string(log.path()).unwrap_or_default();
         match logged.lines().rev().find(|l| l.contains("level=error")) {
-            Some(line) if !status.success() => Err(self.failed("exec", log_message(line))),
+            Some(line) if !status.success() => Err(self.complaint("exec", log_message(line))),
             _ => Ok(status.code().unwrap_or(125)),
         }
     }

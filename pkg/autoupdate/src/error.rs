@@ -1,5 +1,5 @@
 //! Everything that can go wrong in a run. Most are collected per container or unit (the
-//! run goes on and they are listed at the end, exit 125); the texts are Podman 5's.
+//! run goes on and `rpod auto-update` lists them at the end, exit 125); the texts are Podman 5's.
 
 use std::path::PathBuf;
 
@@ -81,40 +81,9 @@ pub fn stat_reason(err: &std::io::Error) -> String {
     }
 }
 
-/// All errors of a run as one message, the way Podman joins them (go-multierror, trimmed):
-/// a single error alone, several as `N errors occurred:` and one `\t* …` line each.
-pub fn join_errors(errors: &[Error]) -> Option<String> {
-    match errors {
-        [] => None,
-        [one] => Some(one.to_string()),
-        many => {
-            let lines: Vec<String> = many.iter().map(|e| format!("\t* {e}")).collect();
-            Some(format!("{} errors occurred:\n{}", many.len(), lines.join("\n")))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn joins_like_podman() {
-        let unit = |u: &str| Error::NoUnitLabel { id: u.into() };
-        let cases: Vec<(Vec<Error>, Option<&str>)> = vec![
-            (vec![], None),
-            (vec![unit("a")], Some(r#"auto-updating container "a": no PODMAN_SYSTEMD_UNIT label found"#)),
-            (
-                vec![unit("a"), unit("b")],
-                Some(
-                    "2 errors occurred:\n\t* auto-updating container \"a\": no PODMAN_SYSTEMD_UNIT label found\n\t* auto-updating container \"b\": no PODMAN_SYSTEMD_UNIT label found",
-                ),
-            ),
-        ];
-        for (errors, want) in cases {
-            assert_eq!(join_errors(&errors).as_deref(), want);
-        }
-    }
 
     #[test]
     fn authfile_error_reads_like_go() {

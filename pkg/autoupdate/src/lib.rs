@@ -26,7 +26,7 @@ mod testing;
 
 pub use authfile::resolve_authfile;
 pub use backends::{BackendError, ContainerSource, ImageStore, LocalImage, Registry, RemoteRequest, UnitManager};
-pub use error::{join_errors, stat_reason, Error};
+pub use error::{stat_reason, Error};
 pub use execute::{auto_update, Backends, Options, Outcome};
 pub use lock::RunLock;
 pub use plan::{plan, CheckResults, Decision, PlannedTask, UnitPlan, UpdateTarget};
