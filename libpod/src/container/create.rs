@@ -18,7 +18,12 @@ impl Runtime<'_> {
     /// Stores a new container built by [`crate::new_container_config`]: fixes its monitor PID
     /// and log paths, takes a fresh generated name when the generated one is taken, and writes
     /// the `--cidfile`. Every check that can fail on bad input runs before anything is stored.
-    pub fn create(&self, mut config: ContainerConfig, generated_name: bool, placement: &CreatePlacement) -> Result<ContainerConfig> {
+    pub fn create(
+        &self,
+        mut config: ContainerConfig,
+        generated_name: bool,
+        placement: &CreatePlacement,
+    ) -> Result<ContainerConfig> {
         let store = self.store;
         if let Some(path) = &placement.cidfile {
             crate::cidfile::ensure_free(path)?;
@@ -46,7 +51,10 @@ impl Runtime<'_> {
             }
         }
         for dir in [store.container_dir(&config.id), runtime_dir] {
-            privatefs::create_dir_all(&dir).map_err(|source| Error::CreateDir { path: dir.clone(), source })?;
+            privatefs::create_dir_all(&dir).map_err(|source| Error::CreateDir {
+                path: dir.clone(),
+                source,
+            })?;
         }
         if let Some(path) = &placement.cidfile {
             if let Err(err) = crate::cidfile::write(path, &config.id) {

@@ -50,8 +50,18 @@ impl<'s> Runtime<'s> {
     }
 
     /// The lifecycle over the given OCI runtimes, monitors and clock (fakes, in unit tests).
-    pub fn with_parts(store: &'s Store, oci: Box<dyn OciRuntimes>, monitors: Box<dyn Monitors>, clock: Box<dyn Clock>) -> Runtime<'s> {
-        Runtime { store, oci, monitors, clock }
+    pub fn with_parts(
+        store: &'s Store,
+        oci: Box<dyn OciRuntimes>,
+        monitors: Box<dyn Monitors>,
+        clock: Box<dyn Clock>,
+    ) -> Runtime<'s> {
+        Runtime {
+            store,
+            oci,
+            monitors,
+            clock,
+        }
     }
 
     /// The state store this lifecycle works on.
@@ -66,7 +76,8 @@ impl<'s> Runtime<'s> {
 
     /// Running, and its monitor still alive (a monitor killed with SIGKILL cannot record the exit).
     fn is_running(&self, container: &Container) -> bool {
-        container.state.state == ContainerStatus::Running && self.monitors.alive(container.state.conmon_pid, &container.config.id)
+        container.state.state == ContainerStatus::Running
+            && self.monitors.alive(container.state.conmon_pid, &container.config.id)
     }
 
     /// The exit code the monitor left in the store's exit file.

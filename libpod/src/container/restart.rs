@@ -4,7 +4,13 @@
 /// again after it exited with `exit_code`, `restarts` times so far. A container stopped with
 /// `rpod stop` (or `rm -f`) stays stopped, as in Podman; `unless-stopped` therefore behaves as
 /// `always`. An empty or unknown policy is `no`.
-pub fn should_restart(policy: &str, retries: Option<u32>, exit_code: i32, restarts: u32, stopped_by_user: bool) -> bool {
+pub fn should_restart(
+    policy: &str,
+    retries: Option<u32>,
+    exit_code: i32,
+    restarts: u32,
+    stopped_by_user: bool,
+) -> bool {
     if stopped_by_user {
         return false;
     }
@@ -19,10 +25,12 @@ pub fn should_restart(policy: &str, retries: Option<u32>, exit_code: i32, restar
 mod tests {
     use super::*;
 
+    /// Policy, retries, exit code, restarts so far, stopped by the user, and whether it restarts.
+    type Case = (&'static str, Option<u32>, i32, u32, bool, bool);
+
     #[test]
     fn restart_policies_decide_like_podman() {
-        // (policy, retries, exit code, restarts so far, stopped by user, restart?)
-        let cases: &[(&str, Option<u32>, i32, u32, bool, bool)] = &[
+        let cases: &[Case] = &[
             ("", None, 1, 0, false, false),
             ("no", None, 1, 0, false, false),
             ("no", None, 0, 0, false, false),
@@ -40,7 +48,11 @@ mod tests {
             ("sometimes", None, 1, 0, false, false),
         ];
         for &(policy, retries, code, restarts, stopped, expected) in cases {
-            assert_eq!(should_restart(policy, retries, code, restarts, stopped), expected, "{policy} {retries:?} {code} {restarts} {stopped}");
+            assert_eq!(
+                should_restart(policy, retries, code, restarts, stopped),
+                expected,
+                "{policy} {retries:?} {code} {restarts} {stopped}"
+            );
         }
     }
 }

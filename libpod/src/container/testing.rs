@@ -69,7 +69,11 @@ impl World {
             start: Instant::now(),
             elapsed: Duration::ZERO,
         };
-        World { _dir: dir, store, shared: Rc::new(RefCell::new(shared)) }
+        World {
+            _dir: dir,
+            store,
+            shared: Rc::new(RefCell::new(shared)),
+        }
     }
 
     /// A lifecycle over this world's store and fakes.
@@ -93,14 +97,19 @@ impl World {
             ..Default::default()
         };
         edit(&mut config);
-        self.runtime().create(config, false, &CreatePlacement::default()).unwrap();
+        self.runtime()
+            .create(config, false, &CreatePlacement::default())
+            .unwrap();
         self.lookup(name)
     }
 
     /// Creates and starts container `name`, whose process answers signals with `reaction`.
     pub fn add_running(&self, name: &str, reaction: Reaction, edit: impl FnOnce(&mut ContainerConfig)) -> Container {
         let created = self.add(name, edit);
-        self.shared.borrow_mut().reactions.insert(created.config.id.clone(), reaction);
+        self.shared
+            .borrow_mut()
+            .reactions
+            .insert(created.config.id.clone(), reaction);
         self.runtime().start(&created, &|_| {}).unwrap();
         self.lookup(name)
     }
@@ -182,7 +191,11 @@ impl OciRuntime for FakeRuntime {
         let reaction = world.reactions.get(id).copied().unwrap_or(Reaction::IgnoresTerm);
         let exits = match (reaction, signal) {
             (Reaction::TermFails, "TERM") => {
-                return Err(Error::Runtime { runtime: FAKE_RUNTIME.into(), op: "kill", message: "no such process".into() })
+                return Err(Error::Runtime {
+                    runtime: FAKE_RUNTIME.into(),
+                    op: "kill",
+                    message: "no such process".into(),
+                })
             }
             (Reaction::Unkillable, _) => false,
             (Reaction::ExitsOnTerm, "TERM") | (_, "KILL") => true,

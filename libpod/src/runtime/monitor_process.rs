@@ -59,7 +59,8 @@ impl Monitors for HostMonitors {
             .append(true)
             .open(&log_path)
             .map_err(|source| Error::Io { path: log_path.clone(), source })?;
-        let (reader, writer) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| Error::Monitor(format!("creating a pipe: {e}")))?;
+        let (reader, writer) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+            .map_err(|e| Error::Monitor(format!("creating a pipe: {e}")))?;
         let mut cmd = Command::new(&monitor_command.exe);
         cmd.args(&monitor_command.global_args).arg("container-monitor").arg(id);
         cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(monitor_log);
