@@ -47,20 +47,18 @@ pub struct PushArgs {
     pub cert_dir: Option<std::path::PathBuf>,
     /// Local image to push
     #[arg(value_name = "IMAGE")]
-    pub image: String,
+    pub image: RawImageName,
     /// Where to push it (default: the image name itself)
     #[arg(value_name = "DESTINATION")]
-    pub destination: Option<String>,
+    pub destination: Option<RawImageName>,
 }
 
 pub fn push(args: PushArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = image::Store::open(&global.root_dir())?;
-    let record = store.lookup(&args.image)?.ok_or_else(|| image::Error::NotKnown(args.image.clone()))?;
-    let destination = args.destination.as_deref().unwrap_or(&args.image);
-    let destination = RawImageName::parse(destination);
-    let destination = destination.reference()?;
+    let record = store.find(&args.image)?.ok_or_else(|| image::Error::NotKnown(args.image.to_string()))?;
+    let destination = args.destination.as_ref().unwrap_or(&args.image).reference()?;
     let registry = args.registry.registry_with_cert_dir(args.cert_dir.as_deref())?;
-    let progress = |line: &str| eprintln!("{line}");
+    let progress = pull_progress::Lines { quiet: false };
     registry_access::block_on(registry.push(&record, &store, destination, &progress))??;
     Ok(0)
 }
