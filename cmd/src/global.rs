@@ -35,32 +35,21 @@ pub struct GlobalArgs {
     /// OCI runtime to run containers with (default: containers.conf, else crun then runc)
     #[arg(long, global = true, value_name = "RUNTIME")]
     pub runtime: Option<String>,
+    /// Who rpod runs as, asked once when the command line is parsed; every command reads it
+    /// from here (default storage, systemd manager, credentials file).
+    #[arg(skip = host::Host::detect())]
+    pub host: host::Host,
 }
 
 impl GlobalArgs {
-    /// `--root`, else `/var/lib/rpod` for root and `$XDG_DATA_HOME/rpod` for other users.
+    /// `--root` (or `RPOD_ROOT`), else the host's default ([`host::Host::data_dir`]).
     pub fn root_dir(&self) -> PathBuf {
-        self.root.clone().unwrap_or_else(|| {
-            if is_root() {
-                PathBuf::from("/var/lib/rpod")
-            } else {
-                xdg_dir("XDG_DATA_HOME", ".local/share").join("rpod")
-            }
-        })
+        self.root.clone().unwrap_or_else(|| self.host.data_dir.clone())
     }
 
-    /// `--runroot`, else `/run/rpod` for root and `$XDG_RUNTIME_DIR/rpod` for other users.
+    /// `--runroot` (or `RPOD_RUNROOT`), else the host's default ([`host::Host::run_dir`]).
     pub fn runroot_dir(&self) -> PathBuf {
-        self.runroot.clone().unwrap_or_else(|| {
-            if is_root() {
-                PathBuf::from("/run/rpod")
-            } else {
-                std::env::var_os("XDG_RUNTIME_DIR")
-                    .map(PathBuf::from)
-                    .unwrap_or_else(std::env::temp_dir)
-                    .join("rpod")
-            }
-        })
+        self.runroot.clone().unwrap_or_else(|| self.host.run_dir())
     }
 }
 
@@ -86,17 +75,6 @@ impl GlobalArgs {
         }
         Ok(libpod::MonitorCommand { exe, global_args })
     }
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
-}
-
-fn xdg_dir(var: &str, fallback_under_home: &str) -> PathBuf {
-    std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(fallback_under_home)
-    })
 }
 
 /// Podman's (logrus's) level names; `fatal` and `panic` show errors only, as rpod has no

@@ -195,6 +195,32 @@ fn unit_with_new_is_podmans() {
     );
 }
 
+/// Storage chosen by `RPOD_ROOT`/`RPOD_RUNROOT` is not in the create command, yet the unit's
+/// run, stop and rm must use it: without `--root`/`--runroot` the unit's container would land
+/// in the default storage, which lacks the image. `CreateCommand` stays the argv as typed.
+#[test]
+fn storage_from_the_environment_reaches_new_units() {
+    let rpod = Rpod::new();
+    let (root, runroot) = (rpod.env.root().display().to_string(), rpod.env.runroot().display().to_string());
+    let with_env = |args: &[&str]| -> rpod_e2e::RunResult {
+        let mut cmd = Command::new(rpod_binary());
+        cmd.args(args).env("RPOD_ROOT", &root).env("RPOD_RUNROOT", &runroot).env_remove("PODMAN_SYSTEMD_UNIT");
+        cmd.current_dir(rpod.env.dir()).output().expect("running rpod").into()
+    };
+    with_env(&["create", "--name", "envweb", IMAGE, "top"]).success();
+    let recorded = rpod.env.run(&["inspect", "--format", "{{.Config.CreateCommand}}", "envweb"]).success();
+    assert!(!recorded.contains("--root"), "the create command is recorded as typed: {recorded}");
+    let text = with_env(&["generate", "systemd", "--new", "--name", "--no-header", "envweb"]).success();
+    verify(&unit_name(&text), &text);
+    let exe = rpod_binary().display().to_string();
+    for verb in ["run", "stop", "rm"] {
+        let want = format!("{exe} \\\n\t--root {root} \\\n\t--runroot {runroot} {verb} \\\n");
+        assert!(text.contains(&want), "{verb} gets the storage:\n{text}");
+    }
+    let by_flags = rpod.generate(&["--new", "--name", "--no-header", "envweb"]);
+    assert_eq!(by_flags, text, "the storage named by flags at generate time gives the same unit");
+}
+
 #[test]
 fn restart_policies() {
     let rpod = Rpod::new();

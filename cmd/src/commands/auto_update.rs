@@ -61,10 +61,7 @@ pub fn run(args: AutoUpdateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let images = image::Store::open(&root)?;
     let progress = crate::pull_progress::Lines { quiet: false };
     let registry = RegistryClients::new(&images, Some(runroot.join("registries")), &progress);
-    let runtime_dir = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from);
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let is_root = unsafe { libc::geteuid() } == 0;
-    let units = SystemdUnits::new(is_root, runtime_dir, Duration::from_secs(args.restart_timeout));
+    let units = SystemdUnits::new(global.host.clone(), Duration::from_secs(args.restart_timeout));
     let backends = Backends { containers: &containers, images: &images, registry: &registry, units: &units };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let outcome = runtime.block_on(auto_update(&lock, &backends, &options))?;

@@ -165,8 +165,22 @@ fn unit_options(args: &SystemdArgs, global: &GlobalArgs) -> anyhow::Result<::gen
         requires: args.requires.clone(),
         env,
         run_root: absolute(&global.runroot_dir()).display().to_string(),
-        storage: ::generate::StorageFlags::default(),
+        storage: storage_flags(global),
     })
+}
+
+/// The storage the container was found in, where it is not the host's default. The container
+/// lives in the storage this command opened, however it was chosen (`--root` or `RPOD_ROOT`),
+/// so a `--new` unit names it; `inspect`'s `CreateCommand` stays the argv as typed, as Podman's.
+fn storage_flags(global: &GlobalArgs) -> ::generate::StorageFlags {
+    let non_default = |chosen: PathBuf, default: PathBuf| {
+        let chosen = absolute(&chosen);
+        (chosen != absolute(&default)).then(|| chosen.display().to_string())
+    };
+    ::generate::StorageFlags {
+        root: non_default(global.root_dir(), global.host.data_dir.clone()),
+        run_root: non_default(global.runroot_dir(), global.host.run_dir()),
+    }
 }
 
 /// The running rpod, which the unit runs; like Podman, `/usr/bin/rpod` with a warning if unknown.

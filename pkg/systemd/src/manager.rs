@@ -26,13 +26,14 @@ pub struct SystemdManager {
 }
 
 impl SystemdManager {
-    /// Connects to `address` and calls `Subscribe()`, without which the manager does not
-    /// broadcast `JobRemoved` to bus clients (private-socket peers get it anyway). Must run
-    /// inside a Tokio runtime.
-    pub async fn connect(address: &ManagerAddress) -> Result<Self> {
+    /// Connects to `address` as user `euid` (the private socket's EXTERNAL authentication
+    /// names it; the buses find it themselves) and calls `Subscribe()`, without which the
+    /// manager does not broadcast `JobRemoved` to bus clients (private-socket peers get it
+    /// anyway). Must run inside a Tokio runtime.
+    pub async fn connect(address: &ManagerAddress, euid: u32) -> Result<Self> {
         let connect_err = |source| Error::Connect { address: address.to_string(), source };
         let conn = match address {
-            ManagerAddress::Private(path) => private::connect(path, METHOD_TIMEOUT).await,
+            ManagerAddress::Private(path) => private::connect(path, euid, METHOD_TIMEOUT).await,
             ManagerAddress::SystemBus => Builder::system().method_timeout(METHOD_TIMEOUT).build().await,
             ManagerAddress::UserBus(path) => {
                 let address = format!("unix:path={}", path.display());
@@ -47,10 +48,10 @@ impl SystemdManager {
 
     /// Connects to the first of `addresses` that answers (see [`crate::manager_addresses`]);
     /// when none does, [`Error::Unreachable`] says why for each address tried.
-    pub async fn connect_first(addresses: &[ManagerAddress]) -> Result<Self> {
+    pub async fn connect_first(addresses: &[ManagerAddress], euid: u32) -> Result<Self> {
         let mut attempts = Vec::new();
         for address in addresses {
-            match Self::connect(address).await {
+            match Self::connect(address, euid).await {
                 Ok(manager) => return Ok(manager),
                 Err(e) => {
                     tracing::debug!("systemd manager at {address}: {e}");
@@ -172,12 +173,12 @@ mod tests {
             ManagerAddress::Private("/nonexistent/rpod-a/private".into()),
             ManagerAddress::UserBus("/nonexistent/rpod-b/bus".into()),
         ];
-        let err = rt.block_on(SystemdManager::connect_first(&addresses)).expect_err("nothing listens there");
+        let err = rt.block_on(SystemdManager::connect_first(&addresses, 0)).expect_err("nothing listens there");
         let Error::Unreachable { attempts } = &err else { panic!("{err:?}") };
         assert_eq!(attempts.len(), 2);
         let text = err.to_string();
         assert!(text.starts_with("connecting to systemd manager at unix:path=/nonexistent/rpod-a/private: "), "{text}");
         assert!(text.contains("; connecting to systemd manager at unix:path=/nonexistent/rpod-b/bus: "), "{text}");
-        assert!(matches!(rt.block_on(SystemdManager::connect_first(&[])), Err(Error::NoManager)));
+        assert!(matches!(rt.block_on(SystemdManager::connect_first(&[], 0)), Err(Error::NoManager)));
     }
 }

@@ -26,11 +26,12 @@ const FIELD_SENDER: u8 = 7;
 /// length of the header field array.
 const FIXED_HEADER: usize = 16;
 
-/// Connects to the manager's private socket at `path` as the current user. The socket is
-/// read by a thread of its own that hands whole, fixed messages to the connection.
-pub async fn connect(path: &Path, method_timeout: Duration) -> zbus::Result<Connection> {
+/// Connects to the manager's private socket at `path` as user `euid` (the running process's
+/// effective user, which the manager checks against the socket's peer credentials). The
+/// socket is read by a thread of its own that hands whole, fixed messages to the connection.
+pub async fn connect(path: &Path, euid: u32, method_timeout: Duration) -> zbus::Result<Connection> {
     let path = path.to_path_buf();
-    let (stream, guid) = tokio::task::spawn_blocking(move || handshake(&path))
+    let (stream, guid) = tokio::task::spawn_blocking(move || handshake(&path, euid))
         .await
         .map_err(|e| io::Error::other(e.to_string()))??;
     let reader = stream.try_clone()?;
@@ -41,11 +42,9 @@ pub async fn connect(path: &Path, method_timeout: Duration) -> zbus::Result<Conn
 }
 
 /// The EXTERNAL handshake on a blocking socket; returns the socket and the server's GUID.
-fn handshake(path: &Path) -> io::Result<(UnixStream, String)> {
+fn handshake(path: &Path, euid: u32) -> io::Result<(UnixStream, String)> {
     let mut stream = UnixStream::connect(path)?;
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let uid = unsafe { libc::geteuid() }.to_string();
-    let hex_uid: String = uid.bytes().map(|b| format!("{b:02x}")).collect();
+    let hex_uid: String = euid.to_string().bytes().map(|b| format!("{b:02x}")).collect();
     // BEGIN goes with AUTH, as systemctl does: the manager then switches to messages before our
     // first one arrives. Sent after OK, right before the first message, the manager can take
     // both in one read and leave the message unprocessed until more data comes.

@@ -50,12 +50,13 @@ fn inner() {
     systemctl(&["start", "rpod-child.service"]);
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let euid = host::Host::detect().euid;
     rt.block_on(async {
         for address in [ManagerAddress::Private("/run/systemd/private".into()), ManagerAddress::SystemBus] {
-            let manager = SystemdManager::connect(&address).await.unwrap_or_else(|e| panic!("connect {address}: {e}"));
+            let manager = SystemdManager::connect(&address, euid).await.unwrap_or_else(|e| panic!("connect {address}: {e}"));
             exercise(&manager).await;
         }
-        let first = SystemdManager::connect_first(&[ManagerAddress::Private("/nonexistent".into()), ManagerAddress::SystemBus])
+        let first = SystemdManager::connect_first(&[ManagerAddress::Private("/nonexistent".into()), ManagerAddress::SystemBus], euid)
             .await
             .expect("falls back to the bus");
         assert_eq!(first.address(), &ManagerAddress::SystemBus);

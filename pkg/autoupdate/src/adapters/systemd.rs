@@ -1,6 +1,5 @@
 //! Units restarted through the systemd manager over D-Bus.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use systemd::SystemdManager;
@@ -12,25 +11,24 @@ use crate::backends::{BackendError, UnitManager};
 /// updates) never opens a D-Bus connection; a run with updates connects before it pulls or
 /// tags anything (see [`UnitManager::connect`]).
 pub struct SystemdUnits {
-    is_root: bool,
-    runtime_dir: Option<PathBuf>,
+    host: host::Host,
     restart_timeout: Duration,
     manager: OnceCell<SystemdManager>,
 }
 
 impl SystemdUnits {
-    /// The system manager for root, else the user's manager under `runtime_dir`
+    /// The system manager for root, else the user's manager under the host's runtime dir
     /// (`$XDG_RUNTIME_DIR`); each restart waits at most `restart_timeout` for its job. A
     /// missing runtime dir is only an error once a unit must be restarted.
-    pub fn new(is_root: bool, runtime_dir: Option<PathBuf>, restart_timeout: Duration) -> Self {
-        SystemdUnits { is_root, runtime_dir, restart_timeout, manager: OnceCell::new() }
+    pub fn new(host: host::Host, restart_timeout: Duration) -> Self {
+        SystemdUnits { host, restart_timeout, manager: OnceCell::new() }
     }
 
     async fn manager(&self) -> Result<&SystemdManager, systemd::Error> {
         self.manager
             .get_or_try_init(|| async {
-                let addresses = systemd::manager_addresses(self.is_root, self.runtime_dir.as_deref())?;
-                SystemdManager::connect_first(&addresses).await
+                let addresses = systemd::manager_addresses(!self.host.is_rootless(), self.host.runtime_dir.as_deref())?;
+                SystemdManager::connect_first(&addresses, self.host.euid).await
             })
             .await
     }
