@@ -65,3 +65,39 @@ impl Runtime<'_> {
         Ok(config)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{Reaction, World};
+    use super::CreatePlacement;
+    use crate::config::ContainerConfig;
+    use crate::error::Error;
+
+    fn named(name: &str) -> ContainerConfig {
+        ContainerConfig { id: crate::names::new_id(), name: name.to_string(), ..Default::default() }
+    }
+
+    #[test]
+    fn replace_stops_and_removes_the_container_holding_the_name() {
+        let world = World::new();
+        let old = world.running("web", Reaction::ExitsOnTerm);
+        let replace = CreatePlacement { replace: true, ..Default::default() };
+        let new = world.runtime().create(named("web"), false, &replace).unwrap();
+        assert_eq!(world.signals(), vec!["TERM"]);
+        assert_eq!(world.lookup("web").config.id, new.id);
+        assert!(matches!(world.store.lookup(&old.config.id), Err(Error::NoSuchContainer(_))));
+        assert!(world.store.container_dir(&new.id).exists() && world.store.runtime_dir(&new.id).exists());
+        assert_eq!(new.log_path, world.store.container_log(&new.id).display().to_string());
+        assert_eq!(new.conmon_pid_file, world.store.monitor_pid_file(&new.id).display().to_string());
+    }
+
+    #[test]
+    fn a_taken_name_is_refused_unless_it_was_generated() {
+        let world = World::new();
+        let first = world.add("web", |_| {});
+        let err = world.runtime().create(named("web"), false, &CreatePlacement::default()).unwrap_err();
+        assert!(matches!(err, Error::NameInUse { ref id, .. } if *id == first.config.id));
+        let generated = world.runtime().create(named("web"), true, &CreatePlacement::default()).unwrap();
+        assert!(generated.name != "web" && generated.name.ends_with("_1"), "{}", generated.name);
+    }
+}
