@@ -51,10 +51,7 @@ impl Runtime<'_> {
             }
         }
         for dir in [store.container_dir(&config.id), runtime_dir] {
-            privatefs::create_dir_all(&dir).map_err(|source| Error::CreateDir {
-                path: dir.clone(),
-                source,
-            })?;
+            privatefs::create_dir_all(&dir).map_err(|source| Error::CreateDir { path: dir.clone(), source })?;
         }
         if let Some(path) = &placement.cidfile {
             if let Err(err) = crate::cidfile::write(path, &config.id) {

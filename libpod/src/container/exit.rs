@@ -19,14 +19,8 @@ impl Runtime<'_> {
     pub fn restart_policy_after_exit(&self, id: &str, exit_code: i32, restarts: u32) -> Option<String> {
         let config = self.store.lookup(id).ok()?.config;
         let stopped = std::fs::remove_file(self.store.stopped_marker(id)).is_ok();
-        should_restart(
-            &config.restart_policy,
-            config.restart_retries,
-            exit_code,
-            restarts,
-            stopped,
-        )
-        .then_some(config.restart_policy)
+        should_restart(&config.restart_policy, config.restart_retries, exit_code, restarts, stopped)
+            .then_some(config.restart_policy)
     }
 
     /// Records the exit of container `id`: its exit file (which outlives a `--rm` container so
@@ -65,15 +59,9 @@ impl Runtime<'_> {
 
 fn write_file(path: &Path, text: &str) -> Result<()> {
     if let Some(dir) = path.parent() {
-        privatefs::create_dir_all(dir).map_err(|source| Error::CreateDir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        privatefs::create_dir_all(dir).map_err(|source| Error::CreateDir { path: dir.to_path_buf(), source })?;
     }
-    privatefs::write(path, text).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    privatefs::write(path, text).map_err(|source| Error::Io { path: path.to_path_buf(), source })
 }
 
 #[cfg(test)]
@@ -92,19 +80,10 @@ mod tests {
         assert_eq!(exited.state.exit_code, 42);
         assert_eq!((exited.state.pid, exited.state.conmon_pid), (0, 0));
         assert_eq!(exited.state.finished_time, Some(world.wall()));
-        assert_eq!(
-            exited.state.started_time, web.state.started_time,
-            "the rest of the state is kept"
-        );
+        assert_eq!(exited.state.started_time, web.state.started_time, "the rest of the state is kept");
         assert_eq!(exited.state.runtime, "fake");
-        assert_eq!(
-            std::fs::read_to_string(world.store.exit_file(&web.config.id)).unwrap(),
-            "42"
-        );
-        assert!(
-            world.deleted().is_empty(),
-            "a kept container stays known to nothing but the store"
-        );
+        assert_eq!(std::fs::read_to_string(world.store.exit_file(&web.config.id)).unwrap(), "42");
+        assert!(world.deleted().is_empty(), "a kept container stays known to nothing but the store");
     }
 
     #[test]
@@ -124,34 +103,18 @@ mod tests {
         let web = world.add("web", |_| {});
         world.store.remove(&web.config.id).unwrap();
         world.runtime().record_exit(&web.config.id, 5).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(world.store.exit_file(&web.config.id)).unwrap(),
-            "5"
-        );
+        assert_eq!(std::fs::read_to_string(world.store.exit_file(&web.config.id)).unwrap(), "5");
     }
 
     #[test]
     fn the_restart_policy_is_applied_unless_the_container_was_stopped() {
         let world = World::new();
         let always = world.add_running("always", Reaction::ExitsOnTerm, |c| c.restart_policy = "always".into());
-        assert_eq!(
-            world
-                .runtime()
-                .restart_policy_after_exit(&always.config.id, 0, 3)
-                .as_deref(),
-            Some("always")
-        );
+        assert_eq!(world.runtime().restart_policy_after_exit(&always.config.id, 0, 3).as_deref(), Some("always"));
         world.runtime().stop(&always, Some(10)).unwrap();
+        assert_eq!(world.runtime().restart_policy_after_exit(&always.config.id, 143, 0), None, "stopped by the user");
         assert_eq!(
-            world.runtime().restart_policy_after_exit(&always.config.id, 143, 0),
-            None,
-            "stopped by the user"
-        );
-        assert_eq!(
-            world
-                .runtime()
-                .restart_policy_after_exit(&always.config.id, 143, 0)
-                .as_deref(),
+            world.runtime().restart_policy_after_exit(&always.config.id, 143, 0).as_deref(),
             Some("always"),
             "the marker counts for one exit only"
         );
@@ -164,11 +127,7 @@ mod tests {
             c.restart_policy = "on-failure".into();
             c.restart_retries = Some(2);
         });
-        let after = |code, restarts| {
-            world
-                .runtime()
-                .restart_policy_after_exit(&limited.config.id, code, restarts)
-        };
+        let after = |code, restarts| world.runtime().restart_policy_after_exit(&limited.config.id, code, restarts);
         assert_eq!(after(1, 0).as_deref(), Some("on-failure"));
         assert_eq!(after(1, 1).as_deref(), Some("on-failure"));
         assert_eq!(after(1, 2), None);

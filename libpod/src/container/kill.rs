@@ -28,10 +28,7 @@ mod tests {
         world.runtime().kill(&web, "HUP").unwrap();
         world.runtime().kill(&web, "9").unwrap();
         assert_eq!(world.signals(), vec!["HUP", "9"]);
-        assert!(
-            !world.store.stopped_marker(&web.config.id).exists(),
-            "a kill is no stop: the restart policy applies"
-        );
+        assert!(!world.store.stopped_marker(&web.config.id).exists(), "a kill is no stop: the restart policy applies");
     }
 
     #[test]

@@ -56,12 +56,7 @@ impl<'s> Runtime<'s> {
         monitors: Box<dyn Monitors>,
         clock: Box<dyn Clock>,
     ) -> Runtime<'s> {
-        Runtime {
-            store,
-            oci,
-            monitors,
-            clock,
-        }
+        Runtime { store, oci, monitors, clock }
     }
 
     /// The state store this lifecycle works on.

@@ -62,11 +62,7 @@ mod tests {
         let web = world.running("web", Reaction::IgnoresTerm);
         world.runtime().remove(&web, true, Some(5)).unwrap();
         assert_eq!(world.signals(), vec!["TERM", "KILL"], "stopped with the timeout given");
-        assert_eq!(
-            world.deleted(),
-            vec![(web.config.id.clone(), true)],
-            "and deleted from the runtime"
-        );
+        assert_eq!(world.deleted(), vec![(web.config.id.clone(), true)], "and deleted from the runtime");
         assert!(matches!(world.store.lookup("web"), Err(Error::NoSuchContainer(_))));
         assert!(!world.store.container_dir(&web.config.id).exists());
         assert!(!world.store.runtime_dir(&web.config.id).exists());
@@ -78,10 +74,7 @@ mod tests {
         let web = world.add("web", |c| c.auto_remove = true);
         world.store.remove(&web.config.id).unwrap();
         world.runtime().remove(&web, true, None).unwrap();
-        assert!(matches!(
-            world.runtime().remove(&web, false, None),
-            Err(Error::NoSuchContainer(_))
-        ));
+        assert!(matches!(world.runtime().remove(&web, false, None), Err(Error::NoSuchContainer(_))));
     }
 
     #[test]

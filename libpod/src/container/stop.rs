@@ -32,10 +32,7 @@ impl Runtime<'_> {
         if self.wait_until_exited(id, KILL_GRACE)? {
             Ok(())
         } else {
-            Err(Error::Monitor(format!(
-                "container {id} did not exit {}s after SIGKILL",
-                KILL_GRACE.as_secs()
-            )))
+            Err(Error::Monitor(format!("container {id} did not exit {}s after SIGKILL", KILL_GRACE.as_secs())))
         }
     }
 
@@ -71,10 +68,7 @@ mod tests {
         world.runtime().stop(&web, Some(10)).unwrap();
         assert_eq!(world.signals(), vec!["TERM"]);
         assert!(world.elapsed() < Duration::from_secs(1), "{:?}", world.elapsed());
-        assert!(
-            world.store.stopped_marker(&web.config.id).exists(),
-            "the monitor is told not to restart it"
-        );
+        assert!(world.store.stopped_marker(&web.config.id).exists(), "the monitor is told not to restart it");
     }
 
     #[test]
@@ -84,10 +78,7 @@ mod tests {
         world.runtime().stop(&web, Some(10)).unwrap();
         assert_eq!(world.signals(), vec!["TERM", "KILL"]);
         let waited = world.elapsed();
-        assert!(
-            waited >= Duration::from_secs(10) && waited < Duration::from_secs(11),
-            "{waited:?}"
-        );
+        assert!(waited >= Duration::from_secs(10) && waited < Duration::from_secs(11), "{waited:?}");
     }
 
     #[test]
@@ -96,10 +87,7 @@ mod tests {
         let web = world.add_running("web", Reaction::IgnoresTerm, |c| c.stop_timeout = 3);
         world.runtime().stop(&web, None).unwrap();
         let waited = world.elapsed();
-        assert!(
-            waited >= Duration::from_secs(3) && waited < Duration::from_secs(4),
-            "{waited:?}"
-        );
+        assert!(waited >= Duration::from_secs(3) && waited < Duration::from_secs(4), "{waited:?}");
     }
 
     #[test]
@@ -116,10 +104,7 @@ mod tests {
         let world = World::new();
         let web = world.running("web", Reaction::Unkillable);
         let err = world.runtime().stop(&web, Some(2)).unwrap_err();
-        assert!(
-            matches!(err, Error::Monitor(ref m) if m.contains("did not exit 30s after SIGKILL")),
-            "{err}"
-        );
+        assert!(matches!(err, Error::Monitor(ref m) if m.contains("did not exit 30s after SIGKILL")), "{err}");
         assert!(world.elapsed() >= Duration::from_secs(2) + KILL_GRACE);
     }
 

@@ -69,11 +69,7 @@ impl World {
             start: Instant::now(),
             elapsed: Duration::ZERO,
         };
-        World {
-            _dir: dir,
-            store,
-            shared: Rc::new(RefCell::new(shared)),
-        }
+        World { _dir: dir, store, shared: Rc::new(RefCell::new(shared)) }
     }
 
     /// A lifecycle over this world's store and fakes.
@@ -97,19 +93,14 @@ impl World {
             ..Default::default()
         };
         edit(&mut config);
-        self.runtime()
-            .create(config, false, &CreatePlacement::default())
-            .unwrap();
+        self.runtime().create(config, false, &CreatePlacement::default()).unwrap();
         self.lookup(name)
     }
 
     /// Creates and starts container `name`, whose process answers signals with `reaction`.
     pub fn add_running(&self, name: &str, reaction: Reaction, edit: impl FnOnce(&mut ContainerConfig)) -> Container {
         let created = self.add(name, edit);
-        self.shared
-            .borrow_mut()
-            .reactions
-            .insert(created.config.id.clone(), reaction);
+        self.shared.borrow_mut().reactions.insert(created.config.id.clone(), reaction);
         self.runtime().start(&created, &|_| {}).unwrap();
         self.lookup(name)
     }

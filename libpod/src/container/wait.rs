@@ -60,28 +60,18 @@ mod tests {
         let web = world.add("web", |c| c.auto_remove = true);
         world.runtime().record_exit(&web.config.id, 7).unwrap();
         assert_eq!(world.runtime().wait(&web.config.id).unwrap(), 7);
-        assert!(matches!(
-            world.runtime().wait(&"f".repeat(64)),
-            Err(Error::NoSuchContainer(_))
-        ));
+        assert!(matches!(world.runtime().wait(&"f".repeat(64)), Err(Error::NoSuchContainer(_))));
     }
 
     #[test]
     fn a_container_whose_monitor_died_is_refreshed_as_exited() {
         let world = World::new();
         let web = world.running("web", Reaction::IgnoresTerm);
-        assert_eq!(
-            world.runtime().refreshed(web.clone()).unwrap().state,
-            web.state,
-            "a live one is left alone"
-        );
+        assert_eq!(world.runtime().refreshed(web.clone()).unwrap().state, web.state, "a live one is left alone");
         world.monitor_died(&web.config.id);
         let refreshed = world.runtime().refreshed(web).unwrap();
         assert_eq!(refreshed.state.state, ContainerStatus::Exited);
-        assert_eq!(
-            refreshed.state.exit_code, -1,
-            "no exit file: the monitor never got that far"
-        );
+        assert_eq!(refreshed.state.exit_code, -1, "no exit file: the monitor never got that far");
         assert_eq!((refreshed.state.pid, refreshed.state.conmon_pid), (0, 0));
         assert_eq!(refreshed.state.finished_time, Some(world.wall()));
         assert_eq!(world.lookup("web").state, refreshed.state, "and stored");
