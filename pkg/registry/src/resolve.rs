@@ -35,7 +35,8 @@ pub enum ResolveError {
     /// The image had to be pulled, and the pull failed.
     #[error("{raw}: image not known locally and pulling it failed")]
     Pull {
-        raw: RawImageName,
+        /// The argument as typed.
+        raw: String,
         #[source]
         source: Error,
     },
@@ -62,7 +63,7 @@ pub async fn resolve_image(
             let client = client().map_err(ResolveError::Client)?;
             pull_image(&client, store, raw, platform, progress)
                 .await
-                .map_err(|source| ResolveError::Pull { raw: raw.clone(), source })?
+                .map_err(|source| ResolveError::Pull { raw: raw.to_string(), source })?
         }
     };
     let name = match (store.find_name(raw)?, raw.reference()) {
