@@ -10,12 +10,23 @@ use crate::pull_progress;
 use crate::registry_access::{self, RegistryArgs};
 
 /// The local image `raw` names, pulled as `policy` says, as the container's defaults.
-pub fn resolve(global: &GlobalArgs, raw: &RawImageName, policy: PullPolicy, registry_args: &RegistryArgs) -> anyhow::Result<ImageDefaults> {
+pub fn resolve(
+    global: &GlobalArgs,
+    raw: &RawImageName,
+    policy: PullPolicy,
+    registry_args: &RegistryArgs,
+) -> anyhow::Result<ImageDefaults> {
     let store = image::Store::open(&global.root_dir())?;
     let progress = pull_progress::stderr(false);
     let client = || registry_args.registry();
-    let resolved =
-        registry_access::block_on(registry::resolve_image(&store, raw, policy, &Platform::host(), &client, progress.as_ref()))??;
+    let resolved = registry_access::block_on(registry::resolve_image(
+        &store,
+        raw,
+        policy,
+        &Platform::host(),
+        &client,
+        progress.as_ref(),
+    ))??;
     let (record, name) = (resolved.record, resolved.name);
     Ok(ImageDefaults {
         id: record.id,

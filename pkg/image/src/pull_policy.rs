@@ -20,7 +20,12 @@ pub enum PullPolicy {
 
 impl PullPolicy {
     /// Every policy, in the order `--help` lists them.
-    pub const ALL: [PullPolicy; 4] = [PullPolicy::Missing, PullPolicy::Always, PullPolicy::Never, PullPolicy::Newer];
+    pub const ALL: [PullPolicy; 4] = [
+        PullPolicy::Missing,
+        PullPolicy::Always,
+        PullPolicy::Never,
+        PullPolicy::Newer,
+    ];
 
     /// The policy's name as `--pull` takes it.
     pub fn as_str(self) -> &'static str {
@@ -50,7 +55,10 @@ impl FromStr for PullPolicy {
     /// Exactly the four names: rpod's `--pull` has never taken Podman's aliases (`true`,
     /// `ifnotpresent`, …), and its command line refuses anything else before this is asked.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        PullPolicy::ALL.into_iter().find(|policy| policy.as_str() == text).ok_or_else(|| UnsupportedPullPolicy(text.to_string()))
+        PullPolicy::ALL
+            .into_iter()
+            .find(|policy| policy.as_str() == text)
+            .ok_or_else(|| UnsupportedPullPolicy(text.to_string()))
     }
 }
 
