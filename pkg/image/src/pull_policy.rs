@@ -20,12 +20,7 @@ pub enum PullPolicy {
 
 impl PullPolicy {
     /// Every policy, in the order `--help` lists them.
-    pub const ALL: [PullPolicy; 4] = [
-        PullPolicy::Missing,
-        PullPolicy::Always,
-        PullPolicy::Never,
-        PullPolicy::Newer,
-    ];
+    pub const ALL: [PullPolicy; 4] = [PullPolicy::Missing, PullPolicy::Always, PullPolicy::Never, PullPolicy::Newer];
 
     /// The policy's name as `--pull` takes it.
     pub fn as_str(self) -> &'static str {

@@ -52,12 +52,7 @@ impl RawImageName {
         };
         // Errors quote the argument as typed, transport included.
         let reference = ImageReference::parse(&typed[name_start..]).map_err(|err| err.quoting(&typed));
-        RawImageName {
-            typed,
-            transport,
-            name_start,
-            reference,
-        }
+        RawImageName { typed, transport, name_start, reference }
     }
 
     /// The argument exactly as typed.
@@ -167,15 +162,9 @@ mod tests {
 
     #[test]
     fn serialises_as_the_exact_typed_string() {
-        for typed in [
-            "docker://quay.io/a/b:1",
-            "alpine",
-            "quay.io/a/b",
-            "",
-            "UPPER/case",
-            "docker-archive:/x.tar",
-            " x ",
-        ] {
+        for typed in
+            ["docker://quay.io/a/b:1", "alpine", "quay.io/a/b", "", "UPPER/case", "docker-archive:/x.tar", " x "]
+        {
             let raw = RawImageName::parse(typed);
             let json = serde_json::to_string(&raw).unwrap();
             assert_eq!(json, serde_json::to_string(typed).unwrap());
@@ -194,16 +183,8 @@ mod tests {
             ("quay.io/a/b:1", Transport::Registry, "quay.io/a/b:1"),
             ("localhost:5000/a", Transport::Registry, "localhost:5000/a"),
             ("alpine:latest", Transport::Registry, "alpine:latest"),
-            (
-                "docker-archive:/tmp/x.tar",
-                Transport::Other("docker-archive"),
-                "docker-archive:/tmp/x.tar",
-            ),
-            (
-                "oci-archive:x.tar:tag",
-                Transport::Other("oci-archive"),
-                "oci-archive:x.tar:tag",
-            ),
+            ("docker-archive:/tmp/x.tar", Transport::Other("docker-archive"), "docker-archive:/tmp/x.tar"),
+            ("oci-archive:x.tar:tag", Transport::Other("oci-archive"), "oci-archive:x.tar:tag"),
             ("dir:/images/x", Transport::Other("dir"), "dir:/images/x"),
         ];
         for (typed, transport, name) in cases {
@@ -214,23 +195,11 @@ mod tests {
 
     #[test]
     fn short_and_fully_qualified_names() {
-        for short in [
-            "alpine",
-            "alpine:latest",
-            "library/alpine",
-            "user/app:1",
-            "docker://alpine",
-            "",
-        ] {
+        for short in ["alpine", "alpine:latest", "library/alpine", "user/app:1", "docker://alpine", ""] {
             assert!(RawImageName::parse(short).is_short_name(), "{short}");
         }
-        for full in [
-            "quay.io/a/b",
-            "localhost/x",
-            "127.0.0.1:5000/x",
-            "docker.io/library/alpine",
-            "docker://quay.io/a",
-        ] {
+        for full in ["quay.io/a/b", "localhost/x", "127.0.0.1:5000/x", "docker.io/library/alpine", "docker://quay.io/a"]
+        {
             assert!(!RawImageName::parse(full).is_short_name(), "{full}");
         }
     }
@@ -244,19 +213,13 @@ mod tests {
         assert_eq!(pinned.reference().unwrap().tag, None);
         let both = RawImageName::parse(format!("docker://quay.io/a/b:1@{DIGEST}"));
         let reference = both.reference().unwrap();
-        assert_eq!(
-            (reference.tag.as_deref(), reference.digest.as_deref()),
-            (Some("1"), Some(DIGEST))
-        );
+        assert_eq!((reference.tag.as_deref(), reference.digest.as_deref()), (Some("1"), Some(DIGEST)));
     }
 
     #[test]
     fn bad_input_keeps_its_error_quoting_what_was_typed() {
         assert_eq!(RawImageName::parse("").reference().unwrap_err(), ReferenceError::Empty);
-        assert_eq!(
-            RawImageName::parse("docker://").reference().unwrap_err(),
-            ReferenceError::Empty
-        );
+        assert_eq!(RawImageName::parse("docker://").reference().unwrap_err(), ReferenceError::Empty);
         assert_eq!(
             RawImageName::parse("docker://quay.io/Foo").reference().unwrap_err(),
             ReferenceError::Uppercase("docker://quay.io/Foo".into())

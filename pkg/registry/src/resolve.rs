@@ -63,10 +63,7 @@ pub async fn resolve_image(
             let client = client().map_err(ResolveError::Client)?;
             pull_image(&client, store, raw, platform, progress)
                 .await
-                .map_err(|source| ResolveError::Pull {
-                    raw: raw.to_string(),
-                    source,
-                })?
+                .map_err(|source| ResolveError::Pull { raw: raw.to_string(), source })?
         }
     };
     let name = match (store.find_name(raw)?, raw.reference()) {
@@ -112,10 +109,7 @@ async fn registry_serves_other(
     match check.await {
         Ok(digest) => digest != record.manifest_digest && !record.digests.contains(&digest),
         Err(err) => {
-            tracing::warn!(
-                "{}: checking for a newer image failed, using the local one: {err}",
-                raw.name()
-            );
+            tracing::warn!("{}: checking for a newer image failed, using the local one: {err}", raw.name());
             false
         }
     }
@@ -163,31 +157,16 @@ mod tests {
     }
 
     fn resolve(store: &image::Store, raw: &str, policy: PullPolicy) -> Result<ResolvedImage, ResolveError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let silent = |_: &str| {};
-        runtime.block_on(resolve_image(
-            store,
-            &raw.into(),
-            policy,
-            &Platform::host(),
-            &no_client,
-            &silent,
-        ))
+        runtime.block_on(resolve_image(store, &raw.into(), policy, &Platform::host(), &no_client, &silent))
     }
 
     #[test]
     fn a_local_image_is_used_without_asking_the_registry() {
         let (_dir, store, record) = store_with("quay.io/team/app:1");
         for policy in [PullPolicy::Missing, PullPolicy::Never] {
-            for raw in [
-                "quay.io/team/app:1",
-                "docker://quay.io/team/app:1",
-                "app:1",
-                "team/app:1",
-            ] {
+            for raw in ["quay.io/team/app:1", "docker://quay.io/team/app:1", "app:1", "team/app:1"] {
                 let resolved = resolve(&store, raw, policy).unwrap();
                 assert_eq!(
                     (resolved.record.id.as_str(), resolved.name.as_str()),
@@ -196,25 +175,15 @@ mod tests {
                 );
             }
         }
-        assert_eq!(
-            resolve(&store, &record.id[..12], PullPolicy::Never).unwrap().record.id,
-            record.id,
-            "an ID prefix"
-        );
+        assert_eq!(resolve(&store, &record.id[..12], PullPolicy::Never).unwrap().record.id, record.id, "an ID prefix");
         // A short name is never checked against a registry, even with --pull=newer.
-        assert_eq!(
-            resolve(&store, "app:1", PullPolicy::Newer).unwrap().record.id,
-            record.id
-        );
+        assert_eq!(resolve(&store, "app:1", PullPolicy::Newer).unwrap().record.id, record.id);
     }
 
     #[test]
     fn a_short_name_lives_under_localhost() {
         let (_dir, store, _) = store_with("app:1");
-        assert_eq!(
-            resolve(&store, "app:1", PullPolicy::Never).unwrap().name,
-            "localhost/app:1"
-        );
+        assert_eq!(resolve(&store, "app:1", PullPolicy::Never).unwrap().name, "localhost/app:1");
     }
 
     #[test]
@@ -227,22 +196,12 @@ mod tests {
     #[test]
     fn a_client_that_cannot_be_made_is_the_error() {
         let (_dir, store, _) = store_with("quay.io/team/app:1");
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let broken = || Err(Error::Blocked("quay.io".into()));
         let silent = |_: &str| {};
         let raw = "quay.io/team/app:1".into();
         let err = runtime
-            .block_on(resolve_image(
-                &store,
-                &raw,
-                PullPolicy::Always,
-                &Platform::host(),
-                &broken,
-                &silent,
-            ))
+            .block_on(resolve_image(&store, &raw, PullPolicy::Always, &Platform::host(), &broken, &silent))
             .unwrap_err();
         assert!(matches!(err, ResolveError::Client(Error::Blocked(_))), "{err:?}");
     }
