@@ -24,9 +24,9 @@ impl Runtime<'_> {
     }
 
     /// Records the exit of container `id`: its exit file (which outlives a `--rm` container so
-    /// `run` and `wait` can still report the code), its state `exited` with the code and the
-    /// finish time, and removes an auto-remove (`--rm`) container. A container removed
-    /// meanwhile is not an error.
+    /// `run` and `wait` can still report the code), then its state `exited` with the code and
+    /// the finish time — or, for an auto-remove (`--rm`) container, its removal. A container
+    /// removed meanwhile is not an error.
     pub fn record_exit(&self, id: &str, exit_code: i32) -> Result<()> {
         let _ = write_file(&self.store.exit_file(id), &exit_code.to_string());
         let container = match self.store.lookup(id) {
@@ -42,18 +42,21 @@ impl Runtime<'_> {
             finished_time: Some(self.clock.wall()),
             ..container.state.clone()
         };
-        match self.store.update_state(id, &state) {
-            Ok(()) | Err(Error::NoSuchContainer(_)) => {}
-            Err(err) => return Err(err),
-        }
         if container.config.auto_remove {
+            // Removed while still recorded as running, as Podman's `run --rm` returns only once
+            // the container is gone: `run`, `wait` and `stop` wait for a running container, so
+            // they return after the removal (with the code from the exit file), and a following
+            // `rmi` does not find the image still in use.
             let exited = Container { state, ..container };
-            match self.remove(&exited, false, None) {
-                Ok(()) | Err(Error::NoSuchContainer(_)) => {}
-                Err(err) => return Err(err),
-            }
+            return match self.remove(&exited, false, None) {
+                Ok(()) | Err(Error::NoSuchContainer(_)) => Ok(()),
+                Err(err) => Err(err),
+            };
         }
-        Ok(())
+        match self.store.update_state(id, &state) {
+            Ok(()) | Err(Error::NoSuchContainer(_)) => Ok(()),
+            Err(err) => Err(err),
+        }
     }
 }
 
