@@ -56,7 +56,8 @@ mod tests {
         assert!(create.get_arguments().any(|arg| arg.get_long() == Some("cidfile")), "create's flags are defined");
         let short_h = create.get_arguments().find(|arg| arg.get_short() == Some('h')).expect("create has -h");
         assert_eq!(short_h.get_long(), Some("hostname"), "the variant's settings (no -h for help) still apply");
-        let systemd = cli.find_subcommand("generate").and_then(|g| g.find_subcommand("systemd")).expect("generate systemd");
+        let systemd =
+            cli.find_subcommand("generate").and_then(|g| g.find_subcommand("systemd")).expect("generate systemd");
         assert!(systemd.get_arguments().any(|arg| arg.get_long() == Some("new")));
     }
 

@@ -14,7 +14,9 @@ pub fn parse_bool(value: &str) -> Result<bool, String> {
 /// prefixes, `_` between digits), limited to `u32`. `flag` is pflag's spelling, e.g. `-t, --time`.
 pub fn parse_uint(flag: &str, value: &str) -> anyhow::Result<u32> {
     let invalid = |reason: &str| {
-        anyhow::anyhow!("invalid argument \"{value}\" for \"{flag}\" flag: strconv.ParseUint: parsing \"{value}\": {reason}")
+        anyhow::anyhow!(
+            "invalid argument \"{value}\" for \"{flag}\" flag: strconv.ParseUint: parsing \"{value}\": {reason}"
+        )
     };
     let lower = value.to_ascii_lowercase();
     let (digits, radix) = match lower.get(..2) {
@@ -25,7 +27,8 @@ pub fn parse_uint(flag: &str, value: &str) -> anyhow::Result<u32> {
         _ => (lower.as_str(), 10),
     };
     let digits = digits.replace('_', "");
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) || value.starts_with('_') || value.ends_with('_') {
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) || value.starts_with('_') || value.ends_with('_')
+    {
         return Err(invalid("invalid syntax"));
     }
     u32::from_str_radix(&digits, radix).map_err(|_| invalid("value out of range"))
@@ -37,7 +40,18 @@ mod tests {
 
     #[test]
     fn uints_like_go() {
-        let cases = [("10", Some(10)), ("0", Some(0)), ("0x10", Some(16)), ("010", Some(8)), ("1_000", Some(1000)), ("-1", None), ("+1", None), ("", None), ("1.5", None), ("_1", None)];
+        let cases = [
+            ("10", Some(10)),
+            ("0", Some(0)),
+            ("0x10", Some(16)),
+            ("010", Some(8)),
+            ("1_000", Some(1000)),
+            ("-1", None),
+            ("+1", None),
+            ("", None),
+            ("1.5", None),
+            ("_1", None),
+        ];
         for (value, want) in cases {
             assert_eq!(parse_uint("--x", value).ok(), want, "{value:?}");
         }
@@ -53,7 +67,14 @@ mod tests {
 
     #[test]
     fn bools_like_go() {
-        for (value, want) in [("true", Some(true)), ("T", Some(true)), ("1", Some(true)), ("false", Some(false)), ("F", Some(false)), ("yes", None)] {
+        for (value, want) in [
+            ("true", Some(true)),
+            ("T", Some(true)),
+            ("1", Some(true)),
+            ("false", Some(false)),
+            ("F", Some(false)),
+            ("yes", None),
+        ] {
             assert_eq!(parse_bool(value).ok(), want, "{value:?}");
         }
     }

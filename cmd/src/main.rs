@@ -5,10 +5,10 @@ mod commands;
 mod deferred;
 mod failure;
 mod global;
+mod go_flags;
 mod image_resolve;
 mod pull_progress;
 mod registry_access;
-mod go_flags;
 
 use std::process::ExitCode;
 
@@ -49,7 +49,9 @@ fn main() -> ExitCode {
 /// Parses the command line into [`global::Cli`]. clap's command tree is left for the process
 /// exit to reclaim instead of being dropped: freeing its hundreds of small allocations took
 /// about a tenth of a `rpod generate systemd` run.
-fn parse_command_line<T: Into<std::ffi::OsString> + Clone>(args: impl IntoIterator<Item = T>) -> Result<global::Cli, clap::Error> {
+fn parse_command_line<T: Into<std::ffi::OsString> + Clone>(
+    args: impl IntoIterator<Item = T>,
+) -> Result<global::Cli, clap::Error> {
     let mut command = std::mem::ManuallyDrop::new(global::Cli::command());
     let mut matches = command.try_get_matches_from_mut(args)?;
     global::Cli::from_arg_matches_mut(&mut matches).map_err(|err| err.format(&mut command))
@@ -100,9 +102,15 @@ mod tests {
     fn causes_join_once_each() {
         let missing = || std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
         let cases: Vec<(anyhow::Error, &str)> = vec![
-            (anyhow::Error::from(image::Error::Io { path: "/x".into(), source: missing() }), "/x: No such file or directory"),
+            (
+                anyhow::Error::from(image::Error::Io { path: "/x".into(), source: missing() }),
+                "/x: No such file or directory",
+            ),
             (anyhow::Error::from(missing()).context("opening /x"), "opening /x: No such file or directory"),
-            (anyhow::Error::from(image::Error::Io { path: "/x".into(), source: missing() }).context("pull"), "pull: /x: No such file or directory"),
+            (
+                anyhow::Error::from(image::Error::Io { path: "/x".into(), source: missing() }).context("pull"),
+                "pull: /x: No such file or directory",
+            ),
             (anyhow::anyhow!("plain"), "plain"),
         ];
         for (err, want) in cases {

@@ -40,7 +40,10 @@ pub struct Bars {
 
 impl Bars {
     pub fn new() -> Bars {
-        Bars { bars: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()), by_digest: Mutex::new(HashMap::new()) }
+        Bars {
+            bars: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+            by_digest: Mutex::new(HashMap::new()),
+        }
     }
 
     fn bar(&self, digest: &str) -> Option<ProgressBar> {

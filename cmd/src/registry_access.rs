@@ -26,7 +26,10 @@ impl RegistryArgs {
 
     /// The same, trusting the `*.crt` files of `cert_dir` (pull, push and login's `--cert-dir`)
     /// instead of the registry's certs.d directories.
-    pub fn registry_with_cert_dir(&self, cert_dir: Option<&std::path::Path>) -> registry::Result<registry::RegistryClient> {
+    pub fn registry_with_cert_dir(
+        &self,
+        cert_dir: Option<&std::path::Path>,
+    ) -> registry::Result<registry::RegistryClient> {
         if let Some(path) = &self.authfile {
             registry::auth::check_accessible(path)?;
         }

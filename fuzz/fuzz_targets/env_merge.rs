@@ -33,7 +33,8 @@ fuzz_target!(|input: Input| {
     let image = ImageDefaults { env: input.image_env.clone(), cmd: vec!["sh".to_string()], ..ImageDefaults::default() };
     let opts = CreateOptions { env: input.user_env.clone(), ..CreateOptions::default() };
     let host = |name: &str| input.host_env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
-    let config = new_container_config(&opts, &image, &host, chrono::DateTime::UNIX_EPOCH).expect("no restart policy to refuse");
+    let config =
+        new_container_config(&opts, &image, &host, chrono::DateTime::UNIX_EPOCH).expect("no restart policy to refuse");
     let pairs: Vec<(&str, &str)> =
         config.env.iter().map(|e| e.split_once('=').unwrap_or_else(|| panic!("{e:?} has no '=': {input:?}"))).collect();
     for (index, (name, _)) in pairs.iter().enumerate() {

@@ -14,7 +14,28 @@ use inroot::sentinel::TreeSnapshot;
 use libfuzzer_sys::fuzz_target;
 
 /// Path pieces an attack combines.
-const PIECES: &[&str] = &["a", "b", "esc", "..", ".", "", ".wh.a", ".wh.victim", ".wh..wh..opq", ".wh..", "etc", "passwd", "outside", "victim", "run", "var", "proc", "self", "root", "cwd"];
+const PIECES: &[&str] = &[
+    "a",
+    "b",
+    "esc",
+    "..",
+    ".",
+    "",
+    ".wh.a",
+    ".wh.victim",
+    ".wh..wh..opq",
+    ".wh..",
+    "etc",
+    "passwd",
+    "outside",
+    "victim",
+    "run",
+    "var",
+    "proc",
+    "self",
+    "root",
+    "cwd",
+];
 
 /// Tar type bytes: every type a layer may hold, the extension headers, and refused ones.
 const KINDS: &[u8] = &[b'0', b'1', b'2', b'3', b'4', b'5', b'6', b'7', 0, b'L', b'K', b'x', b'g', b'S', b'V'];
@@ -87,7 +108,8 @@ fn tar_of(input: &Input, outside: &Path) -> Vec<u8> {
             let mut tar = CraftedTar::new();
             for entry in entries.iter().take(32) {
                 let kind = KINDS[entry.kind as usize % KINDS.len()];
-                let (path, link) = (join(&entry.path, entry.absolute, outside), join(&entry.link, entry.link_absolute, outside));
+                let (path, link) =
+                    (join(&entry.path, entry.absolute, outside), join(&entry.link, entry.link_absolute, outside));
                 tar = if kind == b'3' || kind == b'4' {
                     tar.device(&path, kind, u32::from(entry.mode >> 8), u32::from(entry.mode & 0xff))
                 } else {

@@ -18,9 +18,26 @@ use systemd_parse::{env_words, exec_argv, settings, values};
 
 /// Every key a `--new` unit may hold.
 const KEYS: &[&str] = &[
-    "Description", "Documentation", "Wants", "After", "Requires", "RequiresMountsFor", "Environment", "Restart",
-    "RestartSec", "StartLimitBurst", "TimeoutStartSec", "TimeoutStopSec", "ExecStartPre", "ExecStart", "ExecStop",
-    "ExecStopPost", "PIDFile", "Type", "NotifyAccess", "WantedBy",
+    "Description",
+    "Documentation",
+    "Wants",
+    "After",
+    "Requires",
+    "RequiresMountsFor",
+    "Environment",
+    "Restart",
+    "RestartSec",
+    "StartLimitBurst",
+    "TimeoutStartSec",
+    "TimeoutStopSec",
+    "ExecStartPre",
+    "ExecStart",
+    "ExecStop",
+    "ExecStopPost",
+    "PIDFile",
+    "Type",
+    "NotifyAccess",
+    "WantedBy",
 ];
 /// How the model expands the unit's own `--cidfile=%t/%n.ctr-id`.
 const CIDFILE: &str = "--cidfile=/run/UNIT.service.ctr-id";

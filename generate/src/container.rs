@@ -58,8 +58,7 @@ pub fn container_unit(cfg: &ContainerConfig, opts: &UnitOptions) -> Result<Unit,
     let mut text = UnitText {
         service_name: service.clone(),
         template: opts.template,
-        header: (!opts.no_header)
-            .then(|| (opts.generator_version.clone(), opts.timestamp.as_ref().map(unix_date))),
+        header: (!opts.no_header).then(|| (opts.generator_version.clone(), opts.timestamp.as_ref().map(unix_date))),
         requires_mounts_for: String::new(),
         wants: opts.wants.clone(),
         after: opts.after.clone(),
@@ -96,7 +95,13 @@ pub fn container_unit(cfg: &ContainerConfig, opts: &UnitOptions) -> Result<Unit,
 }
 
 /// The unit that starts and stops the existing container.
-fn fill_existing(text: &mut UnitText, cfg: &ContainerConfig, opts: &UnitOptions, exe: &str, name: String) -> Result<(), Error> {
+fn fill_existing(
+    text: &mut UnitText,
+    cfg: &ContainerConfig,
+    opts: &UnitOptions,
+    exe: &str,
+    name: String,
+) -> Result<(), Error> {
     if cfg.conmon_pid_file.is_empty() {
         return Err(Error::EmptyConmonPidFile);
     }

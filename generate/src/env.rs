@@ -132,7 +132,9 @@ mod tests {
 
     #[test]
     fn systemd_names() {
-        for (name, ok) in [("FOO", true), ("_x1", true), ("1X", false), ("A-B", false), ("A.B", false), ("", false), ("A\nB", false)] {
+        for (name, ok) in
+            [("FOO", true), ("_x1", true), ("1X", false), ("A-B", false), ("A.B", false), ("", false), ("A\nB", false)]
+        {
             let var = EnvVar { name: name.to_string(), value: String::new() };
             assert_eq!(check_systemd_name(&var).is_ok(), ok, "{name:?}");
         }

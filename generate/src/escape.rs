@@ -140,7 +140,10 @@ mod tests {
             (&["foo", "command with two backslashes \\\\"], &["foo", "\"command with two backslashes \\\\\\\\\""]),
             (&["podman", "create", "--entrypoint", "foo"], &["podman", "create", "--entrypoint", "foo"]),
             (&["podman", "create", "--entrypoint=foo"], &["podman", "create", "--entrypoint=foo"]),
-            (&["podman", "create", "--entrypoint", "[\"foo\"]"], &["podman", "create", "--entrypoint", "\"[\\\"foo\\\"]\""]),
+            (
+                &["podman", "create", "--entrypoint", "[\"foo\"]"],
+                &["podman", "create", "--entrypoint", "\"[\\\"foo\\\"]\""],
+            ),
             (
                 &["podman", "create", "--entrypoint", "[\"sh\", \"-c\", \"date '+%s'\"]"],
                 &["podman", "create", "--entrypoint", "\"[\\\"sh\\\", \\\"-c\\\", \\\"date '+%%s'\\\"]\""],

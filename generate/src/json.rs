@@ -11,7 +11,8 @@ use serde_json::ser::{CharEscape, Formatter, PrettyFormatter};
 /// (so a unit holding `&&` prints as Podman prints it).
 pub fn units_json(units: &BTreeMap<String, String>) -> String {
     let mut out = Vec::new();
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, GoFormatter(PrettyFormatter::with_indent(b" ")));
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut out, GoFormatter(PrettyFormatter::with_indent(b" ")));
     // Serializing a map of strings into a Vec cannot fail, and serde_json writes UTF-8.
     if units.serialize(&mut serializer).is_err() {
         return String::new();

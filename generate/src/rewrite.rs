@@ -97,7 +97,9 @@ pub fn rewrite_create_command(create_command: &[String]) -> Result<RunCommand, E
 /// `root_args` already name it (the create command's own flag is kept as typed). With default
 /// storage the root flags stay as they are, so the unit is Podman's byte for byte.
 pub fn with_storage_flags(root_args: &[String], storage: &StorageFlags) -> Vec<String> {
-    let names = |flag: &str| root_args.iter().any(|arg| arg == flag || arg.strip_prefix(flag).is_some_and(|rest| rest.starts_with('=')));
+    let names = |flag: &str| {
+        root_args.iter().any(|arg| arg == flag || arg.strip_prefix(flag).is_some_and(|rest| rest.starts_with('=')))
+    };
     let mut args = Vec::with_capacity(root_args.len() + 4);
     for (flag, path) in [("--root", &storage.root), ("--runroot", &storage.run_root)] {
         if let Some(path) = path.as_ref().filter(|_| !names(flag)) {
@@ -163,47 +165,170 @@ mod tests {
     fn argv_rewrite_table() {
         let cases: Vec<(&str, Vec<&str>, Vec<String>)> = vec![
             ("minimal", vec!["rpod", "run", "alpine"], with_fixed(&["--sdnotify=conmon", "-d", "alpine"])),
-            ("create becomes run", vec!["rpod", "create", "alpine", "top"], with_fixed(&["--sdnotify=conmon", "-d", "alpine", "top"])),
+            (
+                "create becomes run",
+                vec!["rpod", "create", "alpine", "top"],
+                with_fixed(&["--sdnotify=conmon", "-d", "alpine", "top"]),
+            ),
             (
                 "container create keeps the group word",
                 vec!["rpod", "container", "create", "alpine"],
-                strings(&["/usr/bin/rpod", "container", "run", "--cidfile=%t/%n.ctr-id", "--cgroups=no-conmon", "--rm", "--sdnotify=conmon", "-d", "alpine"]),
+                strings(&[
+                    "/usr/bin/rpod",
+                    "container",
+                    "run",
+                    "--cidfile=%t/%n.ctr-id",
+                    "--cgroups=no-conmon",
+                    "--rm",
+                    "--sdnotify=conmon",
+                    "-d",
+                    "alpine",
+                ]),
             ),
             (
                 "root flags are kept",
                 vec!["rpod", "--root", "/r", "--runroot=/rr", "create", "alpine"],
-                strings(&["/usr/bin/rpod", "--root", "/r", "--runroot=/rr", "run", "--cidfile=%t/%n.ctr-id", "--cgroups=no-conmon", "--rm", "--sdnotify=conmon", "-d", "alpine"]),
+                strings(&[
+                    "/usr/bin/rpod",
+                    "--root",
+                    "/r",
+                    "--runroot=/rr",
+                    "run",
+                    "--cidfile=%t/%n.ctr-id",
+                    "--cgroups=no-conmon",
+                    "--rm",
+                    "--sdnotify=conmon",
+                    "-d",
+                    "alpine",
+                ]),
             ),
-            ("sdnotify container kept in place", vec!["rpod", "create", "--sdnotify=container", "alpine"], with_fixed(&["-d", "--sdnotify=container", "alpine"])),
-            ("sdnotify conmon two tokens kept", vec!["rpod", "create", "--sdnotify", "conmon", "alpine"], with_fixed(&["-d", "--sdnotify", "conmon", "alpine"])),
-            ("sdnotify ignore replaced", vec!["rpod", "create", "--sdnotify=ignore", "alpine"], with_fixed(&["--sdnotify=conmon", "-d", "alpine"])),
-            ("sdnotify ignore two tokens replaced", vec!["rpod", "create", "--sdnotify", "ignore", "alpine"], with_fixed(&["--sdnotify=conmon", "-d", "alpine"])),
+            (
+                "sdnotify container kept in place",
+                vec!["rpod", "create", "--sdnotify=container", "alpine"],
+                with_fixed(&["-d", "--sdnotify=container", "alpine"]),
+            ),
+            (
+                "sdnotify conmon two tokens kept",
+                vec!["rpod", "create", "--sdnotify", "conmon", "alpine"],
+                with_fixed(&["-d", "--sdnotify", "conmon", "alpine"]),
+            ),
+            (
+                "sdnotify ignore replaced",
+                vec!["rpod", "create", "--sdnotify=ignore", "alpine"],
+                with_fixed(&["--sdnotify=conmon", "-d", "alpine"]),
+            ),
+            (
+                "sdnotify ignore two tokens replaced",
+                vec!["rpod", "create", "--sdnotify", "ignore", "alpine"],
+                with_fixed(&["--sdnotify=conmon", "-d", "alpine"]),
+            ),
             ("-d kept", vec!["rpod", "run", "-d", "alpine"], with_fixed(&["--sdnotify=conmon", "-d", "alpine"])),
-            ("-dti counts as detach", vec!["rpod", "run", "-dti", "alpine"], with_fixed(&["--sdnotify=conmon", "-dti", "alpine"])),
-            ("-tid counts as detach", vec!["rpod", "run", "-tid", "alpine"], with_fixed(&["--sdnotify=conmon", "-tid", "alpine"])),
-            ("--detach=true kept", vec!["rpod", "run", "--detach=true", "alpine"], with_fixed(&["--sdnotify=conmon", "--detach=true", "alpine"])),
-            ("--detach=false replaced", vec!["rpod", "run", "--detach=false", "alpine"], with_fixed(&["--sdnotify=conmon", "-d", "alpine"])),
-            ("-d=false replaced", vec!["rpod", "run", "-d=false", "-d=false", "alpine"], with_fixed(&["--sdnotify=conmon", "-d", "alpine"])),
+            (
+                "-dti counts as detach",
+                vec!["rpod", "run", "-dti", "alpine"],
+                with_fixed(&["--sdnotify=conmon", "-dti", "alpine"]),
+            ),
+            (
+                "-tid counts as detach",
+                vec!["rpod", "run", "-tid", "alpine"],
+                with_fixed(&["--sdnotify=conmon", "-tid", "alpine"]),
+            ),
+            (
+                "--detach=true kept",
+                vec!["rpod", "run", "--detach=true", "alpine"],
+                with_fixed(&["--sdnotify=conmon", "--detach=true", "alpine"]),
+            ),
+            (
+                "--detach=false replaced",
+                vec!["rpod", "run", "--detach=false", "alpine"],
+                with_fixed(&["--sdnotify=conmon", "-d", "alpine"]),
+            ),
+            (
+                "-d=false replaced",
+                vec!["rpod", "run", "-d=false", "-d=false", "alpine"],
+                with_fixed(&["--sdnotify=conmon", "-d", "alpine"]),
+            ),
             (
                 "detach=false in the command untouched",
                 vec!["rpod", "run", "--detach=false", "alpine", "cmd", "--detach=false"],
                 with_fixed(&["--sdnotify=conmon", "-d", "alpine", "cmd", "--detach=false"]),
             ),
-            ("name adds --replace", vec!["rpod", "create", "--name", "web", "alpine"], with_fixed(&["--sdnotify=conmon", "-d", "--replace", "--name", "web", "alpine"])),
-            ("--replace=false replaced", vec!["rpod", "create", "--name=web", "--replace=false", "alpine"], with_fixed(&["--sdnotify=conmon", "-d", "--replace", "--name=web", "alpine"])),
-            ("--replace kept", vec!["rpod", "create", "--replace", "--name=web", "alpine"], with_fixed(&["--sdnotify=conmon", "-d", "--replace", "--name=web", "alpine"])),
+            (
+                "name adds --replace",
+                vec!["rpod", "create", "--name", "web", "alpine"],
+                with_fixed(&["--sdnotify=conmon", "-d", "--replace", "--name", "web", "alpine"]),
+            ),
+            (
+                "--replace=false replaced",
+                vec!["rpod", "create", "--name=web", "--replace=false", "alpine"],
+                with_fixed(&["--sdnotify=conmon", "-d", "--replace", "--name=web", "alpine"]),
+            ),
+            (
+                "--replace kept",
+                vec!["rpod", "create", "--replace", "--name=web", "alpine"],
+                with_fixed(&["--sdnotify=conmon", "-d", "--replace", "--name=web", "alpine"]),
+            ),
             (
                 "systemd-owned flags stripped in both forms",
-                vec!["rpod", "create", "--rm", "--rm=true", "--cgroups", "split", "--cgroups=enabled", "--cidfile", "/c", "--cidfile=/c", "--restart", "always", "--restart=no", "--conmon-pidfile=/p", "alpine"],
+                vec![
+                    "rpod",
+                    "create",
+                    "--rm",
+                    "--rm=true",
+                    "--cgroups",
+                    "split",
+                    "--cgroups=enabled",
+                    "--cidfile",
+                    "/c",
+                    "--cidfile=/c",
+                    "--restart",
+                    "always",
+                    "--restart=no",
+                    "--conmon-pidfile=/p",
+                    "alpine",
+                ],
                 with_fixed(&["--sdnotify=conmon", "-d", "--conmon-pidfile=/p", "alpine"]),
             ),
             (
                 "image and command arguments never touched",
-                vec!["rpod", "create", "--cgroups=x", "alpine", "rpod", "run", "--rm", "--cgroups=x", "--cidfile=y", "--restart", "always", "-d"],
-                with_fixed(&["--sdnotify=conmon", "-d", "alpine", "rpod", "run", "--rm", "--cgroups=x", "--cidfile=y", "--restart", "always", "-d"]),
+                vec![
+                    "rpod",
+                    "create",
+                    "--cgroups=x",
+                    "alpine",
+                    "rpod",
+                    "run",
+                    "--rm",
+                    "--cgroups=x",
+                    "--cidfile=y",
+                    "--restart",
+                    "always",
+                    "-d",
+                ],
+                with_fixed(&[
+                    "--sdnotify=conmon",
+                    "-d",
+                    "alpine",
+                    "rpod",
+                    "run",
+                    "--rm",
+                    "--cgroups=x",
+                    "--cidfile=y",
+                    "--restart",
+                    "always",
+                    "-d",
+                ]),
             ),
-            ("boolean flag does not eat the image", vec!["rpod", "create", "--rm", "alpine", "-d"], with_fixed(&["--sdnotify=conmon", "-d", "alpine", "-d"])),
-            ("-h hostname", vec!["rpod", "create", "-h", "hostname", "alpine"], with_fixed(&["--sdnotify=conmon", "-d", "-h", "hostname", "alpine"])),
+            (
+                "boolean flag does not eat the image",
+                vec!["rpod", "create", "--rm", "alpine", "-d"],
+                with_fixed(&["--sdnotify=conmon", "-d", "alpine", "-d"]),
+            ),
+            (
+                "-h hostname",
+                vec!["rpod", "create", "-h", "hostname", "alpine"],
+                with_fixed(&["--sdnotify=conmon", "-d", "-h", "hostname", "alpine"]),
+            ),
             (
                 "env flags stay",
                 vec!["rpod", "create", "--env", "FOO", "-e", "BAR=1", "alpine"],
@@ -218,7 +343,19 @@ mod tests {
     #[test]
     fn restart_and_env_names_are_extracted() {
         let run = rewrite_create_command(&strings(&[
-            "rpod", "create", "--restart", "on-failure:42", "--env", "FOO", "--env=BAR", "--env=MYENV=2", "-e", "USER", "alpine", "-e", "CMD",
+            "rpod",
+            "create",
+            "--restart",
+            "on-failure:42",
+            "--env",
+            "FOO",
+            "--env=BAR",
+            "--env=MYENV=2",
+            "-e",
+            "USER",
+            "alpine",
+            "-e",
+            "CMD",
         ]))
         .unwrap();
         assert_eq!(run.restart.as_deref(), Some("on-failure:42"));
@@ -235,17 +372,40 @@ mod tests {
 
     #[test]
     fn storage_flags_are_added_unless_named() {
-        let storage = |root: Option<&str>, run_root: Option<&str>| StorageFlags { root: root.map(String::from), run_root: run_root.map(String::from) };
+        let storage = |root: Option<&str>, run_root: Option<&str>| StorageFlags {
+            root: root.map(String::from),
+            run_root: run_root.map(String::from),
+        };
         let both = storage(Some("/r"), Some("/rr"));
         let cases: Vec<(&str, Vec<&str>, StorageFlags, Vec<&str>)> = vec![
             ("default storage adds nothing", vec![], StorageFlags::default(), vec![]),
             ("default storage keeps the group word", vec!["container"], StorageFlags::default(), vec!["container"]),
             ("environment-chosen storage is added", vec![], both.clone(), vec!["--root", "/r", "--runroot", "/rr"]),
-            ("before the group word", vec!["container"], both.clone(), vec!["--root", "/r", "--runroot", "/rr", "container"]),
+            (
+                "before the group word",
+                vec!["container"],
+                both.clone(),
+                vec!["--root", "/r", "--runroot", "/rr", "container"],
+            ),
             ("only what is not default", vec![], storage(None, Some("/rr")), vec!["--runroot", "/rr"]),
-            ("typed flags are kept, not doubled", vec!["--root", "/typed", "--runroot=/typed-rr"], both.clone(), vec!["--root", "/typed", "--runroot=/typed-rr"]),
-            ("a typed --root leaves --runroot to add", vec!["--root=/typed"], both.clone(), vec!["--runroot", "/rr", "--root=/typed"]),
-            ("--rootless is not --root", vec!["--rootless"], storage(Some("/r"), None), vec!["--root", "/r", "--rootless"]),
+            (
+                "typed flags are kept, not doubled",
+                vec!["--root", "/typed", "--runroot=/typed-rr"],
+                both.clone(),
+                vec!["--root", "/typed", "--runroot=/typed-rr"],
+            ),
+            (
+                "a typed --root leaves --runroot to add",
+                vec!["--root=/typed"],
+                both.clone(),
+                vec!["--runroot", "/rr", "--root=/typed"],
+            ),
+            (
+                "--rootless is not --root",
+                vec!["--rootless"],
+                storage(Some("/r"), None),
+                vec!["--root", "/r", "--rootless"],
+            ),
         ];
         for (name, root_args, storage, want) in cases {
             assert_eq!(with_storage_flags(&strings(&root_args), &storage), strings(&want), "{name}");

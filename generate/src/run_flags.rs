@@ -300,8 +300,21 @@ mod tests {
     #[test]
     fn collects_env_sdnotify_restart_and_replace() {
         let parsed = parse(&args(&[
-            "--env", "FOO", "--env=BAR", "-e", "USER", "-eX=1", "-e=Y", "--sdnotify", "ignore", "--sdnotify=container",
-            "--restart", "always", "--restart=on-failure:3", "--replace=false", "alpine",
+            "--env",
+            "FOO",
+            "--env=BAR",
+            "-e",
+            "USER",
+            "-eX=1",
+            "-e=Y",
+            "--sdnotify",
+            "ignore",
+            "--sdnotify=container",
+            "--restart",
+            "always",
+            "--restart=on-failure:3",
+            "--replace=false",
+            "alpine",
         ]))
         .unwrap();
         assert_eq!(parsed.env, ["FOO", "BAR", "USER", "X=1", "Y"]);

@@ -36,8 +36,16 @@ mod tests {
     #[test]
     fn injects_or_extends_the_name() {
         let cases: [(&[&str], Range<usize>, &[&str]); 4] = [
-            (&["/usr/bin/rpod", "run", "busybox", "top"], 2..2, &["/usr/bin/rpod", "run", "--name=container-122-%i", "busybox", "top"]),
-            (&["/usr/bin/rpod", "run", "--name=lovely_james", "busybox", "top"], 2..3, &["/usr/bin/rpod", "run", "--name=lovely_james-%i", "busybox", "top"]),
+            (
+                &["/usr/bin/rpod", "run", "busybox", "top"],
+                2..2,
+                &["/usr/bin/rpod", "run", "--name=container-122-%i", "busybox", "top"],
+            ),
+            (
+                &["/usr/bin/rpod", "run", "--name=lovely_james", "busybox", "top"],
+                2..3,
+                &["/usr/bin/rpod", "run", "--name=lovely_james-%i", "busybox", "top"],
+            ),
             (
                 &["/usr/bin/rpod", "run", "--name", "lovely_james", "busybox", "top"],
                 2..4,

@@ -60,8 +60,21 @@ fn odd_executable(dir: &std::path::Path) -> String {
 
 fn create_command() -> Vec<String> {
     let mut command = strings(&[
-        "rpod", "--root", "/var/tmp/root with space/%r", "create", "--name", "web", "--label", "x=1\ny=2",
-        "-e", "INLINE=v\nw", "--env", "FROMCTR", "-e", "PERCENT", "busybox",
+        "rpod",
+        "--root",
+        "/var/tmp/root with space/%r",
+        "create",
+        "--name",
+        "web",
+        "--label",
+        "x=1\ny=2",
+        "-e",
+        "INLINE=v\nw",
+        "--env",
+        "FROMCTR",
+        "-e",
+        "PERCENT",
+        "busybox",
     ]);
     command.extend(strings(HOSTILE));
     command
@@ -70,11 +83,7 @@ fn create_command() -> Vec<String> {
 fn hostile_config() -> libpod::ContainerConfig {
     let mut cfg = container("web", 10, &[], &[]);
     cfg.create_command = create_command();
-    cfg.env = strings(&[
-        "FROMCTR=v$al %n \"q\" 'sq' \\ \n end\ttab",
-        "PERCENT=100%",
-        "OTHER=not referenced",
-    ]);
+    cfg.env = strings(&["FROMCTR=v$al %n \"q\" 'sq' \\ \n end\ttab", "PERCENT=100%", "OTHER=not referenced"]);
     cfg
 }
 
@@ -134,24 +143,44 @@ fn template_unit_runs_the_exact_argv() {
 fn environment_is_set_exactly() {
     let unit = container_unit(&hostile_config(), &options("/bin/true")).expect("the unit is generated");
     let assignments: Vec<String> = values(&unit.text, "Environment").iter().flat_map(|v| env_words(v)).collect();
-    assert_eq!(assignments, [
-        "PODMAN_SYSTEMD_UNIT=UNIT.service",
-        "FROMCTR=v$al %n \"q\" 'sq' \\ \n end\ttab",
-        "PERCENT=100%",
-        "GEN=a$b%c\nd\te'f\"g\\h",
-        "EMPTY=",
-    ]);
+    assert_eq!(
+        assignments,
+        [
+            "PODMAN_SYSTEMD_UNIT=UNIT.service",
+            "FROMCTR=v$al %n \"q\" 'sq' \\ \n end\ttab",
+            "PERCENT=100%",
+            "GEN=a$b%c\nd\te'f\"g\\h",
+            "EMPTY=",
+        ]
+    );
 }
 
 #[test]
 fn nothing_adds_a_setting() {
     let unit = container_unit(&hostile_config(), &options("/bin/true")).expect("the unit is generated");
     let keys: Vec<String> = settings(&unit.text).into_iter().map(|(key, _)| key).collect();
-    assert_eq!(keys, [
-        "Description", "Documentation", "Wants", "After", "RequiresMountsFor", "Environment", "Environment",
-        "Environment", "Environment", "Restart", "TimeoutStopSec", "ExecStart", "ExecStop", "ExecStopPost", "Type",
-        "NotifyAccess", "WantedBy",
-    ]);
+    assert_eq!(
+        keys,
+        [
+            "Description",
+            "Documentation",
+            "Wants",
+            "After",
+            "RequiresMountsFor",
+            "Environment",
+            "Environment",
+            "Environment",
+            "Environment",
+            "Restart",
+            "TimeoutStopSec",
+            "ExecStart",
+            "ExecStop",
+            "ExecStopPost",
+            "Type",
+            "NotifyAccess",
+            "WantedBy",
+        ]
+    );
 }
 
 #[test]
@@ -201,9 +230,10 @@ fn what_cannot_be_escaped_is_refused() {
 /// The model itself, on systemd's documented examples.
 #[test]
 fn parser_model_reads_what_systemd_reads() {
-    assert_eq!(exec_argv(r#"/bin/x a "b c" 'd e' f"g"h \; "" "x\ny" $$HOME %%t %t \x41\u00e9"#), [
-        "/bin/x", "a", "b c", "d e", "fgh", ";", "", "x\ny", "$HOME", "%t", "/run", "Aé"
-    ]);
+    assert_eq!(
+        exec_argv(r#"/bin/x a "b c" 'd e' f"g"h \; "" "x\ny" $$HOME %%t %t \x41\u00e9"#),
+        ["/bin/x", "a", "b c", "d e", "fgh", ";", "", "x\ny", "$HOME", "%t", "/run", "Aé"]
+    );
     assert_eq!(env_words(r#"A=1 "B=two words" C=%%a D=\x41"#), ["A=1", "B=two words", "C=%a", "D=A"]);
     assert_eq!(values("[S]\nX=y\\\\\n", "X"), ["y\\\\"]);
     assert_eq!(values("[S]\nExecStart=a \\\n\t-b c\n", "ExecStart"), ["a  -b c"]);
@@ -223,8 +253,8 @@ fn verify_rejects_a_broken_unit() {
 fn random_arguments_survive() {
     use rand::{Rng, SeedableRng};
     const POOL: &[char] = &[
-        'a', 'Z', '0', ' ', '\t', '\n', '\r', '"', '\'', '\\', '$', '%', ';', '#', '-', '=', '{', '}', '\u{1}', '\u{1b}',
-        '\u{7f}', '\u{85}', 'é', '\u{2028}', '😀', 'n', 't', 'x', 'u',
+        'a', 'Z', '0', ' ', '\t', '\n', '\r', '"', '\'', '\\', '$', '%', ';', '#', '-', '=', '{', '}', '\u{1}',
+        '\u{1b}', '\u{7f}', '\u{85}', 'é', '\u{2028}', '😀', 'n', 't', 'x', 'u',
     ];
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed);
     let word = |rng: &mut rand::rngs::StdRng| -> String {
@@ -235,7 +265,8 @@ fn random_arguments_survive() {
         let args: Vec<String> = (0..rng.random_range(1..8)).map(|_| word(&mut rng)).collect();
         let value = word(&mut rng);
         let mut cfg = container("web", 10, &[], &[]);
-        cfg.create_command = ["rpod", "create", "-e", "V", "busybox"].iter().map(|s| s.to_string()).chain(args.clone()).collect();
+        cfg.create_command =
+            ["rpod", "create", "-e", "V", "busybox"].iter().map(|s| s.to_string()).chain(args.clone()).collect();
         cfg.env = vec![format!("V={value}")];
         let unit = container_unit(&cfg, &options("/bin/true")).expect("the unit is generated");
         let argv = exec_start(&unit.text);

@@ -61,6 +61,9 @@ mod tests {
         write(&path, "abc").unwrap();
         assert_eq!(read(&path).unwrap(), "abc");
         let err = ensure_free(&path).unwrap_err().to_string();
-        assert_eq!(err, format!("container id file exists. Ensure another container is not using it or delete {}", path.display()));
+        assert_eq!(
+            err,
+            format!("container id file exists. Ensure another container is not using it or delete {}", path.display())
+        );
     }
 }

@@ -75,7 +75,9 @@ pub fn validate_auto_update_image(labels: &BTreeMap<String, String>, raw_image_n
     }
     match raw_image_name.transport() {
         Transport::Other(transport) => Err(Error::AutoUpdateTransport(transport.to_string())),
-        Transport::Registry if raw_image_name.is_short_name() => Err(Error::AutoUpdateShortName(raw_image_name.to_string())),
+        Transport::Registry if raw_image_name.is_short_name() => {
+            Err(Error::AutoUpdateShortName(raw_image_name.to_string()))
+        }
         Transport::Registry => Ok(()),
     }
 }
@@ -139,7 +141,8 @@ pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
 /// `NAME` alone takes the host's value and is dropped when the host has none (Podman).
 fn merge_env(image_env: &[String], user_env: &[String], host_env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
     let mut merged: Vec<(String, String)> = vec![("PATH".to_string(), DEFAULT_PATH.to_string())];
-    let entries = image_env.iter().map(|e| split_env(e, &|_| None)).chain(user_env.iter().map(|e| split_env(e, host_env)));
+    let entries =
+        image_env.iter().map(|e| split_env(e, &|_| None)).chain(user_env.iter().map(|e| split_env(e, host_env)));
     for (name, value) in entries.flatten() {
         match merged.iter_mut().find(|(n, _)| *n == name) {
             Some(slot) => slot.1 = value,
@@ -190,7 +193,8 @@ mod tests {
     }
 
     fn build(opts: CreateOptions) -> ContainerConfig {
-        new_container_config(&opts, &image(), &|n| (n == "HOSTVAR").then(|| "fromhost".to_string()), Utc::now()).unwrap()
+        new_container_config(&opts, &image(), &|n| (n == "HOSTVAR").then(|| "fromhost".to_string()), Utc::now())
+            .unwrap()
     }
 
     #[test]
@@ -218,7 +222,8 @@ mod tests {
     #[test]
     fn systemd_unit_env_overrides_a_user_label_even_when_empty() {
         let labels = vec![("PODMAN_SYSTEMD_UNIT".to_string(), "mine".to_string())];
-        let cfg = build(CreateOptions { labels: labels.clone(), systemd_unit: Some(String::new()), ..Default::default() });
+        let cfg =
+            build(CreateOptions { labels: labels.clone(), systemd_unit: Some(String::new()), ..Default::default() });
         assert_eq!(cfg.labels["PODMAN_SYSTEMD_UNIT"], "");
         let cfg = build(CreateOptions { labels, systemd_unit: None, ..Default::default() });
         assert_eq!(cfg.labels["PODMAN_SYSTEMD_UNIT"], "mine");

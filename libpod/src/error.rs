@@ -46,7 +46,11 @@ pub enum Error {
     /// The container's `/etc/passwd` or `/etc/group` exists but cannot serve a `--user` lookup:
     /// a FIFO, device or directory, or a file over [`crate::runtime::spec::USER_FILE_LIMIT`].
     #[error("reading the container's {file} to resolve --user: {source}")]
-    UserFile { file: &'static str, #[source] source: inroot::ReadError },
+    UserFile {
+        file: &'static str,
+        #[source]
+        source: inroot::ReadError,
+    },
     #[error("building the OCI spec: {0}")]
     Spec(String),
     /// An OCI runtime command that failed, with what the runtime said.
@@ -130,7 +134,9 @@ impl Error {
             return Some(Error::Monitor(message.to_string()));
         }
         let (code, message) = line.strip_prefix("error ")?.split_once(": ")?;
-        let fault = [CommandFault::NotFound, CommandFault::NotExecutable].into_iter().find(|f| f.exit_code().to_string() == code)?;
+        let fault = [CommandFault::NotFound, CommandFault::NotExecutable]
+            .into_iter()
+            .find(|f| f.exit_code().to_string() == code)?;
         Some(Error::MonitorCommandCannotRun { message: message.to_string(), fault })
     }
 
@@ -167,7 +173,12 @@ mod tests {
 
     #[test]
     fn monitor_reports_keep_the_fault() {
-        let missing = Error::CommandCannotRun { runtime: "runc".into(), op: "create", message: "exec: \"x\": executable file not found in $PATH".into(), fault: CommandFault::NotFound };
+        let missing = Error::CommandCannotRun {
+            runtime: "runc".into(),
+            op: "create",
+            message: "exec: \"x\": executable file not found in $PATH".into(),
+            fault: CommandFault::NotFound,
+        };
         let line = missing.monitor_report();
         assert_eq!(line, "error 127: OCI runtime runc failed to create the container: exec: \"x\": executable file not found in $PATH");
         let read = Error::from_monitor_report(&line).unwrap();

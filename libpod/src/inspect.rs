@@ -122,7 +122,11 @@ impl From<&Container> for InspectContainer {
             log_path: config.log_path.clone(),
             conmon_pid_file: config.conmon_pid_file.clone(),
             config: InspectConfig {
-                hostname: if config.hostname.is_empty() { config.short_id().to_string() } else { config.hostname.clone() },
+                hostname: if config.hostname.is_empty() {
+                    config.short_id().to_string()
+                } else {
+                    config.hostname.clone()
+                },
                 domainname: String::new(),
                 user: config.user.clone(),
                 env: config.env.clone(),
@@ -141,7 +145,11 @@ impl From<&Container> for InspectContainer {
             },
             host_config: InspectHostConfig {
                 network_mode: config.network_mode.clone(),
-                cgroup_mode: if config.cgroups_mode.is_empty() { "enabled".into() } else { config.cgroups_mode.clone() },
+                cgroup_mode: if config.cgroups_mode.is_empty() {
+                    "enabled".into()
+                } else {
+                    config.cgroups_mode.clone()
+                },
                 restart_policy: InspectRestartPolicy {
                     name: config.restart_policy.clone(),
                     maximum_retry_count: config.restart_retries.unwrap_or(0),

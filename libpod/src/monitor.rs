@@ -48,7 +48,10 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
         rootfs::release(store, id);
         let Some(policy) = lifecycle.restart_policy_after_exit(id, exit_code, restarts) else { break exit_code };
         restarts += 1;
-        let mut quiet = std::fs::OpenOptions::new().write(true).open("/dev/null").map_err(|source| Error::Io { path: "/dev/null".into(), source })?;
+        let mut quiet = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/null")
+            .map_err(|source| Error::Io { path: "/dev/null".into(), source })?;
         match launch(store, id, requested_runtime, &mut quiet) {
             Ok(again) => started = again,
             Err(err) => {
@@ -72,7 +75,11 @@ fn launch(store: &Store, id: &str, requested_runtime: Option<&str>, report: &mut
     let run_dir = store.runtime_dir(id);
     privatefs::create_dir_all(&run_dir).map_err(|source| Error::CreateDir { path: run_dir.clone(), source })?;
     let monitor_pid = std::process::id();
-    let pid_file = if config.conmon_pid_file.is_empty() { store.monitor_pid_file(id) } else { PathBuf::from(&config.conmon_pid_file) };
+    let pid_file = if config.conmon_pid_file.is_empty() {
+        store.monitor_pid_file(id)
+    } else {
+        PathBuf::from(&config.conmon_pid_file)
+    };
     write_file(&pid_file, &monitor_pid.to_string())?;
     nix::sys::prctl::set_child_subreaper(true).map_err(|e| Error::Monitor(format!("becoming a subreaper: {e}")))?;
 
@@ -93,7 +100,15 @@ fn launch(store: &Store, id: &str, requested_runtime: Option<&str>, report: &mut
 
     let log_path = if config.log_path.is_empty() { store.container_log(id) } else { PathBuf::from(&config.log_path) };
     let container_pid_file = store.container_pid_file(id);
-    let runtime = create_with_first_working_runtime(store, id, requested_runtime.or(non_empty(&config.oci_runtime)), &run_dir, &container_pid_file, &log_path, report)?;
+    let runtime = create_with_first_working_runtime(
+        store,
+        id,
+        requested_runtime.or(non_empty(&config.oci_runtime)),
+        &run_dir,
+        &container_pid_file,
+        &log_path,
+        report,
+    )?;
     runtime.start(id)?;
     let pid: i32 = std::fs::read_to_string(&container_pid_file)
         .ok()
@@ -113,7 +128,8 @@ fn launch(store: &Store, id: &str, requested_runtime: Option<&str>, report: &mut
             SdNotifyMode::Conmon => format!("MAINPID={monitor_pid}\nREADY=1\n"),
             _ => format!("MAINPID={monitor_pid}\n"),
         };
-        notify::send(target, &message).map_err(|e| Error::Monitor(format!("notifying systemd at {}: {e}", target.display())))?;
+        notify::send(target, &message)
+            .map_err(|e| Error::Monitor(format!("notifying systemd at {}: {e}", target.display())))?;
     }
     Ok(Started { pid, runtime })
 }

@@ -12,8 +12,7 @@ use crate::state::ContainerState;
 
 /// Forward migrations; entry `n` takes the schema from version `n` to `n + 1`. Never edit a
 /// released entry: append a new one. Table and column names follow Podman's SQLite backend.
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE ContainerConfig (
+const MIGRATIONS: &[&str] = &["CREATE TABLE ContainerConfig (
          ID   TEXT PRIMARY KEY NOT NULL,
          Name TEXT NOT NULL UNIQUE,
          JSON TEXT NOT NULL
@@ -21,8 +20,7 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE ContainerState (
          ID   TEXT PRIMARY KEY NOT NULL REFERENCES ContainerConfig (ID) ON DELETE CASCADE,
          JSON TEXT NOT NULL
-     );",
-];
+     );"];
 
 /// A container as the store returns it: its immutable config and its current state.
 #[derive(Debug, Clone, PartialEq)]
@@ -308,7 +306,13 @@ mod tests {
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
         let dir = tempfile::tempdir().unwrap();
         let (root, run) = (dir.path().join("root"), dir.path().join("run"));
-        let private = [(root.clone(), 0o700), (run.clone(), 0o700), (root.join("containers"), 0o700), (run.join("containers"), 0o700), (root.join("rpod.db"), 0o600)];
+        let private = [
+            (root.clone(), 0o700),
+            (run.clone(), 0o700),
+            (root.join("containers"), 0o700),
+            (run.join("containers"), 0o700),
+            (root.join("rpod.db"), 0o600),
+        ];
         drop(Store::open(&root, &run).unwrap());
         for (path, want) in &private {
             assert_eq!(mode(path), *want, "{} when created", path.display());
@@ -326,6 +330,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (root, run) = (dir.path().join("root"), dir.path().join("run"));
         Store::open(&root, &run).unwrap().conn.pragma_update(None, "user_version", 99).unwrap();
-        assert!(matches!(Store::open(&root, &run), Err(Error::Database(statedb::Error::SchemaTooNew { found: 99, .. }))));
+        assert!(matches!(
+            Store::open(&root, &run),
+            Err(Error::Database(statedb::Error::SchemaTooNew { found: 99, .. }))
+        ));
     }
 }

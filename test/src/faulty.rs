@@ -116,14 +116,20 @@ fn serve(stream: TcpStream, fault: &Fault, sent: &AtomicU64) {
                     let _ = writer.write_all(head.as_bytes()).and_then(|()| writer.write_all(&body));
                     continue;
                 }
-                Fault::Endless { .. } | Fault::LongLayer(_) | Fault::Trickle(_) | Fault::RawBody(..) | Fault::EndlessError(_) | Fault::BigConfig => {
+                Fault::Endless { .. }
+                | Fault::LongLayer(_)
+                | Fault::Trickle(_)
+                | Fault::RawBody(..)
+                | Fault::EndlessError(_)
+                | Fault::BigConfig => {
                     if streamed(&mut writer, fault, method, path, sent).is_err() {
                         return;
                     }
                     continue;
                 }
                 Fault::Truncated => {
-                    let partial = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":"#;
+                    let partial =
+                        r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":"#;
                     let response = format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nDocker-Content-Digest: sha256:{}\r\nContent-Length: 4096\r\n\r\n{partial}",
                         "0".repeat(64)
@@ -157,9 +163,12 @@ fn stream_bytes(writer: &mut TcpStream, byte: u8, total: u64, sent: &AtomicU64) 
 fn streamed(writer: &mut TcpStream, fault: &Fault, method: &str, path: &str, sent: &AtomicU64) -> std::io::Result<()> {
     const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
     match fault {
-        Fault::Endless { .. } if method == "HEAD" => write!(writer, "HTTP/1.1 200 OK\r\nContent-Type: {MANIFEST}\r\n\r\n"),
+        Fault::Endless { .. } if method == "HEAD" => {
+            write!(writer, "HTTP/1.1 200 OK\r\nContent-Type: {MANIFEST}\r\n\r\n")
+        }
         Fault::Endless { size, announced } => {
-            let length = if *announced { format!("Content-Length: {size}\r\n") } else { "Connection: close\r\n".to_string() };
+            let length =
+                if *announced { format!("Content-Length: {size}\r\n") } else { "Connection: close\r\n".to_string() };
             write!(writer, "HTTP/1.1 200 OK\r\nContent-Type: {MANIFEST}\r\n{length}\r\n{{")?;
             stream_bytes(writer, b' ', size - 1, sent)?;
             Err(std::io::ErrorKind::UnexpectedEof.into())
@@ -167,7 +176,11 @@ fn streamed(writer: &mut TcpStream, fault: &Fault, method: &str, path: &str, sen
         Fault::LongLayer(size) => {
             let (manifest, config) = long_layer_image();
             if path.contains("/manifests/") {
-                write!(writer, "HTTP/1.1 200 OK\r\nContent-Type: {MANIFEST}\r\nContent-Length: {}\r\n\r\n", manifest.len())?;
+                write!(
+                    writer,
+                    "HTTP/1.1 200 OK\r\nContent-Type: {MANIFEST}\r\nContent-Length: {}\r\n\r\n",
+                    manifest.len()
+                )?;
                 writer.write_all(&manifest)
             } else if path.ends_with(&image::blobs::sha256_digest(&config)) {
                 write!(writer, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", config.len())?;
@@ -188,7 +201,10 @@ fn streamed(writer: &mut TcpStream, fault: &Fault, method: &str, path: &str, sen
             Ok(())
         }
         Fault::EndlessError(size) => {
-            write!(writer, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n")?;
+            write!(
+                writer,
+                "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
+            )?;
             stream_bytes(writer, b'e', *size, sent)?;
             Err(std::io::ErrorKind::UnexpectedEof.into())
         }
@@ -197,14 +213,22 @@ fn streamed(writer: &mut TcpStream, fault: &Fault, method: &str, path: &str, sen
                 r#"{{"schemaVersion":2,"mediaType":"{MANIFEST}","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:{}","size":5242880}},"layers":[]}}"#,
                 "a".repeat(64)
             );
-            write!(writer, "HTTP/1.1 200 OK\r\nContent-Type: {MANIFEST}\r\nContent-Length: {}\r\n\r\n{manifest}", manifest.len())
+            write!(
+                writer,
+                "HTTP/1.1 200 OK\r\nContent-Type: {MANIFEST}\r\nContent-Length: {}\r\n\r\n{manifest}",
+                manifest.len()
+            )
         }
         Fault::BigConfig => {
             write!(writer, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")?;
             stream_bytes(writer, b'{', 64 << 20, sent)?;
             Err(std::io::ErrorKind::UnexpectedEof.into())
         }
-        Fault::RawBody(code, body) => write!(writer, "HTTP/1.1 {code} Oops\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}", body.len()),
+        Fault::RawBody(code, body) => write!(
+            writer,
+            "HTTP/1.1 {code} Oops\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
         _ => Ok(()),
     }
 }
@@ -213,7 +237,12 @@ fn streamed(writer: &mut TcpStream, fault: &Fault, method: &str, path: &str, sen
 /// bytes `abcd`.
 pub fn long_layer_image() -> (Vec<u8>, Vec<u8>) {
     let declared = b"abcd";
-    let image = image::import::one_layer_image(&image::blobs::sha256_digest(declared), declared.len() as u64, &[], chrono::DateTime::<chrono::Utc>::UNIX_EPOCH)
-        .expect("an OCI image");
+    let image = image::import::one_layer_image(
+        &image::blobs::sha256_digest(declared),
+        declared.len() as u64,
+        &[],
+        chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+    )
+    .expect("an OCI image");
     (image.manifest, image.config)
 }

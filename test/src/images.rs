@@ -4,12 +4,14 @@
 use std::path::Path;
 
 /// Applets linked to busybox in every test image.
-const APPLETS: &[&str] = &["sh", "sleep", "echo", "cat", "true", "false", "top", "env", "id", "ls", "kill", "trap", "test", "printf", "nc"];
+const APPLETS: &[&str] =
+    &["sh", "sleep", "echo", "cat", "true", "false", "top", "env", "id", "ls", "kill", "trap", "test", "printf", "nc"];
 
 /// An uncompressed root filesystem tar: `/bin/busybox`, its applet links, and `files` (path,
 /// contents) so that two images can differ (e.g. a `/VERSION` file).
 pub fn busybox_rootfs(files: &[(&str, &str)]) -> Vec<u8> {
-    let busybox = std::fs::read("/bin/busybox").expect("/bin/busybox (package busybox-static) is needed for test images");
+    let busybox =
+        std::fs::read("/bin/busybox").expect("/bin/busybox (package busybox-static) is needed for test images");
     let mut builder = tar::Builder::new(Vec::new());
     for dir in ["bin", "etc", "tmp", "proc", "sys", "dev", "run"] {
         let mut header = header(tar::EntryType::Directory, 0, 0o755);
@@ -53,10 +55,17 @@ impl TestImage {
     /// A busybox image with `files` added and Dockerfile-style `changes` (`CMD=…`, `ENV=…`).
     pub fn busybox(files: &[(&str, &str)], changes: &[&str]) -> TestImage {
         let layer = busybox_rootfs(files);
-        let changes: Vec<image::import::Change> = changes.iter().map(|c| image::import::Change::parse(c).expect("a valid change")).collect();
+        let changes: Vec<image::import::Change> =
+            changes.iter().map(|c| image::import::Change::parse(c).expect("a valid change")).collect();
         let digest = image::blobs::sha256_digest(&layer);
-        let built = image::import::one_layer_image(&digest, layer.len() as u64, &changes, chrono::Utc::now()).expect("an OCI image");
-        TestImage { manifest_digest: image::blobs::sha256_digest(&built.manifest), manifest: built.manifest, config: built.config, layer }
+        let built = image::import::one_layer_image(&digest, layer.len() as u64, &changes, chrono::Utc::now())
+            .expect("an OCI image");
+        TestImage {
+            manifest_digest: image::blobs::sha256_digest(&built.manifest),
+            manifest: built.manifest,
+            config: built.config,
+            layer,
+        }
     }
 
     /// Writes the root filesystem tarball for `rpod import` to `path`.

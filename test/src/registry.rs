@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use std::sync::Arc;
 
 use crate::images::TestImage;
-use crate::token_service::TokenService;
 use crate::rpod::TEST_BASE;
+use crate::token_service::TokenService;
 
 /// User and password of registries started with [`RegistryOptions::auth`].
 pub const TEST_USER: &str = "rpod-tester";
@@ -66,9 +66,15 @@ impl TestRegistry {
             dir.path().display()
         );
         if options.auth {
-            let out = Command::new("htpasswd").args(["-Bbn", TEST_USER, TEST_PASSWORD]).output().expect("htpasswd (package apache2-utils)");
+            let out = Command::new("htpasswd")
+                .args(["-Bbn", TEST_USER, TEST_PASSWORD])
+                .output()
+                .expect("htpasswd (package apache2-utils)");
             std::fs::write(dir.path().join("htpasswd"), out.stdout).expect("writing htpasswd");
-            config.push_str(&format!("auth: {{ htpasswd: {{ realm: rpod-test, path: {}/htpasswd }} }}\n", dir.path().display()));
+            config.push_str(&format!(
+                "auth: {{ htpasswd: {{ realm: rpod-test, path: {}/htpasswd }} }}\n",
+                dir.path().display()
+            ));
         }
         let tokens = token_auth.then(|| TokenService::start(dir.path(), TEST_USER, TEST_PASSWORD));
         if let Some(tokens) = &tokens {
@@ -119,7 +125,13 @@ impl TestRegistry {
 
     /// Publishes `image` as `repo:tag` through the registry HTTP API; returns the manifest digest.
     pub fn publish(&self, repo: &str, tag: &str, image: &TestImage) -> String {
-        self.publish_manifest(repo, tag, "application/vnd.oci.image.manifest.v1+json", &image.manifest, &[&image.config, &image.layer]);
+        self.publish_manifest(
+            repo,
+            tag,
+            "application/vnd.oci.image.manifest.v1+json",
+            &image.manifest,
+            &[&image.config, &image.layer],
+        );
         image.manifest_digest.clone()
     }
 
@@ -149,7 +161,18 @@ impl TestRegistry {
         }
         let path = self.dir.path().join("manifest.json");
         std::fs::write(&path, manifest).expect("staging the manifest");
-        self.curl(repo, &["-X", "PUT", "-H", &format!("Content-Type: {media_type}"), "--data-binary", &format!("@{}", path.display()), &self.url(&format!("/v2/{repo}/manifests/{tag}"))]);
+        self.curl(
+            repo,
+            &[
+                "-X",
+                "PUT",
+                "-H",
+                &format!("Content-Type: {media_type}"),
+                "--data-binary",
+                &format!("@{}", path.display()),
+                &self.url(&format!("/v2/{repo}/manifests/{tag}")),
+            ],
+        );
     }
 
     /// Publishes an OCI index under `repo:tag` whose entries are `(manifest digest, size, arch)`.
@@ -161,7 +184,18 @@ impl TestRegistry {
         let index = serde_json::to_vec(&serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests})).expect("an index");
         let path = self.dir.path().join("index.json");
         std::fs::write(&path, &index).expect("staging the index");
-        self.curl(repo, &["-X", "PUT", "-H", "Content-Type: application/vnd.oci.image.index.v1+json", "--data-binary", &format!("@{}", path.display()), &self.url(&format!("/v2/{repo}/manifests/{tag}"))]);
+        self.curl(
+            repo,
+            &[
+                "-X",
+                "PUT",
+                "-H",
+                "Content-Type: application/vnd.oci.image.index.v1+json",
+                "--data-binary",
+                &format!("@{}", path.display()),
+                &self.url(&format!("/v2/{repo}/manifests/{tag}")),
+            ],
+        );
         image::blobs::sha256_digest(&index)
     }
 
@@ -174,7 +208,10 @@ impl TestRegistry {
 
     fn upload_blob(&self, repo: &str, blob: &[u8]) {
         let digest = image::blobs::sha256_digest(blob);
-        let headers = self.curl(repo, &["-X", "POST", "-D", "-", "-o", "/dev/null", &self.url(&format!("/v2/{repo}/blobs/uploads/"))]);
+        let headers = self.curl(
+            repo,
+            &["-X", "POST", "-D", "-", "-o", "/dev/null", &self.url(&format!("/v2/{repo}/blobs/uploads/"))],
+        );
         let location = headers
             .lines()
             .find_map(|l| l.strip_prefix("Location: ").or_else(|| l.strip_prefix("location: ")))
@@ -185,7 +222,18 @@ impl TestRegistry {
         let separator = if location.contains('?') { '&' } else { '?' };
         let path = self.dir.path().join("blob");
         std::fs::write(&path, blob).expect("staging a blob");
-        self.curl(repo, &["-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary", &format!("@{}", path.display()), &format!("{location}{separator}digest={digest}")]);
+        self.curl(
+            repo,
+            &[
+                "-X",
+                "PUT",
+                "-H",
+                "Content-Type: application/octet-stream",
+                "--data-binary",
+                &format!("@{}", path.display()),
+                &format!("{location}{separator}digest={digest}"),
+            ],
+        );
     }
 
     fn url(&self, path: &str) -> String {
@@ -203,14 +251,20 @@ impl TestRegistry {
             cmd.args(["-H", &format!("Authorization: Bearer {}", tokens.mint(TEST_USER, repo, &["pull", "push"]))]);
         }
         let out = cmd.args(args).output().expect("curl must be installed");
-        assert!(out.status.success(), "curl {args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "curl {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            let status = Command::new("curl").args(["-sk", "-o", "/dev/null", "-w", "%{http_code}", &self.url("/v2/")]).output();
+            let status =
+                Command::new("curl").args(["-sk", "-o", "/dev/null", "-w", "%{http_code}", &self.url("/v2/")]).output();
             if let Ok(out) = status {
                 let code = String::from_utf8_lossy(&out.stdout).to_string();
                 if code == "200" || code == "401" {
@@ -219,7 +273,11 @@ impl TestRegistry {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("docker-registry did not answer on {}: {}", self.host(), std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default());
+        panic!(
+            "docker-registry did not answer on {}: {}",
+            self.host(),
+            std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
+        );
     }
 }
 
@@ -239,12 +297,49 @@ fn free_port() -> u16 {
 /// (`cert.pem`, `key.pem`). The server certificate is not a CA itself, so a client that trusts
 /// `ca.pem` (`--cert-dir`) accepts it, and one that does not refuses it.
 fn make_certificate(dir: &Path) {
-    std::fs::write(dir.join("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n")
-        .expect("writing the certificate extensions");
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("writing the certificate extensions");
     let steps: [&[&str]; 3] = [
-        &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=rpod test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", "ca.key", "-out", "ca.pem"],
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=rpod test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ],
         &["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "key.pem", "-out", "server.csr"],
-        &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "cert.pem"],
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "cert.pem",
+        ],
     ];
     for args in steps {
         let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl must be installed");

@@ -29,13 +29,23 @@ impl Sandbox {
 
     /// Runs a command inside the sandbox to completion.
     pub fn exec<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
-        Command::new(script()).arg("run").arg(self.dir.path()).args(args).output().expect("running a command in the sandbox")
+        Command::new(script())
+            .arg("run")
+            .arg(self.dir.path())
+            .args(args)
+            .output()
+            .expect("running a command in the sandbox")
     }
 
     /// Runs a command inside; panics with its output unless it succeeds; returns stdout.
     pub fn check<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(&self, args: &[S]) -> String {
         let out = self.exec(args);
-        assert!(out.status.success(), "{args:?} failed in the sandbox:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?} failed in the sandbox:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 

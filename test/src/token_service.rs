@@ -35,7 +35,8 @@ impl TokenService {
         assert!(out.status.success(), "openssl: {}", String::from_utf8_lossy(&out.stderr));
         let listener = TcpListener::bind("127.0.0.1:0").expect("a token service port");
         let port = listener.local_addr().expect("the token service address").port();
-        let service = Arc::new(TokenService { dir: dir.to_path_buf(), user: user.into(), password: password.into(), port });
+        let service =
+            Arc::new(TokenService { dir: dir.to_path_buf(), user: user.into(), password: password.into(), port });
         let serving = service.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -56,7 +57,11 @@ impl TokenService {
 
     /// A token granting `actions` on `repository`.
     pub fn mint(&self, subject: &str, repository: &str, actions: &[&str]) -> String {
-        let der = Command::new("openssl").args(["x509", "-outform", "DER", "-in"]).arg(self.dir.join("token.pem")).output().expect("openssl x509");
+        let der = Command::new("openssl")
+            .args(["x509", "-outform", "DER", "-in"])
+            .arg(self.dir.join("token.pem"))
+            .output()
+            .expect("openssl x509");
         let header = serde_json::json!({"typ": "JWT", "alg": "RS256", "x5c": [base64::engine::general_purpose::STANDARD.encode(der.stdout)]});
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
         let access: Vec<serde_json::Value> = if repository.is_empty() {
@@ -69,7 +74,12 @@ impl TokenService {
         let signing_input = format!("{}.{}", b64(&header), b64(&claims));
         let input = tempfile::NamedTempFile::new_in(&self.dir).expect("a signing input file");
         std::fs::write(input.path(), &signing_input).expect("writing the signing input");
-        let signature = Command::new("openssl").args(["dgst", "-sha256", "-sign"]).arg(self.dir.join("token.key")).arg(input.path()).output().expect("openssl dgst");
+        let signature = Command::new("openssl")
+            .args(["dgst", "-sha256", "-sign"])
+            .arg(self.dir.join("token.key"))
+            .arg(input.path())
+            .output()
+            .expect("openssl dgst");
         assert!(signature.status.success(), "signing a token failed");
         format!("{signing_input}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signature.stdout))
     }
@@ -92,10 +102,20 @@ impl TokenService {
             }
         }
         let path = request_line.split_whitespace().nth(1).unwrap_or_default();
-        let scope = path.split(['?', '&']).find_map(|p| p.strip_prefix("scope=")).unwrap_or_default().replace("%3A", ":").replace("%2F", "/").replace("%2C", ",");
+        let scope = path
+            .split(['?', '&'])
+            .find_map(|p| p.strip_prefix("scope="))
+            .unwrap_or_default()
+            .replace("%3A", ":")
+            .replace("%2F", "/")
+            .replace("%2C", ",");
         let mut parts = scope.splitn(3, ':');
-        let (repository, actions) = (parts.nth(1).unwrap_or_default().to_string(), parts.next().unwrap_or_default().to_string());
-        let expected = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", self.user, self.password)));
+        let (repository, actions) =
+            (parts.nth(1).unwrap_or_default().to_string(), parts.next().unwrap_or_default().to_string());
+        let expected = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", self.user, self.password))
+        );
         let mut out = stream;
         let body = match authorization {
             Some(given) if given == expected => serde_json::json!({"token": self.mint(&self.user, &repository, &actions.split(',').collect::<Vec<_>>())}),

@@ -49,7 +49,11 @@ impl World {
 
     /// Pulls `name` into this test's storage; returns the image ID.
     fn pull(&self, name: &str) -> String {
-        self.rpod(&["pull", "-q", "--tls-verify=false", name]).success().trim().trim_start_matches("sha256:").to_string()
+        self.rpod(&["pull", "-q", "--tls-verify=false", name])
+            .success()
+            .trim()
+            .trim_start_matches("sha256:")
+            .to_string()
     }
 
     /// Creates container `name` (policy label `policy`, `extra` create flags), writes its unit
@@ -119,7 +123,10 @@ fn validates_input() {
     assert_eq!(line, "Error: `rpod auto-update` takes no arguments");
     let missing = env.dir().join("missing.json");
     let line = env.run(&["auto-update", "--authfile", missing.to_str().expect("UTF-8 path")]).failure();
-    assert_eq!(line, format!("Error: credential file is not accessible: stat {}: no such file or directory", missing.display()));
+    assert_eq!(
+        line,
+        format!("Error: credential file is not accessible: stat {}: no such file or directory", missing.display())
+    );
     let nothing = env.run(&["auto-update"]);
     assert_eq!((nothing.code, nothing.stdout.as_str()), (Some(0), ""), "no containers, no output: {}", nothing.stderr);
 }
@@ -136,7 +143,10 @@ fn local_policy_updates_after_a_dry_run() {
     assert_eq!(w.auto_update(&["--dry-run", ROW]).success(), format!("{unit},localhost/app:latest,pending,local\n"));
     assert_eq!(w.inspect("web", ".Image"), v1, "a dry run changes nothing");
 
-    assert_eq!(w.auto_update(&["--rollback=false", ROW]).success(), format!("{unit},localhost/app:latest,true,local\n"));
+    assert_eq!(
+        w.auto_update(&["--rollback=false", ROW]).success(),
+        format!("{unit},localhost/app:latest,true,local\n")
+    );
     assert_eq!(w.inspect("web", ".Image"), v2);
     assert_ne!(w.inspect("web", ".Id"), before, "the unit recreated the container");
     assert_eq!(w.rpod(&["exec", "web", "cat", "/version"]).success(), "v2");
@@ -248,7 +258,10 @@ fn registry_policy_updates_and_the_child_follows() {
     assert_eq!(w.auto_update(&["--tls-verify=false", ROW]).success(), format!("{parent},{image},false,registry\n"));
 
     publish(&reg, &image, "v2", &[]);
-    assert_eq!(w.auto_update(&["--tls-verify=false", "--dry-run", ROW]).success(), format!("{parent},{image},pending,registry\n"));
+    assert_eq!(
+        w.auto_update(&["--tls-verify=false", "--dry-run", ROW]).success(),
+        format!("{parent},{image},pending,registry\n")
+    );
     assert_eq!(w.inspect("parent", ".Image"), v1, "a dry run pulls nothing");
 
     let result = w.auto_update(&["--tls-verify=false", "--rollback=false", ROW]);
@@ -317,7 +330,17 @@ fn fifty_containers_one_manifest_request() {
     w.pull(&image);
     for i in 0..50 {
         let (name, unit) = (format!("c{i:02}"), format!("PODMAN_SYSTEMD_UNIT=u{i:02}.service"));
-        let mut run = vec!["run", "-d", "--name", &name, "--label", "io.containers.autoupdate=registry", "--label", &unit, &image];
+        let mut run = vec![
+            "run",
+            "-d",
+            "--name",
+            &name,
+            "--label",
+            "io.containers.autoupdate=registry",
+            "--label",
+            &unit,
+            &image,
+        ];
         run.extend_from_slice(WORKLOAD);
         w.rpod(&run).success();
     }
@@ -383,7 +406,19 @@ fn authfile_and_tls_verify() {
     let env = format!("REGISTRY_AUTH_FILE={auth}");
     let rpod = rpod_e2e::rpod_binary();
     let (root, runroot) = (w.env.root(), w.env.runroot());
-    let args = ["env", &env, path(&rpod), "--root", path(&root), "--runroot", path(&runroot), "auto-update", "--tls-verify=false", "--dry-run", ROW];
+    let args = [
+        "env",
+        &env,
+        path(&rpod),
+        "--root",
+        path(&root),
+        "--runroot",
+        path(&runroot),
+        "auto-update",
+        "--tls-verify=false",
+        "--dry-run",
+        ROW,
+    ];
     assert_eq!(RunResult::from(w.sandbox.exec(&args)).success(), want, "$REGISTRY_AUTH_FILE");
 
     let label = format!("io.containers.autoupdate.authfile={auth}");
@@ -407,17 +442,21 @@ fn the_timer_runs_auto_update() {
     let v2 = w.import("localhost/app:latest", "v2", &[]);
     let contrib = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../contrib/systemd/system");
     let rpod = rpod_e2e::rpod_binary();
-    let rpod_with_roots = format!("{} --root {} --runroot {}", path(&rpod), path(&w.env.root()), path(&w.env.runroot()));
+    let rpod_with_roots =
+        format!("{} --root {} --runroot {}", path(&rpod), path(&w.env.root()), path(&w.env.runroot()));
     let service = std::fs::read_to_string(contrib.join("rpod-auto-update.service")).expect("the shipped service");
     w.sandbox.install_unit("rpod-auto-update.service", &service.replace("@@RPOD@@", &rpod_with_roots));
     let timer = std::fs::read_to_string(contrib.join("rpod-auto-update.timer")).expect("the shipped timer");
-    let timer = timer.replace("OnCalendar=daily", "OnActiveSec=0s").replace("RandomizedDelaySec=900", "RandomizedDelaySec=0");
+    let timer =
+        timer.replace("OnCalendar=daily", "OnActiveSec=0s").replace("RandomizedDelaySec=900", "RandomizedDelaySec=0");
     w.sandbox.install_unit("rpod-auto-update.timer", &timer);
     w.sandbox.check(&["systemctl", "start", "rpod-auto-update.timer"]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     // Like bats' _confirm_update: the container may be missing for a moment while it is recreated.
     // The record shows the new image as soon as `run` created it; wait until it also runs.
-    while w.rpod(&["inspect", "--format", "{{.Image}} {{.State.Status}}", "web"]).stdout.trim() != format!("{v2} running") {
+    while w.rpod(&["inspect", "--format", "{{.Image}} {{.State.Status}}", "web"]).stdout.trim()
+        != format!("{v2} running")
+    {
         assert!(std::time::Instant::now() < deadline, "the timer's run did not update the container");
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
@@ -450,7 +489,11 @@ fn a_corrupt_layer_fails_the_pull_only() {
     assert_eq!(result.stdout, format!("{bad_unit},{bad},failed,registry\n{good_unit},{good},true,registry\n"));
     assert_eq!(result.code, Some(125));
     let line = result.stderr.lines().last().unwrap_or_default();
-    assert!(line.starts_with(&format!("Error: updating image for container {bad_ctr}: ")) && line.contains(&digest), "{}", result.stderr);
+    assert!(
+        line.starts_with(&format!("Error: updating image for container {bad_ctr}: ")) && line.contains(&digest),
+        "{}",
+        result.stderr
+    );
     assert_eq!(w.inspect("bad", ".Image"), bad_id, "no restart onto a half-pulled image");
     assert_eq!(w.unit_state(&bad_unit), "active");
 }
@@ -481,7 +524,10 @@ fn concurrent_runs_update_once() {
         .map(|run| String::from_utf8_lossy(&run.wait_with_output().expect("the run's output").stdout).into_owned())
         .collect();
     outputs.sort();
-    assert_eq!(outputs, [format!("{unit},localhost/app:latest,false,local\n"), format!("{unit},localhost/app:latest,true,local\n")]);
+    assert_eq!(
+        outputs,
+        [format!("{unit},localhost/app:latest,false,local\n"), format!("{unit},localhost/app:latest,true,local\n")]
+    );
 }
 
 /// A digest reference can never change: `false` with a warning, not a failed run (Podman
@@ -539,5 +585,9 @@ fn a_hostile_registrys_endless_manifest_fails_its_check_at_the_limit() {
     let line = result.failure();
     assert!(line.starts_with(&format!("Error: checking image updates for container {id}: ")), "{line}");
     assert!(line.ends_with(&format!("{image}: manifest exceeds the 4194304-byte limit")), "{line}");
-    assert!(registry.bytes_sent() < (4 << 20) + (16 << 20), "the check kept reading: {} bytes sent", registry.bytes_sent());
+    assert!(
+        registry.bytes_sent() < (4 << 20) + (16 << 20),
+        "the check kept reading: {} bytes sent",
+        registry.bytes_sent()
+    );
 }

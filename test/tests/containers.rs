@@ -31,7 +31,18 @@ fn create_records_the_raw_image_name_the_command_line_and_the_unit_label() {
     let out = env
         .command()
         .env("PODMAN_SYSTEMD_UNIT", "container-web.service")
-        .args(["create", "--name", "web", "-l", "io.containers.autoupdate=registry", "-l", "PODMAN_SYSTEMD_UNIT=mine", raw, "sleep", "10"])
+        .args([
+            "create",
+            "--name",
+            "web",
+            "-l",
+            "io.containers.autoupdate=registry",
+            "-l",
+            "PODMAN_SYSTEMD_UNIT=mine",
+            raw,
+            "sleep",
+            "10",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -41,7 +52,18 @@ fn create_records_the_raw_image_name_the_command_line_and_the_unit_label() {
     assert_eq!(config["labels"]["PODMAN_SYSTEMD_UNIT"], "container-web.service", "the environment wins over --label");
     assert_eq!(config["labels"]["io.containers.autoupdate"], "registry");
     let argv: Vec<String> = serde_json::from_value(config["CreateCommand"].clone()).unwrap();
-    let typed = ["create", "--name", "web", "-l", "io.containers.autoupdate=registry", "-l", "PODMAN_SYSTEMD_UNIT=mine", raw, "sleep", "10"];
+    let typed = [
+        "create",
+        "--name",
+        "web",
+        "-l",
+        "io.containers.autoupdate=registry",
+        "-l",
+        "PODMAN_SYSTEMD_UNIT=mine",
+        raw,
+        "sleep",
+        "10",
+    ];
     assert_eq!(argv[argv.len() - typed.len()..], typed, "the full argv of create");
     for key in ["id", "name", "createdTime", "stopTimeout"] {
         assert!(config.get(key).is_some(), "stored config lacks Podman's key {key}");
@@ -62,8 +84,12 @@ fn auto_update_refuses_short_names_and_other_transports_and_stores_nothing() {
     env.run(&["tag", IMAGE, "shortname:latest"]).success();
     let err = env.run(&["create", "--label", "io.containers.autoupdate=registry", "shortname:latest"]).failure();
     assert_eq!(err, r#"Error: short name: auto updates require fully-qualified image reference: "shortname:latest""#);
-    let err = env.run(&["create", "--label", "io.containers.autoupdate=image", "docker-archive:/tmp/archive.tar"]).failure();
-    assert_eq!(err, r#"Error: auto updates require the docker image transport but image is of transport "docker-archive""#);
+    let err =
+        env.run(&["create", "--label", "io.containers.autoupdate=image", "docker-archive:/tmp/archive.tar"]).failure();
+    assert_eq!(
+        err,
+        r#"Error: auto updates require the docker image transport but image is of transport "docker-archive""#
+    );
     assert_eq!(env.run(&["ps", "-a", "-q"]).success(), "");
     assert!(stored_configs(&env).is_empty(), "nothing stored");
     // `local` and invalid policies are accepted at create time, as in Podman.
@@ -107,7 +133,10 @@ fn ps_rm_and_exists() {
     let err = env.run(&["rm", "one"]).failure();
     assert_eq!(err, r#"Error: no container with name or ID "one" found: no such container"#);
     env.run(&["rm", "--ignore", "one"]).success();
-    assert_eq!(env.run(&["inspect", "nope"]).failure(), r#"Error: no container with name or ID "nope" found: no such container"#);
+    assert_eq!(
+        env.run(&["inspect", "nope"]).failure(),
+        r#"Error: no container with name or ID "nope" found: no such container"#
+    );
 }
 
 #[test]

@@ -116,7 +116,10 @@ fn pull_killed_at_random_points_leaves_no_partial_image() {
         let delay = points.within(full.mul_f64(1.2));
         kill_after(pull(), delay);
         let ids = image_ids(&env);
-        assert!(ids.is_empty() || ids == [id.clone()], "trial {trial} (killed after {delay:?}): only the whole image may be listed: {ids:?}");
+        assert!(
+            ids.is_empty() || ids == [id.clone()],
+            "trial {trial} (killed after {delay:?}): only the whole image may be listed: {ids:?}"
+        );
         assert_databases_intact(&env);
         interrupted += usize::from(ids.is_empty());
         if !ids.is_empty() {
@@ -237,12 +240,24 @@ fn auto_update_killed_between_pull_and_restart_completes_on_the_next_run() {
     let rpod = |args: &[&str]| sandbox.rpod(&env, args);
     // A 2 MiB layer stretches the pull so that kills land before, inside and after it.
     let bulk = noise(2 << 20);
-    let publish = |version: &str| registry.publish("crash/web", "latest", &TestImage::busybox(&[("version", version), ("bulk", &bulk)], &[]));
+    let publish = |version: &str| {
+        registry.publish("crash/web", "latest", &TestImage::busybox(&[("version", version), ("bulk", &bulk)], &[]))
+    };
 
     publish("v0");
     rpod(&["pull", "-q", "--tls-verify=false", &image]).success();
-    rpod(&["create", "--name", "web", "--label", "io.containers.autoupdate=registry", &image, "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"])
-        .success();
+    rpod(&[
+        "create",
+        "--name",
+        "web",
+        "--label",
+        "io.containers.autoupdate=registry",
+        &image,
+        "sh",
+        "-c",
+        "trap 'exit 0' TERM; while :; do sleep 1; done",
+    ])
+    .success();
     let text = rpod(&["generate", "systemd", "--new", "--name", "web"]).success();
     let unit = "container-web.service";
     // Every trial restarts the unit up to twice within seconds; systemd's default start limit
@@ -270,9 +285,14 @@ fn auto_update_killed_between_pull_and_restart_completes_on_the_next_run() {
         publish(&version);
         // Odd trials bisect between the latest kill that came before the pull's commit and the
         // earliest that came after it, closing in on the gap between pull and restart.
-        let delay = if trial % 2 == 1 && before_commit < after_commit { (before_commit + after_commit) / 2 } else { points.within(full) };
+        let delay = if trial % 2 == 1 && before_commit < after_commit {
+            (before_commit + after_commit) / 2
+        } else {
+            points.within(full)
+        };
         let seconds = format!("{:.3}s", delay.as_secs_f64().max(0.001));
-        let mut argv: Vec<std::ffi::OsString> = vec!["timeout".into(), "--signal=KILL".into(), seconds.clone().into(), binary.clone().into()];
+        let mut argv: Vec<std::ffi::OsString> =
+            vec!["timeout".into(), "--signal=KILL".into(), seconds.clone().into(), binary.clone().into()];
         argv.extend(["--root".into(), root.clone().into(), "--runroot".into(), runroot.clone().into()]);
         argv.extend(["auto-update".into(), "--tls-verify=false".into()]);
         let killed = sandbox.exec(&argv);
@@ -299,7 +319,11 @@ fn auto_update_killed_between_pull_and_restart_completes_on_the_next_run() {
             String::from_utf8_lossy(&journal.stdout)
         );
         wait_active(&sandbox, unit);
-        assert_eq!(rpod(&["exec", "web", "cat", "/version"]).success(), version, "trial {trial}: the unit runs the newest image");
+        assert_eq!(
+            rpod(&["exec", "web", "cat", "/version"]).success(),
+            version,
+            "trial {trial}: the unit runs the newest image"
+        );
         assert_eq!(rpod(&["ps", "-a", "-q"]).success().lines().count(), 1, "trial {trial}: one container for the unit");
         last_image = rpod(&["inspect", "--format", "{{.Image}}", "web"]).success();
     }

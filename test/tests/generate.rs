@@ -74,7 +74,10 @@ fn verify_with_stubs(name: &str, text: &str, stubs: &[&str]) {
         .output()
         .expect("systemd-analyze (package systemd) must be installed");
     let complaints = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success() && complaints.trim().is_empty(), "systemd-analyze verify {name}:\n{complaints}\n{text}");
+    assert!(
+        out.status.success() && complaints.trim().is_empty(),
+        "systemd-analyze verify {name}:\n{complaints}\n{text}"
+    );
 }
 
 /// The first line names the unit: `# container-foo.service` → `container-foo.service`.
@@ -102,14 +105,23 @@ fn flag_errors() {
     let rpod = Rpod::new();
     rpod.create(&["--name", "nginx", IMAGE]);
     let cases: &[(&[&str], &str)] = &[
-        (&["--time", "-1", "nginx"], "invalid argument \"-1\" for \"-t, --time\" flag: strconv.ParseUint: parsing \"-1\": invalid syntax"),
+        (
+            &["--time", "-1", "nginx"],
+            "invalid argument \"-1\" for \"-t, --time\" flag: strconv.ParseUint: parsing \"-1\": invalid syntax",
+        ),
         (&["--restart-policy", "bogus", "nginx"], "bogus is not a valid restart policy"),
-        (&["--stop-timeout", "5", "-t", "5", "nginx"], "stop-timeout and time are redundant and cannot be used together"),
+        (
+            &["--stop-timeout", "5", "-t", "5", "nginx"],
+            "stop-timeout and time are redundant and cannot be used together",
+        ),
         (&["--new=false", "--template", "nginx"], "--template cannot be set with --new=false"),
         (&["--format", "yaml", "nginx"], "unknown --format argument: yaml"),
         (&["--env", "=bar", "nginx"], "parsing environment variables: invalid variable: \"=bar\""),
         (&["--container-prefix", "a\nb", "nginx"], "invalid systemd unit name \"a\\nb-"),
-        (&["--wants", "x.service\nExecStartPre=/bin/evil", "nginx"], "--wants \"x.service\\nExecStartPre=/bin/evil\": contains a control character"),
+        (
+            &["--wants", "x.service\nExecStartPre=/bin/evil", "nginx"],
+            "--wants \"x.service\\nExecStartPre=/bin/evil\": contains a control character",
+        ),
     ];
     for (args, want) in cases {
         rpod.generate_fails(args, want);
@@ -227,7 +239,9 @@ fn restart_policies() {
     let id = rpod.create(&["--name", "web", "--restart=always", IMAGE]);
     let result = rpod.env.run(&["generate", "systemd", "web"]);
     assert!(
-        result.stderr.contains(&format!("Container {id} has restart policy \"always\" which can lead to issues on shutdown")),
+        result
+            .stderr
+            .contains(&format!("Container {id} has restart policy \"always\" which can lead to issues on shutdown")),
         "{}",
         result.stderr
     );
@@ -235,7 +249,9 @@ fn restart_policies() {
     let result = rpod.env.run(&["generate", "systemd", "--new", "web"]);
     assert!(!result.stderr.contains("restart policy"), "{}", result.stderr);
     assert!(result.success().contains("\nRestart=always\n"));
-    assert!(generate_and_verify(&rpod, &["--new", "--restart-policy=on-failure", "web"]).contains("\nRestart=on-failure\n"));
+    assert!(
+        generate_and_verify(&rpod, &["--new", "--restart-policy=on-failure", "web"]).contains("\nRestart=on-failure\n")
+    );
 
     rpod.create(&["--name", "us", "--restart", "unless-stopped", IMAGE]);
     assert!(generate_and_verify(&rpod, &["--new", "us"]).contains("\nRestart=always\n"));
@@ -248,10 +264,26 @@ fn dependencies() {
     let rpod = Rpod::new();
     rpod.create(&["--name", "nginx", IMAGE]);
     let text = rpod.generate(&[
-        "--wants", "foobar.service", "--wants", "barfoo.service", "--after", "foobar.service", "--after",
-        "barfoo.service", "--requires", "foobar.service", "--requires", "barfoo.service", "nginx",
+        "--wants",
+        "foobar.service",
+        "--wants",
+        "barfoo.service",
+        "--after",
+        "foobar.service",
+        "--after",
+        "barfoo.service",
+        "--requires",
+        "foobar.service",
+        "--requires",
+        "barfoo.service",
+        "nginx",
     ]);
-    for line in ["# User-defined dependencies", "Wants=foobar.service barfoo.service", "After=foobar.service barfoo.service", "Requires=foobar.service barfoo.service"] {
+    for line in [
+        "# User-defined dependencies",
+        "Wants=foobar.service barfoo.service",
+        "After=foobar.service barfoo.service",
+        "Requires=foobar.service barfoo.service",
+    ] {
         assert!(text.contains(line), "{line}");
     }
     verify_with_stubs(&unit_name(&text), &text, &["foobar.service", "barfoo.service"]);
@@ -263,7 +295,13 @@ fn new_units() {
     rpod.create(&["--name", "foo", "--label", "key={{someval}}", IMAGE, "top"]);
     rpod.create(&["--name=bar", "--replace=false", IMAGE]);
     let text = generate_and_verify(&rpod, &["--new", "--name", "foo"]);
-    for want in ["# container-foo.service\n", "\t--replace \\\n", "\t--runroot ", "\t-d \\\n", "--name foo \\\n\t--label key={{someval}} quay.io/libpod/alpine:latest top\n"] {
+    for want in [
+        "# container-foo.service\n",
+        "\t--replace \\\n",
+        "\t--runroot ",
+        "\t-d \\\n",
+        "--name foo \\\n\t--label key={{someval}} quay.io/libpod/alpine:latest top\n",
+    ] {
         assert!(text.contains(want), "{want:?} in\n{text}");
     }
     let text = generate_and_verify(&rpod, &["--new=true", "--name", "bar"]);
@@ -319,10 +357,14 @@ fn files_json_and_templates() {
     assert_eq!(parsed, json!({ "container-nginx": template.display().to_string() }));
     let text = std::fs::read_to_string(&template).expect("the template file");
     assert!(text.starts_with("# container-nginx@.service\n") && text.contains("\t--name nginx-%i"), "{text}");
-    assert!(text.contains("Description=Podman container-nginx.service for %I\n") && text.contains("PODMAN_SYSTEMD_UNIT=%n-%i\n"));
+    assert!(
+        text.contains("Description=Podman container-nginx.service for %I\n")
+            && text.contains("PODMAN_SYSTEMD_UNIT=%n-%i\n")
+    );
     verify("container-nginx@.service", &text);
 
-    let parsed: serde_json::Value = serde_json::from_str(&rpod.generate(&["--format", "json", "--new", "--name", "nginx"])).expect("valid JSON");
+    let parsed: serde_json::Value =
+        serde_json::from_str(&rpod.generate(&["--format", "json", "--new", "--name", "nginx"])).expect("valid JSON");
     let unit = parsed["container-nginx"].as_str().expect("the unit text");
     assert!(unit.starts_with("# container-nginx.service\n") && unit.contains("ExecStart="));
 }
@@ -332,8 +374,19 @@ fn hostile_arguments_cannot_inject() {
     let rpod = Rpod::new();
     rpod.create_with_env(
         &[
-            "--name", "evil", "--label", "a=b\nExecStartPre=/bin/sh -c 'touch /tmp/pwned'", "-e", "X", IMAGE, "sh", "-c",
-            "echo $HOME %n; echo done", ";", "it's", "",
+            "--name",
+            "evil",
+            "--label",
+            "a=b\nExecStartPre=/bin/sh -c 'touch /tmp/pwned'",
+            "-e",
+            "X",
+            IMAGE,
+            "sh",
+            "-c",
+            "echo $HOME %n; echo done",
+            ";",
+            "it's",
+            "",
         ],
         &[("X", "multi\nline $x %y")],
     );

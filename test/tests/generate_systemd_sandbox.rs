@@ -12,8 +12,21 @@ const RECORDER: &str = "printf '%s\\0' \"$@\" > /args; env > /env; trap 'exit 0'
 
 /// Arguments systemd would split, expand, unquote or cut off if they were written naively.
 const HOSTILE: &[&str] = &[
-    "two words", "line1\nline2", "$HOME", "${HOME}", "%n", "100%", "it's", "\"quoted\"", "back\\slash", ";", "", "-d",
-    "--name", "tab\there", "ünï",
+    "two words",
+    "line1\nline2",
+    "$HOME",
+    "${HOME}",
+    "%n",
+    "100%",
+    "it's",
+    "\"quoted\"",
+    "back\\slash",
+    ";",
+    "",
+    "-d",
+    "--name",
+    "tab\there",
+    "ünï",
 ];
 
 /// An environment value that would end an `Environment=` line if written raw.
@@ -30,8 +43,24 @@ fn prepare(env: &TestEnv) -> (String, String) {
     let tarball = env.dir().join("busybox.tar");
     TestImage::busybox(&[("VERSION", "1")], &[]).write_rootfs(&tarball);
     rpod(env, &["import", tarball.to_str().expect("UTF-8 path"), IMAGE], &[]).success();
-    let mut create =
-        vec!["create", "--name", "web", "--env", "FOO", "-e", "BAR", "--env", "MYVAR=myval", "-e", "NL", IMAGE, "sh", "-c", RECORDER, "sh"];
+    let mut create = vec![
+        "create",
+        "--name",
+        "web",
+        "--env",
+        "FOO",
+        "-e",
+        "BAR",
+        "--env",
+        "MYVAR=myval",
+        "-e",
+        "NL",
+        IMAGE,
+        "sh",
+        "-c",
+        RECORDER,
+        "sh",
+    ];
     create.extend_from_slice(HOSTILE);
     rpod(env, &create, &[("FOO", "value"), ("BAR", "%s"), ("NL", MULTILINE)]).success();
 
@@ -59,7 +88,15 @@ fn new_unit_runs_the_container_and_stop_removes_it() {
     sandbox.check(&["systemctl", "start", "container-web.service"]);
     assert_eq!(sandbox.unit_state("container-web.service"), "active");
     let state = sandbox
-        .rpod(&env, &["inspect", "--format", "{{.State.Status}} {{.ImageName}} {{index .Config.Labels \"PODMAN_SYSTEMD_UNIT\"}}", "web"])
+        .rpod(
+            &env,
+            &[
+                "inspect",
+                "--format",
+                "{{.State.Status}} {{.ImageName}} {{index .Config.Labels \"PODMAN_SYSTEMD_UNIT\"}}",
+                "web",
+            ],
+        )
         .success();
     assert_eq!(state, format!("running {IMAGE} container-web.service\n"));
 
@@ -80,7 +117,10 @@ fn new_unit_runs_the_container_and_stop_removes_it() {
     sandbox.check(&["systemctl", "start", "container-web@1.service"]);
     assert_eq!(sandbox.unit_state("container-web@1.service"), "active");
     let instance = sandbox
-        .rpod(&env, &["inspect", "--format", "{{.State.Status}} {{index .Config.Labels \"PODMAN_SYSTEMD_UNIT\"}}", "web-1"])
+        .rpod(
+            &env,
+            &["inspect", "--format", "{{.State.Status}} {{index .Config.Labels \"PODMAN_SYSTEMD_UNIT\"}}", "web-1"],
+        )
         .success();
     // Podman's template text sets PODMAN_SYSTEMD_UNIT=%n-%i, which systemd expands like this.
     assert_eq!(instance, "running container-web@1.service-1\n");

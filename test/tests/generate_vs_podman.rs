@@ -14,12 +14,63 @@ const IMAGE: &str = "quay.io/libpod/alpine:latest";
 /// The `create` arguments of each comparison (after `create`); every container is named, as
 /// IDs differ between the two tools.
 const CASES: &[&[&str]] = &[
-    &["--name", "web", "--label", "io.containers.autoupdate=registry", "-e", "FOO=bar", "--restart=on-failure:3", IMAGE, "top"],
-    &["--name=web2", "--replace=false", "--sdnotify=ignore", "-h", "myhost", "-t", "-i", IMAGE, "sh", "-c", "echo $HOME 100% \"q\" it's"],
-    &["--name", "web3", "--sdnotify", "container", "--restart", "no", "--rm", "--cgroups=enabled", "-l", "k=v with space", "-e", "X=a\\b", IMAGE, "top"],
+    &[
+        "--name",
+        "web",
+        "--label",
+        "io.containers.autoupdate=registry",
+        "-e",
+        "FOO=bar",
+        "--restart=on-failure:3",
+        IMAGE,
+        "top",
+    ],
+    &[
+        "--name=web2",
+        "--replace=false",
+        "--sdnotify=ignore",
+        "-h",
+        "myhost",
+        "-t",
+        "-i",
+        IMAGE,
+        "sh",
+        "-c",
+        "echo $HOME 100% \"q\" it's",
+    ],
+    &[
+        "--name",
+        "web3",
+        "--sdnotify",
+        "container",
+        "--restart",
+        "no",
+        "--rm",
+        "--cgroups=enabled",
+        "-l",
+        "k=v with space",
+        "-e",
+        "X=a\\b",
+        IMAGE,
+        "top",
+    ],
     &["--entrypoint", "[\"sh\",\"-c\",\"date +%s\"]", "--name", "web4", "-w", "/tmp", "-u", "1000", IMAGE],
     &["--name", "web6", "--restart", "unless-stopped", IMAGE, "top"],
-    &["--name", "web5", "--stop-timeout", "42", "--env", "FOO", "--label", "tmpl={{.Name}}", IMAGE, "prog", "--detach=false", "-d", "--rm"],
+    &[
+        "--name",
+        "web5",
+        "--stop-timeout",
+        "42",
+        "--env",
+        "FOO",
+        "--label",
+        "tmpl={{.Name}}",
+        IMAGE,
+        "prog",
+        "--detach=false",
+        "-d",
+        "--rm",
+    ],
 ];
 
 /// Podman with its own storage in the test directory.
@@ -47,7 +98,13 @@ fn rpod(env: &TestEnv, args: &[&str]) -> RunResult {
 /// and drops the lines that differ by design.
 fn normalize(text: &str) -> String {
     let mut out = text.replace("ExecStartPre=/bin/rm \\\n\t-f %t/%n.ctr-id\n", "");
-    for (key, subcommand) in [("ExecStart=", " run \\\n"), ("ExecStart=", " start "), ("ExecStop=", " stop "), ("ExecStopPost=", " rm \\\n"), ("ExecStopPost=", " stop ")] {
+    for (key, subcommand) in [
+        ("ExecStart=", " run \\\n"),
+        ("ExecStart=", " start "),
+        ("ExecStop=", " stop "),
+        ("ExecStopPost=", " rm \\\n"),
+        ("ExecStopPost=", " stop "),
+    ] {
         let Some(start) = out.find(&format!("\n{key}")).map(|i| i + 1 + key.len()) else { continue };
         let Some(end) = out[start..].find(subcommand).map(|i| start + i) else { continue };
         if out[start..end].contains("\n[") || out[start..end].contains("\nExec") {
@@ -77,7 +134,12 @@ fn units_match_podmans() {
         let name = create.iter().find_map(|a| a.strip_prefix("--name=")).unwrap_or_else(|| {
             create.iter().position(|a| *a == "--name").map(|i| create[i + 1]).expect("every case is named")
         });
-        for flags in [&["--new"][..], &[], &["--new", "--restart-policy", "always", "--stop-timeout", "7"], &["--wants", "a.service", "--after", "b.service"]] {
+        for flags in [
+            &["--new"][..],
+            &[],
+            &["--new", "--restart-policy", "always", "--stop-timeout", "7"],
+            &["--wants", "a.service", "--after", "b.service"],
+        ] {
             let gen = [&["generate", "systemd", "--name", "--no-header"], flags, &[name]].concat();
             let theirs = normalize(&podman(&env, &gen).success());
             let ours = normalize(&rpod(&env, &gen).success());

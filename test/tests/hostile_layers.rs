@@ -25,7 +25,8 @@ fn busybox_with(files: &[(&str, &str)], hostile: CraftedTar) -> Vec<u8> {
 fn image_of(layer: Vec<u8>, diff_id: Option<&str>) -> TestImage {
     let digest = image::blobs::sha256_digest(&layer);
     let changes = [image::import::Change::parse(r#"CMD=["sh"]"#).expect("a change")];
-    let built = image::import::one_layer_image(&digest, layer.len() as u64, &changes, chrono::Utc::now()).expect("an image");
+    let built =
+        image::import::one_layer_image(&digest, layer.len() as u64, &changes, chrono::Utc::now()).expect("an image");
     let mut config: serde_json::Value = serde_json::from_slice(&built.config).expect("config JSON");
     config["rootfs"]["diff_ids"] = serde_json::json!([diff_id.unwrap_or(&digest)]);
     let config = serde_json::to_vec(&config).expect("config bytes");
@@ -62,7 +63,8 @@ fn publish_and_pull(env: &TestEnv, registry: &TestRegistry, repo: &str, image: &
 
 /// Runs `rpod ARGS`, failing the test instead of hanging when it takes longer than a minute.
 fn run_with_deadline(env: &TestEnv, args: &[&str]) -> RunResult {
-    let mut child = env.command().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("running rpod");
+    let mut child =
+        env.command().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("running rpod");
     let deadline = Instant::now() + Duration::from_secs(60);
     while child.try_wait().expect("waiting for rpod").is_none() {
         if Instant::now() > deadline {
@@ -82,15 +84,43 @@ fn whiteouts_and_opaque_markers_through_a_symlink_never_reach_the_host() {
     let (host, before) = host_dir(&env);
     let target = host.display().to_string();
     let attacks = [
-        ("whiteout", CraftedTar::new().symlink("esc", &target).file("esc/.wh.victim", ""), "esc/.wh.victim", "creating its parent directory"),
-        ("opaque", CraftedTar::new().symlink("esc", &target).file("esc/sub/.wh..wh..opq", ""), "esc/sub/.wh..wh..opq", "creating the opaque directory"),
-        ("new opaque", CraftedTar::new().symlink("esc", &target).file("esc/made/.wh..wh..opq", ""), "esc/made/.wh..wh..opq", "creating the opaque directory"),
-        ("file", CraftedTar::new().symlink("esc", &target).file("esc/victim", "evil"), "esc/victim", "creating its parent directory"),
+        (
+            "whiteout",
+            CraftedTar::new().symlink("esc", &target).file("esc/.wh.victim", ""),
+            "esc/.wh.victim",
+            "creating its parent directory",
+        ),
+        (
+            "opaque",
+            CraftedTar::new().symlink("esc", &target).file("esc/sub/.wh..wh..opq", ""),
+            "esc/sub/.wh..wh..opq",
+            "creating the opaque directory",
+        ),
+        (
+            "new opaque",
+            CraftedTar::new().symlink("esc", &target).file("esc/made/.wh..wh..opq", ""),
+            "esc/made/.wh..wh..opq",
+            "creating the opaque directory",
+        ),
+        (
+            "file",
+            CraftedTar::new().symlink("esc", &target).file("esc/victim", "evil"),
+            "esc/victim",
+            "creating its parent directory",
+        ),
     ];
     for (what, hostile, entry, step) in attacks {
-        let name = publish_and_pull(&env, &registry, &format!("hostile/{}", what.replace(' ', "-")), &image_of(busybox_with(&[], hostile), None));
+        let name = publish_and_pull(
+            &env,
+            &registry,
+            &format!("hostile/{}", what.replace(' ', "-")),
+            &image_of(busybox_with(&[], hostile), None),
+        );
         let err = env.run(&["run", "--rm", &name, "true"]).error_line();
-        assert!(err.ends_with(&format!("entry {entry:?}: {step}: \"esc\" leads to no directory inside the root")), "{what}: {err}");
+        assert!(
+            err.ends_with(&format!("entry {entry:?}: {step}: \"esc\" leads to no directory inside the root")),
+            "{what}: {err}"
+        );
         assert_unchanged(&host, &before);
     }
 }
@@ -112,7 +142,16 @@ fn an_absolute_symlink_parent_lands_inside_the_container() {
         .file("esc/.wh.victim", "");
     let name = publish_and_pull(&env, &registry, "hostile/inside", &image_of(busybox_with(&[], hostile), None));
     // The whiteout hides the image's own file of that path, as overlay shows whiteouts.
-    let out = env.run(&["run", "--rm", &name, "sh", "-c", &format!("cat /run/marker; test -e {inside}/victim || echo ' hidden inside'")]).success();
+    let out = env
+        .run(&[
+            "run",
+            "--rm",
+            &name,
+            "sh",
+            "-c",
+            &format!("cat /run/marker; test -e {inside}/victim || echo ' hidden inside'"),
+        ])
+        .success();
     assert_eq!(out, "in /run hidden inside\n");
     assert_unchanged(&host, &before);
 }
@@ -128,7 +167,12 @@ fn an_image_claiming_another_images_layer_is_refused() {
     let evil_name = publish_and_pull(&env, &registry, "hostile/claims", &evil);
     let err = env.run(&["run", "--rm", &evil_name, "cat", "/VERSION"]).error_line();
     let evil_layer = image::blobs::sha256_digest(&evil.layer);
-    assert!(err.ends_with(&format!("layer {evil_layer} unpacks to {evil_layer}, but the image config names diff_id {honest_diff_id}")), "{err}");
+    assert!(
+        err.ends_with(&format!(
+            "layer {evil_layer} unpacks to {evil_layer}, but the image config names diff_id {honest_diff_id}"
+        )),
+        "{err}"
+    );
     let honest_name = publish_and_pull(&env, &registry, "honest/app", &honest);
     assert_eq!(env.run(&["run", "--rm", &honest_name, "cat", "/VERSION"]).success(), "honest");
 }
@@ -155,7 +199,9 @@ fn assert_import_refused(env: &TestEnv, tarball: &Path) -> String {
     assert_eq!(env.run(&["images", "-q"]).success(), "", "no image stored");
     let storage = env.root().join("storage");
     for dir in ["blobs/sha256", "layers"] {
-        let left: Vec<_> = std::fs::read_dir(storage.join(dir)).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
+        let left: Vec<_> = std::fs::read_dir(storage.join(dir))
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
         assert!(left.is_empty(), "{dir} holds {left:?}");
     }
     err
@@ -165,9 +211,24 @@ fn assert_import_refused(env: &TestEnv, tarball: &Path) -> String {
 fn import_refuses_tarballs_that_could_never_start_and_stores_nothing() {
     let env = TestEnv::new();
     let cases = [
-        ("dotdot", CraftedTar::new().file("../escape", "x"), "Error: layer sha256:", "entry \"../escape\" escapes the layer directory"),
-        ("hard link to a host file", CraftedTar::new().hard_link("shadow", "/etc/shadow"), "Error: layer sha256:", "entry \"shadow\": linking to the target: No such file or directory (os error 2)"),
-        ("volume label", CraftedTar::new().entry(b"label", b'V', b"", 0o644, b""), "Error: layer sha256:", "entry \"label\": tar entry type 'V' cannot be part of a layer"),
+        (
+            "dotdot",
+            CraftedTar::new().file("../escape", "x"),
+            "Error: layer sha256:",
+            "entry \"../escape\" escapes the layer directory",
+        ),
+        (
+            "hard link to a host file",
+            CraftedTar::new().hard_link("shadow", "/etc/shadow"),
+            "Error: layer sha256:",
+            "entry \"shadow\": linking to the target: No such file or directory (os error 2)",
+        ),
+        (
+            "volume label",
+            CraftedTar::new().entry(b"label", b'V', b"", 0o644, b""),
+            "Error: layer sha256:",
+            "entry \"label\": tar entry type 'V' cannot be part of a layer",
+        ),
     ];
     for (what, hostile, start, end) in cases {
         let tarball = env.dir().join("hostile.tar");

@@ -37,7 +37,8 @@ fn run_measured(env: &TestEnv, args: &[&str]) -> (RunResult, u64) {
     let result = RunResult::from(timed.current_dir(env.dir()).output().expect("/usr/bin/time (package time)"));
     // The report's last line is the number; a failed command adds a line about its status first.
     let text = std::fs::read_to_string(&report).expect("the time report");
-    let rss = text.lines().last().unwrap_or_default().trim().parse().unwrap_or_else(|_| panic!("a KiB count in {text:?}"));
+    let rss =
+        text.lines().last().unwrap_or_default().trim().parse().unwrap_or_else(|_| panic!("a KiB count in {text:?}"));
     (result, rss)
 }
 
@@ -68,7 +69,11 @@ fn an_announced_huge_manifest_is_refused_before_its_body_is_read() {
     let line = result.error_line();
     assert!(line.ends_with(&format!("{image}: manifest of 536870912 bytes exceeds the 4194304-byte limit")), "{line}");
     assert!(rss < MAX_RSS_KIB, "rpod's peak RSS was {rss} KiB");
-    assert!(registry.bytes_sent() < SOCKET_SLACK, "rpod read the body: the server sent {} bytes", registry.bytes_sent());
+    assert!(
+        registry.bytes_sent() < SOCKET_SLACK,
+        "rpod read the body: the server sent {} bytes",
+        registry.bytes_sent()
+    );
     assert_nothing_stored(&env);
 }
 
@@ -81,7 +86,11 @@ fn an_unannounced_huge_manifest_is_cut_at_the_limit() {
     let line = result.error_line();
     assert!(line.ends_with(&format!("{image}: manifest exceeds the 4194304-byte limit")), "{line}");
     assert!(rss < MAX_RSS_KIB, "rpod's peak RSS was {rss} KiB");
-    assert!(registry.bytes_sent() < LIMIT + SOCKET_SLACK, "rpod kept reading: the server sent {} bytes", registry.bytes_sent());
+    assert!(
+        registry.bytes_sent() < LIMIT + SOCKET_SLACK,
+        "rpod kept reading: the server sent {} bytes",
+        registry.bytes_sent()
+    );
     assert_nothing_stored(&env);
 }
 
@@ -99,7 +108,11 @@ fn a_digest_check_without_a_digest_header_caps_its_get_fallback() {
     let out = env.run(&["create", "--pull=newer", "--tls-verify=false", &image, "true"]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(out.stderr.contains(&format!("{image}: manifest exceeds the 4194304-byte limit")), "{}", out.stderr);
-    assert!(registry.bytes_sent() < LIMIT + SOCKET_SLACK, "the GET fallback kept reading: {} bytes sent", registry.bytes_sent());
+    assert!(
+        registry.bytes_sent() < LIMIT + SOCKET_SLACK,
+        "the GET fallback kept reading: {} bytes sent",
+        registry.bytes_sent()
+    );
 }
 
 #[test]
@@ -113,7 +126,10 @@ fn a_layer_longer_than_its_descriptor_is_cut_and_nothing_lands_on_disk() {
     let out = env.command().env("TMPDIR", &tmpdir).args(["pull", "--tls-verify=false", &image]).output().unwrap();
     let line = RunResult::from(out).error_line();
     let layer = image::blobs::sha256_digest(b"abcd");
-    assert!(line.ends_with(&format!("{image}: blob {layer} is longer than the 4 bytes its descriptor declares")), "{line}");
+    assert!(
+        line.ends_with(&format!("{image}: blob {layer} is longer than the 4 bytes its descriptor declares")),
+        "{line}"
+    );
     assert!(registry.bytes_sent() < SOCKET_SLACK, "rpod kept reading the layer: {} bytes sent", registry.bytes_sent());
     let large: Vec<_> = files_under(&env.root()).into_iter().filter(|(_, size)| *size > 1 << 20).collect();
     assert_eq!(large, [], "nothing of the layer stayed in the storage");
@@ -125,7 +141,12 @@ fn a_pull_needs_no_tmpdir() {
     let registry = TestRegistry::start();
     registry.publish("app", "1", &TestImage::busybox(&[("V", "1")], &[]));
     let env = TestEnv::new();
-    let out = env.command().env("TMPDIR", env.dir().join("no-such-tmpdir")).args(["pull", "-q", "--tls-verify=false", &registry.image("app", "1")]).output().unwrap();
+    let out = env
+        .command()
+        .env("TMPDIR", env.dir().join("no-such-tmpdir"))
+        .args(["pull", "-q", "--tls-verify=false", &registry.image("app", "1")])
+        .output()
+        .unwrap();
     RunResult::from(out).success();
     assert_eq!(env.run(&["images", "-q"]).success().lines().count(), 1);
 }
@@ -137,7 +158,10 @@ fn a_layer_shorter_than_its_descriptor_is_refused() {
     let image = registry.image("app", "1");
     let line = env.run(&["pull", "--tls-verify=false", &image]).error_line();
     let layer = image::blobs::sha256_digest(b"abcd");
-    assert!(line.ends_with(&format!("{image}: blob {layer} ended after 2 of the 4 bytes its descriptor declares")), "{line}");
+    assert!(
+        line.ends_with(&format!("{image}: blob {layer} ended after 2 of the 4 bytes its descriptor declares")),
+        "{line}"
+    );
     assert_nothing_stored(&env);
 }
 
@@ -148,7 +172,10 @@ fn a_config_declared_over_the_limit_is_not_even_requested() {
     let image = registry.image("app", "1");
     let line = env.run(&["pull", "--tls-verify=false", &image]).error_line();
     let config = format!("sha256:{}", "a".repeat(64));
-    assert!(line.ends_with(&format!("{image}: config blob {config} of 5242880 bytes exceeds the 4194304-byte limit")), "{line}");
+    assert!(
+        line.ends_with(&format!("{image}: config blob {config} of 5242880 bytes exceeds the 4194304-byte limit")),
+        "{line}"
+    );
     assert_eq!(registry.bytes_sent(), 0, "the config was requested");
     assert_nothing_stored(&env);
 }
@@ -173,7 +200,12 @@ fn a_trickling_registry_meets_the_deadline() {
     let env = TestEnv::new();
     let image = registry.image("app", "1");
     let started = Instant::now();
-    let out = env.command().env("RPOD_TEST_REGISTRY_DEADLINE_SECS", "2").args(["pull", "--tls-verify=false", &image]).output().unwrap();
+    let out = env
+        .command()
+        .env("RPOD_TEST_REGISTRY_DEADLINE_SECS", "2")
+        .args(["pull", "--tls-verify=false", &image])
+        .output()
+        .unwrap();
     let line = RunResult::from(out).error_line();
     assert!(line.ends_with(&format!("{image}: gave up after 2 s: the registry is too slow")), "{line}");
     assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
@@ -182,13 +214,21 @@ fn a_trickling_registry_meets_the_deadline() {
 
 #[test]
 fn escape_sequences_in_a_registry_error_are_printed_escaped() {
-    let registry = FaultyRegistry::start(Fault::RawBody(500, "\x1b[31mred alert\x1b[0m\x1b]0;owned\x07\r\nWARN fake second line"));
+    let registry =
+        FaultyRegistry::start(Fault::RawBody(500, "\x1b[31mred alert\x1b[0m\x1b]0;owned\x07\r\nWARN fake second line"));
     let env = TestEnv::new();
     let image = registry.image("app", "1");
     let out = env.run(&["pull", "--tls-verify=false", &image]);
-    assert!(!out.stderr.contains('\x1b') && !out.stderr.contains('\x07'), "raw control characters reached the terminal: {:?}", out.stderr);
+    assert!(
+        !out.stderr.contains('\x1b') && !out.stderr.contains('\x07'),
+        "raw control characters reached the terminal: {:?}",
+        out.stderr
+    );
     let line = out.error_line();
     assert!(line.contains(&image) && line.contains("500"), "{line}");
-    assert!(line.contains("\\u{1b}[31mred alert\\u{1b}[0m\\u{1b}]0;owned\\u{7}\\u{d}\\u{a}WARN fake second line"), "{line}");
+    assert!(
+        line.contains("\\u{1b}[31mred alert\\u{1b}[0m\\u{1b}]0;owned\\u{7}\\u{d}\\u{a}WARN fake second line"),
+        "{line}"
+    );
     assert_nothing_stored(&env);
 }

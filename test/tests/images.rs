@@ -31,7 +31,8 @@ fn listing(env: &TestEnv) -> Vec<String> {
 }
 
 fn inspect(env: &TestEnv, name: &str) -> Value {
-    let json: Value = serde_json::from_str(&env.run(&["image", "inspect", name]).success()).expect("inspect prints JSON");
+    let json: Value =
+        serde_json::from_str(&env.run(&["image", "inspect", name]).success()).expect("inspect prints JSON");
     json[0].clone()
 }
 
@@ -78,7 +79,15 @@ fn import_lists_the_image_like_podman() {
 #[test]
 fn import_applies_changes_and_inspect_shows_podmans_keys() {
     let env = TestEnv::new();
-    let changes = [r#"CMD=["sleep","5"]"#, r#"ENTRYPOINT=["/bin/sh","-c"]"#, "ENV=A=b c", "WORKDIR=/tmp", "USER=nobody", "LABEL=k=v", "STOPSIGNAL=SIGINT"];
+    let changes = [
+        r#"CMD=["sleep","5"]"#,
+        r#"ENTRYPOINT=["/bin/sh","-c"]"#,
+        "ENV=A=b c",
+        "WORKDIR=/tmp",
+        "USER=nobody",
+        "LABEL=k=v",
+        "STOPSIGNAL=SIGINT",
+    ];
     let id = import(&env, IMAGE, "1", &changes);
     let image = inspect(&env, IMAGE);
     assert_eq!(image["Id"], id);
@@ -113,7 +122,11 @@ fn tag_untag_and_short_names_like_podman() {
     env.run(&["tag", IMAGE, "app:2", "quay.io/other/app"]).success();
     assert_eq!(
         listing(&env),
-        [format!("localhost/app:2 sha256:{id}"), format!("quay.io/other/app:latest sha256:{id}"), format!("quay.io/rpod-test/busybox:1 sha256:{id}")],
+        [
+            format!("localhost/app:2 sha256:{id}"),
+            format!("quay.io/other/app:latest sha256:{id}"),
+            format!("quay.io/rpod-test/busybox:1 sha256:{id}")
+        ],
         "a short name is stored under localhost/, the default tag is latest"
     );
     // Short names find images as libimage does: localhost/ first, then a repository suffix.
@@ -185,7 +198,11 @@ fn rmi_tries_every_argument_and_reports_all_errors_like_podman() {
     let ctr = create(&env, IMAGE);
     let out = env.run(&["rmi", IMAGE, "nope", "localhost/other:1"]);
     assert_eq!(out.code, Some(2), "in use wins over not known: {out:?}");
-    assert_eq!(out.stdout, format!("Untagged: localhost/other:1\nDeleted: {other}\n"), "the other arguments are still done");
+    assert_eq!(
+        out.stdout,
+        format!("Untagged: localhost/other:1\nDeleted: {other}\n"),
+        "the other arguments are still done"
+    );
     assert_eq!(
         out.stderr,
         format!("Error: 2 errors occurred:\n\t* nope: image not known\n\t* image used by {ctr}: image is in use by a container: consider listing external containers and force-removing image\n"),
@@ -264,7 +281,10 @@ fn bad_input_fails_with_one_line_and_changes_nothing() {
         (&["untag", "nope"], "Error: nope: image not known"),
         (&["image", "inspect", "nope"], "Error: nope: image not known"),
         (&["image", "inspect", IMAGE, "nope"], "Error: nope: image not known"),
-        (&["tag", IMAGE, "Bad Name"], "Error: invalid reference format: repository name must be lowercase: \"Bad Name\""),
+        (
+            &["tag", IMAGE, "Bad Name"],
+            "Error: invalid reference format: repository name must be lowercase: \"Bad Name\"",
+        ),
         (&["tag", IMAGE, "localhost/fine:1", "Bad Name"], "Error: invalid reference format"),
         (&["tag", IMAGE, &pinned], &format!("Error: {pinned}: tag by digest not supported")),
         (&["rmi"], "Error: image name or ID must be specified"),
@@ -272,8 +292,14 @@ fn bad_input_fails_with_one_line_and_changes_nothing() {
         (&["images", "--filter", "label=a"], "Error: unsupported image filter \"label\""),
         (&["import", text.to_str().unwrap(), "localhost/x:1"], "Error: the tarball is not a tar archive"),
         (&["import", "/nonexistent.tar"], "Error: opening /nonexistent.tar"),
-        (&["import", "--change", "FOO=bar", tarball.to_str().unwrap()], "Error: invalid image config: invalid change \"FOO=bar\""),
-        (&["import", tarball.to_str().unwrap(), "UPPER:1"], "Error: invalid reference format: repository name must be lowercase"),
+        (
+            &["import", "--change", "FOO=bar", tarball.to_str().unwrap()],
+            "Error: invalid image config: invalid change \"FOO=bar\"",
+        ),
+        (
+            &["import", tarball.to_str().unwrap(), "UPPER:1"],
+            "Error: invalid reference format: repository name must be lowercase",
+        ),
     ];
     for (args, want) in cases {
         let line = refused(&env, args);
@@ -295,7 +321,11 @@ fn a_corrupted_blob_is_detected_when_a_container_needs_its_layer() {
     std::fs::write(&blob, bytes).unwrap();
     let out = env.run(&["run", "--rm", &id, "true"]);
     assert_ne!(out.code, Some(0), "a corrupted layer must not become a rootfs: {out:?}");
-    assert!(out.stderr.contains(&layer[..12]) || out.stderr.contains("digest"), "the error names the layer: {}", out.stderr);
+    assert!(
+        out.stderr.contains(&layer[..12]) || out.stderr.contains("digest"),
+        "the error names the layer: {}",
+        out.stderr
+    );
 }
 
 #[test]

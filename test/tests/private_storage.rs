@@ -32,7 +32,11 @@ fn mode(path: &Path) -> u32 {
 fn as_nobody(args: &[&str]) -> std::process::Output {
     let uid = format!("--reuid={NOBODY}");
     let gid = format!("--regid={NOBODY}");
-    Command::new("setpriv").args([uid.as_str(), gid.as_str(), "--clear-groups"]).args(args).output().expect("running setpriv")
+    Command::new("setpriv")
+        .args([uid.as_str(), gid.as_str(), "--clear-groups"])
+        .args(args)
+        .output()
+        .expect("running setpriv")
 }
 
 /// Every regular file under `dir` whose contents hold `needle`, not following symlinks.
@@ -123,7 +127,11 @@ fn a_secret_in_a_containers_environment_stays_with_root() {
     std::fs::write(&control, "readable").expect("a control file");
     std::fs::set_permissions(&control, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     let out = as_nobody(&["cat", control.to_str().expect("UTF-8 path")]);
-    assert!(out.status.success(), "nobody reads an open file next to the storage: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "nobody reads an open file next to the storage: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let layers = env.root().join("storage/layers");
     for path in [env.root().join("rpod.db"), spec.clone(), log.clone(), env.root().join("storage/images.db")] {
         let out = as_nobody(&["cat", path.to_str().expect("UTF-8 path")]);

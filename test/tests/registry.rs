@@ -64,14 +64,38 @@ fn authentication_never_echoes_the_password() {
 
     let authfile = env.dir().join("auth.json");
     let wrong = "Wr0ng-secret-value";
-    let out = env.run(&["login", "--tls-verify=false", "--authfile", authfile.to_str().unwrap(), "-u", TEST_USER, "-p", wrong, &registry.host()]);
+    let out = env.run(&[
+        "login",
+        "--tls-verify=false",
+        "--authfile",
+        authfile.to_str().unwrap(),
+        "-u",
+        TEST_USER,
+        "-p",
+        wrong,
+        &registry.host(),
+    ]);
     assert_eq!(out.code, Some(125));
     assert!(!out.stderr.contains(wrong) && !out.stdout.contains(wrong), "the password leaked: {}", out.stderr);
     assert!(!authfile.exists(), "a failed login saves nothing");
 
     let mut login = env.command();
-    login.args(["login", "--tls-verify=false", "--authfile", authfile.to_str().unwrap(), "-u", TEST_USER, "--password-stdin", &registry.host()]);
-    let child = login.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    login.args([
+        "login",
+        "--tls-verify=false",
+        "--authfile",
+        authfile.to_str().unwrap(),
+        "-u",
+        TEST_USER,
+        "--password-stdin",
+        &registry.host(),
+    ]);
+    let child = login
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     use std::io::Write;
     child.stdin.as_ref().unwrap().write_all(format!("{TEST_PASSWORD}\n").as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
@@ -124,7 +148,11 @@ fn a_multi_arch_index_resolves_to_this_machines_platform() {
     let other_digest = registry.publish("multi", "other", &other);
     let arch = if cfg!(target_arch = "x86_64") { "amd64" } else { "arm64" };
     let foreign = if arch == "amd64" { "s390x" } else { "amd64" };
-    let index = registry.publish_index("multi", "latest", &[(&other_digest, other.manifest.len(), foreign), (&ours_digest, ours.manifest.len(), arch)]);
+    let index = registry.publish_index(
+        "multi",
+        "latest",
+        &[(&other_digest, other.manifest.len(), foreign), (&ours_digest, ours.manifest.len(), arch)],
+    );
     let env = TestEnv::new();
     let name = registry.image("multi", "latest");
     env.run(&["pull", "--tls-verify=false", &name]).success();
@@ -182,7 +210,12 @@ fn a_pull_killed_half_way_leaves_no_image_and_the_next_pull_succeeds() {
     let env = TestEnv::new();
     let name = registry.image("big", "1");
     for delay in [50u64, 150, 400] {
-        let mut child = env.command().args(["pull", "--tls-verify=false", &name]).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let mut child = env
+            .command()
+            .args(["pull", "--tls-verify=false", &name])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(Duration::from_millis(delay));
         let _ = child.kill();
         let _ = child.wait();
@@ -206,7 +239,12 @@ fn login_and_logout_follow_registry_auth_file() {
         use std::io::Write;
         let mut cmd = env.command();
         cmd.args(args).env("REGISTRY_AUTH_FILE", &authfile);
-        let mut child = cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+        let mut child = cmd
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
         child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
         rpod_e2e::RunResult::from(child.wait_with_output().unwrap())
     };
@@ -235,7 +273,11 @@ fn plain_http_blocked_registries_and_foreign_platforms() {
     let ours_digest = registry.publish("plat", "ours", &ours);
     let theirs_digest = registry.publish("plat", "theirs", &theirs);
     let arch = if cfg!(target_arch = "x86_64") { "amd64" } else { "arm64" };
-    registry.publish_index("plat", "latest", &[(&ours_digest, ours.manifest.len(), arch), (&theirs_digest, theirs.manifest.len(), "s390x")]);
+    registry.publish_index(
+        "plat",
+        "latest",
+        &[(&ours_digest, ours.manifest.len(), arch), (&theirs_digest, theirs.manifest.len(), "s390x")],
+    );
     let name = registry.image("plat", "latest");
     let env = TestEnv::new();
 
@@ -253,7 +295,11 @@ fn plain_http_blocked_registries_and_foreign_platforms() {
     let conf = env.dir().join("registries.conf");
     std::fs::write(&conf, format!("[[registry]]\nlocation = \"{}\"\nblocked = true\n", registry.host())).unwrap();
     let mut blocked = env.command();
-    blocked.env("CONTAINERS_REGISTRIES_CONF", &conf).args(["pull", "--tls-verify=false", &registry.image("plat", "ours")]);
+    blocked.env("CONTAINERS_REGISTRIES_CONF", &conf).args([
+        "pull",
+        "--tls-verify=false",
+        &registry.image("plat", "ours"),
+    ]);
     let err = rpod_e2e::RunResult::from(blocked.output().unwrap()).error_line();
     assert!(err.contains("blocked in registries.conf"), "{err}");
 }
@@ -267,10 +313,15 @@ fn a_mirror_from_registries_conf_is_tried_first() {
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
     let env = TestEnv::new();
     let conf = env.dir().join("registries.conf");
-    let text = format!("[[registry]]\nlocation = \"{dead}\"\n[[registry.mirror]]\nlocation = \"{}/cache\"\ninsecure = true\n", mirror.host());
+    let text = format!(
+        "[[registry]]\nlocation = \"{dead}\"\n[[registry.mirror]]\nlocation = \"{}/cache\"\ninsecure = true\n",
+        mirror.host()
+    );
     std::fs::write(&conf, text).unwrap();
     let name = format!("{dead}/app:1");
-    let run = |args: &[&str]| rpod_e2e::RunResult::from(env.command().env("CONTAINERS_REGISTRIES_CONF", &conf).args(args).output().unwrap());
+    let run = |args: &[&str]| {
+        rpod_e2e::RunResult::from(env.command().env("CONTAINERS_REGISTRIES_CONF", &conf).args(args).output().unwrap())
+    };
     run(&["pull", "-q", &name]).success();
     assert_eq!(run(&["image", "inspect", "--format", "{{.Digest}}", &name]).success().trim(), digest);
 
@@ -285,9 +336,12 @@ fn create_pulls_as_the_pull_policy_says() {
     let registry = TestRegistry::start();
     let env = TestEnv::new();
     let name = registry.image("policy/app", "1");
-    let (v1, v2) = (TestImage::busybox(&[("V", "1")], &["CMD=sleep 1"]), TestImage::busybox(&[("V", "2")], &["CMD=sleep 1"]));
+    let (v1, v2) =
+        (TestImage::busybox(&[("V", "1")], &["CMD=sleep 1"]), TestImage::busybox(&[("V", "2")], &["CMD=sleep 1"]));
     registry.publish("policy/app", "1", &v1);
-    let create = |ctr: &str, policy: &str| env.run(&["create", "--name", ctr, &format!("--pull={policy}"), "--tls-verify=false", &name]);
+    let create = |ctr: &str, policy: &str| {
+        env.run(&["create", "--name", ctr, &format!("--pull={policy}"), "--tls-verify=false", &name])
+    };
     let image_of = |ctr: &str| env.run(&["inspect", "--format", "{{.Image}}", ctr]).success().trim().to_string();
 
     let err = create("never-missing", "never").error_line();
@@ -319,9 +373,15 @@ fn on_a_terminal_pull_draws_a_bar_per_blob() {
     registry.publish("tty/app", "1", &TestImage::busybox(&[], &[]));
     let name = registry.image("tty/app", "1");
     let rpod = rpod_e2e::rpod_binary();
-    let line = format!("{} --root {} --runroot {} pull --tls-verify=false {name}", rpod.display(), env.root().display(), env.runroot().display());
+    let line = format!(
+        "{} --root {} --runroot {} pull --tls-verify=false {name}",
+        rpod.display(),
+        env.root().display(),
+        env.runroot().display()
+    );
     // util-linux `script` gives the pull a pseudo-terminal.
-    let out = std::process::Command::new("script").args(["-qec", &line, "/dev/null"]).env("TERM", "xterm").output().unwrap();
+    let out =
+        std::process::Command::new("script").args(["-qec", &line, "/dev/null"]).env("TERM", "xterm").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("Trying to pull") && text.contains("Copying blob") && text.contains("done"), "{text}");
@@ -368,14 +428,18 @@ fn push_to_a_registry_that_requires_login() {
     let destination = private.image("team/app", "1");
     let nobody = env.dir().join("nobody.json");
     std::fs::write(&nobody, "{}").unwrap();
-    let err = env.run(&["push", "--tls-verify=false", "--authfile", nobody.to_str().unwrap(), &source, &destination]).error_line();
+    let err = env
+        .run(&["push", "--tls-verify=false", "--authfile", nobody.to_str().unwrap(), &source, &destination])
+        .error_line();
     assert!(err.contains("authentication required"), "{err}");
 
     let authfile = env.dir().join("auth.json");
     private.write_authfile(&authfile);
     env.run(&["push", "--tls-verify=false", "--authfile", authfile.to_str().unwrap(), &source, &destination]).success();
     let fresh = TestEnv::new();
-    let pulled = fresh.run(&["pull", "-q", "--tls-verify=false", "--authfile", authfile.to_str().unwrap(), &destination]).success();
+    let pulled = fresh
+        .run(&["pull", "-q", "--tls-verify=false", "--authfile", authfile.to_str().unwrap(), &destination])
+        .success();
     assert_eq!(pulled.trim(), env.run(&["image", "inspect", "--format", "{{.Id}}", &source]).success().trim());
 }
 
@@ -387,8 +451,28 @@ fn even_trace_logs_never_show_the_password() {
     let authfile = env.dir().join("auth.json");
     registry.write_authfile(&authfile);
     let authfile = authfile.to_str().unwrap();
-    let pull = env.run(&["--log-level", "trace", "pull", "--tls-verify=false", "--authfile", authfile, &registry.image("private/trace", "1")]);
-    let login = env.run(&["--log-level", "trace", "login", "--tls-verify=false", "-u", TEST_USER, "-p", TEST_PASSWORD, "--authfile", authfile, &registry.host()]);
+    let pull = env.run(&[
+        "--log-level",
+        "trace",
+        "pull",
+        "--tls-verify=false",
+        "--authfile",
+        authfile,
+        &registry.image("private/trace", "1"),
+    ]);
+    let login = env.run(&[
+        "--log-level",
+        "trace",
+        "login",
+        "--tls-verify=false",
+        "-u",
+        TEST_USER,
+        "-p",
+        TEST_PASSWORD,
+        "--authfile",
+        authfile,
+        &registry.host(),
+    ]);
     use base64::Engine;
     let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{TEST_USER}:{TEST_PASSWORD}"));
     for out in [pull, login] {
@@ -410,12 +494,35 @@ fn bearer_tokens_from_a_token_service() {
 
     let err = env.run(&["pull", "--tls-verify=false", &name]).error_line();
     assert!(err.contains("authentication required"), "an anonymous token grants nothing: {err}");
-    let wrong = env.run(&["login", "--tls-verify=false", "--authfile", authfile, "-u", TEST_USER, "-p", "Not-The-Pa55", &registry.host()]);
+    let wrong = env.run(&[
+        "login",
+        "--tls-verify=false",
+        "--authfile",
+        authfile,
+        "-u",
+        TEST_USER,
+        "-p",
+        "Not-The-Pa55",
+        &registry.host(),
+    ]);
     assert_eq!(wrong.code, Some(125), "{}", wrong.stderr);
     assert!(!wrong.stderr.contains("Not-The-Pa55"), "{}", wrong.stderr);
-    let login = env.run(&["login", "--tls-verify=false", "--authfile", authfile, "-u", TEST_USER, "-p", TEST_PASSWORD, &registry.host()]);
+    let login = env.run(&[
+        "login",
+        "--tls-verify=false",
+        "--authfile",
+        authfile,
+        "-u",
+        TEST_USER,
+        "-p",
+        TEST_PASSWORD,
+        &registry.host(),
+    ]);
     assert_eq!(login.success().trim(), "Login Succeeded!");
     env.run(&["pull", "-q", "--tls-verify=false", "--authfile", authfile, &name]).success();
-    env.run(&["push", "--tls-verify=false", "--authfile", authfile, &name, &registry.image("tokens/copy", "2")]).success();
-    TestEnv::new().run(&["pull", "-q", "--tls-verify=false", "--authfile", authfile, &registry.image("tokens/copy", "2")]).success();
+    env.run(&["push", "--tls-verify=false", "--authfile", authfile, &name, &registry.image("tokens/copy", "2")])
+        .success();
+    TestEnv::new()
+        .run(&["pull", "-q", "--tls-verify=false", "--authfile", authfile, &registry.image("tokens/copy", "2")])
+        .success();
 }

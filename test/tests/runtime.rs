@@ -41,7 +41,10 @@ fn detached_container_runs_until_stopped_and_stop_kills_after_the_timeout() {
     assert!(env.run(&["ps"]).success().contains("sleeper"));
     assert_eq!(env.run(&["exec", "sleeper", "cat", "/VERSION"]).success(), "1");
     env.run(&["stop", "-t", "1", "sleeper"]).success();
-    assert_eq!(env.run(&["inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "sleeper"]).success(), "exited 137\n");
+    assert_eq!(
+        env.run(&["inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "sleeper"]).success(),
+        "exited 137\n"
+    );
     assert_eq!(env.run(&["wait", "sleeper"]).success(), "137\n");
     env.run(&["rm", "sleeper"]).success();
 }
@@ -77,14 +80,20 @@ fn cidfile_is_written_and_not_reused() {
 fn notify_unit_reaches_active_and_stop_removes_the_container() {
     let env = env_with_image();
     let sandbox = Sandbox::start();
-    let rpod = format!("{} --root {} --runroot {}", rpod_binary().display(), env.root().display(), env.runroot().display());
+    let rpod =
+        format!("{} --root {} --runroot {}", rpod_binary().display(), env.root().display(), env.runroot().display());
     let unit = format!(
         "[Service]\nEnvironment=PODMAN_SYSTEMD_UNIT=%n\nExecStart={rpod} run --cidfile=%t/%n.ctr-id --cgroups=no-conmon --rm --sdnotify=conmon -d --replace --name web {IMAGE} sleep 1000\nExecStop={rpod} stop --ignore -t 1 --cidfile=%t/%n.ctr-id\nExecStopPost={rpod} rm -f --ignore -t 1 --cidfile=%t/%n.ctr-id\nType=notify\nNotifyAccess=all\n"
     );
     sandbox.install_unit("rpod-web.service", &unit);
     sandbox.check(&["systemctl", "start", "rpod-web.service"]);
     assert_eq!(sandbox.unit_state("rpod-web.service"), "active");
-    let labels = sandbox.rpod(&env, &["inspect", "--format", "{{.State.Status}} {{index .Config.Labels \"PODMAN_SYSTEMD_UNIT\"}}", "web"]).success();
+    let labels = sandbox
+        .rpod(
+            &env,
+            &["inspect", "--format", "{{.State.Status}} {{index .Config.Labels \"PODMAN_SYSTEMD_UNIT\"}}", "web"],
+        )
+        .success();
     assert_eq!(labels, "running rpod-web.service\n");
     sandbox.check(&["systemctl", "stop", "rpod-web.service"]);
     assert_eq!(sandbox.unit_state("rpod-web.service"), "inactive");
@@ -96,7 +105,22 @@ fn env_workdir_user_and_hostname_reach_the_process() {
     let env = env_with_image();
     let script = "echo $GREETING; pwd; id -u; id -g; cat /proc/sys/kernel/hostname";
     let out = env
-        .run(&["run", "--rm", "-e", "GREETING=hi there", "-w", "/tmp", "-u", "nobody", "--hostname", "box", IMAGE, "sh", "-c", script])
+        .run(&[
+            "run",
+            "--rm",
+            "-e",
+            "GREETING=hi there",
+            "-w",
+            "/tmp",
+            "-u",
+            "nobody",
+            "--hostname",
+            "box",
+            IMAGE,
+            "sh",
+            "-c",
+            script,
+        ])
         .success();
     assert_eq!(out, "hi there\n/tmp\n65534\n65534\nbox\n");
     assert_eq!(env.run(&["run", "--rm", "-u", "123:456", IMAGE, "sh", "-c", "id -u; id -g"]).success(), "123\n456\n");
@@ -107,7 +131,8 @@ fn env_workdir_user_and_hostname_reach_the_process() {
 
 /// Interface names listed in a `/proc/net/dev` text.
 fn interfaces(proc_net_dev: &str) -> Vec<String> {
-    let mut names: Vec<String> = proc_net_dev.lines().skip(2).filter_map(|l| l.split_once(':')).map(|(n, _)| n.trim().to_string()).collect();
+    let mut names: Vec<String> =
+        proc_net_dev.lines().skip(2).filter_map(|l| l.split_once(':')).map(|(n, _)| n.trim().to_string()).collect();
     names.sort();
     names
 }
@@ -142,7 +167,10 @@ fn logs_follow_until_the_container_exits() {
     let env = env_with_image();
     env.run(&["run", "-d", "--name", "talker", IMAGE, "sh", "-c", "echo first; sleep 1; echo second"]).success();
     assert_eq!(env.run(&["logs", "-f", "talker"]).success(), "first\nsecond\n");
-    assert_eq!(env.run(&["inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "talker"]).success(), "exited 0\n");
+    assert_eq!(
+        env.run(&["inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", "talker"]).success(),
+        "exited 0\n"
+    );
 }
 
 /// crun 1.8 cannot create containers on this host's hybrid cgroup layout: asked for by name, it
@@ -160,7 +188,11 @@ fn a_failing_runtime_is_named_and_the_next_one_runs_the_container() {
     let fallback = env.run(&["run", "--rm", IMAGE, "echo", "ran"]);
     assert_eq!(fallback.code, Some(0), "{}", fallback.stderr);
     assert_eq!(fallback.stdout, "ran\n");
-    assert!(fallback.stderr.contains("crun") && fallback.stderr.contains("runc"), "the fallback is explained: {}", fallback.stderr);
+    assert!(
+        fallback.stderr.contains("crun") && fallback.stderr.contains("runc"),
+        "the fallback is explained: {}",
+        fallback.stderr
+    );
     let quiet = env.run(&["run", "--rm", IMAGE, "echo", "ran"]);
     assert_eq!((quiet.stdout.as_str(), quiet.stderr.as_str()), ("ran\n", ""), "the warning is given once per boot");
 }
@@ -205,13 +237,26 @@ fn sdnotify_modes_notify_as_podman_does() {
     let path = env.dir().join("notify.sock");
     let systemd = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
     systemd.set_nonblocking(true).unwrap();
-    let run = |args: &[&str]| -> rpod_e2e::RunResult { env.command().env("NOTIFY_SOCKET", &path).args(args).output().unwrap().into() };
+    let run = |args: &[&str]| -> rpod_e2e::RunResult {
+        env.command().env("NOTIFY_SOCKET", &path).args(args).output().unwrap().into()
+    };
     let show_socket = "echo ${NOTIFY_SOCKET:-unset}; test -S \"$NOTIFY_SOCKET\" && echo socket; true";
 
     assert_eq!(run(&["run", "--rm", "--sdnotify=ignore", IMAGE, "sh", "-c", show_socket]).success(), "unset\n");
     assert_eq!(next_notification(&systemd), None, "ignore sends nothing");
 
-    run(&["run", "-d", "--sdnotify=conmon", "--name", "ready", IMAGE, "sh", "-c", &format!("{show_socket}; sleep 1000")]).success();
+    run(&[
+        "run",
+        "-d",
+        "--sdnotify=conmon",
+        "--name",
+        "ready",
+        IMAGE,
+        "sh",
+        "-c",
+        &format!("{show_socket}; sleep 1000"),
+    ])
+    .success();
     let monitor = env.run(&["inspect", "--format", "{{.State.ConmonPid}}", "ready"]).success();
     assert_eq!(next_notification(&systemd), Some(format!("MAINPID={}\nREADY=1\n", monitor.trim())));
     assert_eq!(env.run(&["logs", "ready"]).success(), "unset\n", "conmon keeps the socket from the container");
@@ -220,14 +265,21 @@ fn sdnotify_modes_notify_as_podman_does() {
     let inside = run(&["run", "--rm", "--sdnotify=container", IMAGE, "sh", "-c", show_socket]).success();
     assert_eq!(inside, "/run/notify/notify.sock\nsocket\n", "the container gets a socket to notify through");
     let mainpid = next_notification(&systemd).unwrap_or_default();
-    assert!(mainpid.starts_with("MAINPID=") && !mainpid.contains("READY"), "readiness is the application's to send: {mainpid:?}");
+    assert!(
+        mainpid.starts_with("MAINPID=") && !mainpid.contains("READY"),
+        "readiness is the application's to send: {mainpid:?}"
+    );
 }
 
 #[test]
 fn exec_exit_codes_are_podmans() {
     let env = env_with_image();
     env.run(&["run", "-d", "--name", "target", IMAGE, "sleep", "1000"]).success();
-    assert_eq!(env.run(&["exec", "target", "sh", "-c", "echo inside; exit 255"]).code, Some(255), "the command's own 255");
+    assert_eq!(
+        env.run(&["exec", "target", "sh", "-c", "echo inside; exit 255"]).code,
+        Some(255),
+        "the command's own 255"
+    );
     assert_eq!(env.run(&["exec", "target", "sh", "-c", "exit 4"]).code, Some(4));
     let missing = env.run(&["exec", "target", "no-such-command"]);
     assert_eq!(missing.code, Some(127), "{}", missing.stderr);
@@ -241,12 +293,17 @@ fn exec_exit_codes_are_podmans() {
 #[test]
 fn restart_policies_restart_failures_but_not_a_stop() {
     let env = env_with_image();
-    env.run(&["run", "-d", "--restart=on-failure:2", "--name", "flaky", IMAGE, "sh", "-c", "echo try; exit 3"]).success();
+    env.run(&["run", "-d", "--restart=on-failure:2", "--name", "flaky", IMAGE, "sh", "-c", "echo try; exit 3"])
+        .success();
     assert_eq!(env.run(&["wait", "flaky"]).success(), "3\n");
     assert_eq!(env.run(&["logs", "flaky"]).success(), "try\ntry\ntry\n", "the first run and two retries");
     env.run(&["run", "-d", "--restart=always", "--name", "steady", IMAGE, "sleep", "1000"]).success();
     env.run(&["stop", "-t", "1", "steady"]).success();
     assert_eq!(env.run(&["wait", "steady"]).success(), "137\n");
-    assert_eq!(env.run(&["inspect", "--format", "{{.State.Status}}", "steady"]).success(), "exited\n", "a stopped container stays stopped");
+    assert_eq!(
+        env.run(&["inspect", "--format", "{{.State.Status}}", "steady"]).success(),
+        "exited\n",
+        "a stopped container stays stopped"
+    );
     env.run(&["rm", "flaky", "steady"]).success();
 }

@@ -78,7 +78,8 @@ pub fn run(args: AutoUpdateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
 /// The default table, `json` (Go's MarshalIndent with 4 spaces) or a user template.
 fn render(rows: &[ReportRow], format: Option<&str>) -> anyhow::Result<String> {
     let items: Vec<Value> = rows.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
-    let headers = Value::Object(HEADERS.iter().map(|(field, header)| (field.to_string(), Value::from(*header))).collect());
+    let headers =
+        Value::Object(HEADERS.iter().map(|(field, header)| (field.to_string(), Value::from(*header))).collect());
     Ok(match format {
         None | Some("") => report::render_table(DEFAULT_ROW, &items, &headers)?,
         Some("json") => format!("{}\n", report::to_json_pretty(&rows)?),

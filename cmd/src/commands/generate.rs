@@ -132,7 +132,8 @@ fn systemd(args: SystemdArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
 /// The flags as generator options, with Podman's checks in Podman's order.
 fn unit_options(args: &SystemdArgs, global: &GlobalArgs) -> anyhow::Result<::generate::UnitOptions> {
     let restart_sec = args.restart_sec.as_deref().map(|v| go_flags::parse_uint("--restart-sec", v)).transpose()?;
-    let start_timeout = args.start_timeout.as_deref().map(|v| go_flags::parse_uint("--start-timeout", v)).transpose()?;
+    let start_timeout =
+        args.start_timeout.as_deref().map(|v| go_flags::parse_uint("--start-timeout", v)).transpose()?;
     let stop_timeout = args.stop_timeout.as_deref().map(|v| go_flags::parse_uint("--stop-timeout", v)).transpose()?;
     let time = args.time.as_deref().map(|v| go_flags::parse_uint("-t, --time", v)).transpose()?;
     let template = args.template.unwrap_or(false);

@@ -47,7 +47,10 @@ pub fn images(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         let mut seen = std::collections::HashSet::new();
         for record in &records {
             if seen.insert(&record.id) {
-                println!("{}", if args.no_trunc { format!("sha256:{}", record.id) } else { record.id[..12].to_string() });
+                println!(
+                    "{}",
+                    if args.no_trunc { format!("sha256:{}", record.id) } else { record.id[..12].to_string() }
+                );
             }
         }
         return Ok(0);

@@ -22,7 +22,8 @@ pub fn run(args: InspectArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     for name in &args.containers {
         found.push(InspectContainer::from(&libpod::Runtime::on_host(&store, None).refreshed(store.lookup(name)?)?));
     }
-    let values = found.iter().map(serde_json::to_value).collect::<Result<Vec<_>, _>>().context("encoding inspect data")?;
+    let values =
+        found.iter().map(serde_json::to_value).collect::<Result<Vec<_>, _>>().context("encoding inspect data")?;
     match args.format.as_deref() {
         None | Some("json") => println!("{}", report::to_json_pretty(&values)?),
         Some(format) => print!("{}", report::render_user_format(format, &values, &serde_json::Value::Null)?),

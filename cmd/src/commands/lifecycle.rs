@@ -59,7 +59,13 @@ pub fn stop(args: StopArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let mut targets = args.containers.clone();
     targets.extend(libpod::cidfile::read_all(&args.cidfile, ignore)?);
     if args.all {
-        targets.extend(store.list()?.into_iter().filter(|c| c.state.state == libpod::ContainerStatus::Running).map(|c| c.config.id));
+        targets.extend(
+            store
+                .list()?
+                .into_iter()
+                .filter(|c| c.state.state == libpod::ContainerStatus::Running)
+                .map(|c| c.config.id),
+        );
     }
     for target in targets {
         match store.lookup(&target) {
@@ -122,7 +128,11 @@ pub fn logs(args: LogsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = global.open_store()?;
     let container = store.lookup(&args.container)?;
     if args.follow {
-        super::run::follow_output(&store, super::run::ContainerOutput::open(&container.config.log_path), &container.config.id)?;
+        super::run::follow_output(
+            &store,
+            super::run::ContainerOutput::open(&container.config.log_path),
+            &container.config.id,
+        )?;
     } else {
         let text = std::fs::read(&container.config.log_path).unwrap_or_default();
         std::io::Write::write_all(&mut std::io::stdout(), &text)?;

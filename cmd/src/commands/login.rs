@@ -44,7 +44,11 @@ pub fn login(args: LoginArgs, _global: &GlobalArgs) -> anyhow::Result<u8> {
         (None, false) => anyhow::bail!("a password is required: use --password-stdin"),
     };
     let credentials = Credentials { username, password };
-    let client = registry::RegistryClient::new(registry::RegistryOptions { tls_verify: args.registry.tls_verify, cert_dir: args.cert_dir.clone(), ..Default::default() })?;
+    let client = registry::RegistryClient::new(registry::RegistryOptions {
+        tls_verify: args.registry.tls_verify,
+        cert_dir: args.cert_dir.clone(),
+        ..Default::default()
+    })?;
     registry_access::block_on(client.check_login(server, &credentials))??;
     let path = auth::file_to_edit(args.registry.authfile.as_deref());
     auth::store(&path, server, &credentials)?;

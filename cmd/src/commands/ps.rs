@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 use crate::global::GlobalArgs;
 
 /// Podman's default `ps` columns.
-const DEFAULT_FORMAT: &str = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+const DEFAULT_FORMAT: &str =
+    "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
 
 #[derive(Debug, Args)]
 pub struct PsArgs {

@@ -27,13 +27,15 @@ pub struct PullArgs {
 
 pub fn pull(args: PullArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let platform = match &args.platform {
-        Some(text) => registry::parse_platform(text).ok_or_else(|| anyhow::anyhow!("invalid platform {text:?}: want os/arch[/variant]"))?,
+        Some(text) => registry::parse_platform(text)
+            .ok_or_else(|| anyhow::anyhow!("invalid platform {text:?}: want os/arch[/variant]"))?,
         None => image::Platform::host(),
     };
     let registry = args.registry.registry_with_cert_dir(args.cert_dir.as_deref())?;
     let store = image::Store::open(&global.root_dir())?;
     let progress = pull_progress::stderr(args.quiet);
-    let record = registry_access::block_on(registry::pull_image(&registry, &store, &args.image, &platform, progress.as_ref()))??;
+    let record =
+        registry_access::block_on(registry::pull_image(&registry, &store, &args.image, &platform, progress.as_ref()))??;
     println!("{}", record.id);
     Ok(0)
 }

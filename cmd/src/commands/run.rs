@@ -24,7 +24,8 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> CommandResult {
     let store = global.open_store()?;
     let container = store.lookup(&config.id)?;
     let output = ContainerOutput::open(&config.log_path);
-    let started = libpod::Runtime::on_host(&store, Some(global.monitor_command()?)).start(&container, &|w| tracing::warn!("{w}"));
+    let started =
+        libpod::Runtime::on_host(&store, Some(global.monitor_command()?)).start(&container, &|w| tracing::warn!("{w}"));
     if let Err(err) = started {
         if config.auto_remove {
             let _ = libpod::Runtime::on_host(&store, None).remove(&container, true, None);

@@ -27,7 +27,9 @@ pub fn send(socket: &Path, message: &str) -> std::io::Result<()> {
 /// less than a container's run directory under a deep runroot (64-hex IDs), so the bind goes
 /// through `/proc/self/fd/<dir>/<name>` of the opened parent directory.
 pub fn bind(path: &Path) -> std::io::Result<UnixDatagram> {
-    let invalid = || std::io::Error::new(std::io::ErrorKind::InvalidInput, "a socket path needs a parent directory and a file name");
+    let invalid = || {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "a socket path needs a parent directory and a file name")
+    };
     let (dir, name) = (path.parent().ok_or_else(invalid)?, path.file_name().ok_or_else(invalid)?);
     let dir = std::fs::File::open(dir)?;
     let short = Path::new("/proc/self/fd").join(dir.as_raw_fd().to_string()).join(name);
@@ -65,7 +67,12 @@ mod tests {
         assert!(std::fs::metadata(&path).unwrap().file_type().is_socket());
         let sender = UnixDatagram::unbound().unwrap();
         let dir_handle = std::fs::File::open(&dir).unwrap();
-        sender.send_to(b"READY=1", Path::new("/proc/self/fd").join(dir_handle.as_raw_fd().to_string()).join("notify.sock")).unwrap();
+        sender
+            .send_to(
+                b"READY=1",
+                Path::new("/proc/self/fd").join(dir_handle.as_raw_fd().to_string()).join("notify.sock"),
+            )
+            .unwrap();
         let mut buf = [0u8; 16];
         let n = socket.recv(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"READY=1");

@@ -35,7 +35,8 @@ impl RuntimeBinary {
         let path = if name.contains('/') {
             PathBuf::from(name)
         } else {
-            let search = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+            let search = std::env::var_os("PATH")
+                .unwrap_or_else(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
             std::env::split_paths(&search).map(|dir| dir.join(name)).find(|p| p.is_file())?
         };
         path.is_file().then(|| RuntimeBinary {
@@ -170,7 +171,8 @@ pub fn candidates(requested: Option<&str>, state_dir: &Path) -> Result<Vec<Runti
         return Err(Error::NoRuntime(names.join(", ")));
     }
     if explicit.is_none() && found.len() > 1 {
-        let working: Vec<RuntimeBinary> = found.iter().filter(|r| !broken_marker(r, state_dir).exists()).cloned().collect();
+        let working: Vec<RuntimeBinary> =
+            found.iter().filter(|r| !broken_marker(r, state_dir).exists()).cloned().collect();
         if !working.is_empty() {
             for skipped in found.iter().filter(|r| broken_marker(r, state_dir).exists()) {
                 tracing::debug!("skipping {}: it failed earlier on this boot", skipped.name);
@@ -197,7 +199,9 @@ fn broken_marker(runtime: &RuntimeBinary, state_dir: &Path) -> PathBuf {
 
 /// `[engine] runtime` of `/etc/containers/containers.conf` (`CONTAINERS_CONF` overrides the path).
 fn configured_runtime() -> Option<String> {
-    let path = std::env::var_os("CONTAINERS_CONF").map(PathBuf::from).unwrap_or_else(|| "/etc/containers/containers.conf".into());
+    let path = std::env::var_os("CONTAINERS_CONF")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/etc/containers/containers.conf".into());
     let text = std::fs::read_to_string(path).ok()?;
     let table: toml::Table = text.parse().ok()?;
     table.get("engine")?.get("runtime")?.as_str().map(str::to_string)

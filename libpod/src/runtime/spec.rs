@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use oci_spec::runtime::{
-    LinuxNamespace, LinuxNamespaceType, MountBuilder, PosixRlimit, PosixRlimitBuilder, PosixRlimitType, Process, Spec, User,
+    LinuxNamespace, LinuxNamespaceType, MountBuilder, PosixRlimit, PosixRlimitBuilder, PosixRlimitType, Process, Spec,
+    User,
 };
 
 use crate::config::ContainerConfig;
@@ -39,7 +40,11 @@ pub fn build_spec(config: &ContainerConfig, rootfs: &Path, notify_socket: Option
     root.set_path(rootfs.to_path_buf());
     root.set_readonly(Some(false));
     spec.set_root(Some(root));
-    spec.set_hostname(Some(if config.hostname.is_empty() { config.short_id().to_string() } else { config.hostname.clone() }));
+    spec.set_hostname(Some(if config.hostname.is_empty() {
+        config.short_id().to_string()
+    } else {
+        config.hostname.clone()
+    }));
 
     let mut mounts = spec.mounts().clone().unwrap_or_default();
     if let Some(socket) = notify_socket {
@@ -89,7 +94,9 @@ fn resolve_user(user: &str, rootfs: &Path) -> Result<User> {
     };
     let root = inroot::Root::open(rootfs).map_err(|source| Error::Io { path: rootfs.to_path_buf(), source })?;
     let read = |file: &'static str| -> Result<String> {
-        let bytes = root.read_regular_file(Path::new(file.trim_start_matches('/')), USER_FILE_LIMIT).map_err(|source| Error::UserFile { file, source })?;
+        let bytes = root
+            .read_regular_file(Path::new(file.trim_start_matches('/')), USER_FILE_LIMIT)
+            .map_err(|source| Error::UserFile { file, source })?;
         Ok(String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned())
     };
     let passwd = read("/etc/passwd")?;
@@ -107,7 +114,8 @@ fn resolve_user(user: &str, rootfs: &Path) -> Result<User> {
             Ok(gid) => gid,
             Err(_) => {
                 let groups = read("/etc/group")?;
-                lookup_id(&groups, |fields| fields.first() == Some(&group), 2).ok_or_else(|| Error::UnknownUser(user.to_string()))?
+                lookup_id(&groups, |fields| fields.first() == Some(&group), 2)
+                    .ok_or_else(|| Error::UnknownUser(user.to_string()))?
             }
         },
     };
@@ -124,13 +132,16 @@ fn lookup_id(file: &str, matches: impl Fn(&[&str]) -> bool, column: usize) -> Op
 /// The file and process limits of this process: asking the runtime for more than the current
 /// hard limit fails with `setrlimit: Operation not permitted` on hosts with low hard limits.
 fn inherited_rlimits() -> Vec<PosixRlimit> {
-    [(nix::sys::resource::Resource::RLIMIT_NOFILE, PosixRlimitType::RlimitNofile), (nix::sys::resource::Resource::RLIMIT_NPROC, PosixRlimitType::RlimitNproc)]
-        .into_iter()
-        .filter_map(|(resource, typ)| {
-            let (soft, hard) = nix::sys::resource::getrlimit(resource).ok()?;
-            PosixRlimitBuilder::default().typ(typ).soft(soft.min(hard)).hard(hard).build().ok()
-        })
-        .collect()
+    [
+        (nix::sys::resource::Resource::RLIMIT_NOFILE, PosixRlimitType::RlimitNofile),
+        (nix::sys::resource::Resource::RLIMIT_NPROC, PosixRlimitType::RlimitNproc),
+    ]
+    .into_iter()
+    .filter_map(|(resource, typ)| {
+        let (soft, hard) = nix::sys::resource::getrlimit(resource).ok()?;
+        PosixRlimitBuilder::default().typ(typ).soft(soft.min(hard)).hard(hard).build().ok()
+    })
+    .collect()
 }
 
 #[cfg(test)]
@@ -141,7 +152,11 @@ mod tests {
     fn users_resolve_by_number_or_name() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("etc")).unwrap();
-        std::fs::write(dir.path().join("etc/passwd"), "root:x:0:0::/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n").unwrap();
+        std::fs::write(
+            dir.path().join("etc/passwd"),
+            "root:x:0:0::/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("etc/group"), "root:x:0:\nstaff:x:50:\n").unwrap();
         let user = |u: &str| resolve_user(u, dir.path()).map(|u| (u.uid(), u.gid()));
         assert_eq!(user("").unwrap(), (0, 0));
@@ -165,14 +180,20 @@ mod tests {
         std::fs::remove_file(rootfs.join("etc/passwd")).unwrap();
         std::fs::write(rootfs.join("etc/passwd"), vec![b'#'; USER_FILE_LIMIT as usize + 1]).unwrap();
         let err = resolve_user("app", &rootfs).unwrap_err();
-        assert!(matches!(err, Error::UserFile { file: "/etc/passwd", source: inroot::ReadError::TooLarge { .. } }), "{err}");
+        assert!(
+            matches!(err, Error::UserFile { file: "/etc/passwd", source: inroot::ReadError::TooLarge { .. } }),
+            "{err}"
+        );
         std::fs::remove_file(rootfs.join("etc/passwd")).unwrap();
         nix::unistd::mkfifo(&rootfs.join("etc/passwd"), nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         let fifo_root = rootfs.clone();
         std::thread::spawn(move || tx.send(resolve_user("app", &fifo_root).map_err(|e| e.to_string())).unwrap());
         let result = rx.recv_timeout(std::time::Duration::from_secs(10)).expect("resolve_user hung on a FIFO");
-        assert_eq!(result.unwrap_err(), "reading the container's /etc/passwd to resolve --user: it is not a regular file");
+        assert_eq!(
+            result.unwrap_err(),
+            "reading the container's /etc/passwd to resolve --user: it is not a regular file"
+        );
     }
 
     #[test]

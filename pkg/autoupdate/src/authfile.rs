@@ -33,7 +33,10 @@ mod tests {
             (
                 Some(missing.clone()),
                 None,
-                Err(format!("credential file is not accessible: stat {}: no such file or directory", missing.display())),
+                Err(format!(
+                    "credential file is not accessible: stat {}: no such file or directory",
+                    missing.display()
+                )),
             ),
             (None, env.clone(), Ok(env.clone())),
             (None, Some(PathBuf::new()), Ok(None)),

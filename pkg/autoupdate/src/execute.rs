@@ -12,8 +12,8 @@ use crate::lock::RunLock;
 use crate::plan::{self, CheckResults, Decision, UnitPlan, UpdateTarget};
 use crate::report::{Report, Status};
 use crate::restart::{dependents_of, restart_unit, RestartOutcome, UnitRestart};
-use crate::waves::{restart_waves, WaveUnit};
 use crate::task::{assemble_tasks, Task, UnitTasks};
+use crate::waves::{restart_waves, WaveUnit};
 use crate::Error;
 
 /// How a run behaves (`rpod auto-update` flags).
@@ -54,7 +54,11 @@ pub struct Outcome {
 /// early — the latter before anything is pulled, tagged or restarted, so the run changes
 /// nothing. A dry run never needs the manager. Any other error is collected and the remaining
 /// units are still processed.
-pub async fn auto_update<C, I, R, U>(_lock: &RunLock, b: &Backends<'_, C, I, R, U>, opts: &Options) -> Result<Outcome, Error>
+pub async fn auto_update<C, I, R, U>(
+    _lock: &RunLock,
+    b: &Backends<'_, C, I, R, U>,
+    opts: &Options,
+) -> Result<Outcome, Error>
 where
     C: ContainerSource,
     I: ImageStore,
@@ -86,15 +90,21 @@ where
         outcome.reports.extend(reports);
         outcome.errors.extend(errors);
     }
-    outcome.reports.sort_by(|a, b| (&a.unit, &a.container_name, &a.container_id).cmp(&(&b.unit, &b.container_name, &b.container_id)));
+    outcome.reports.sort_by(|a, b| {
+        (&a.unit, &a.container_name, &a.container_id).cmp(&(&b.unit, &b.container_name, &b.container_id))
+    });
     Ok(outcome)
 }
 
 /// Restarts the units that have updates, in waves of units that do not conflict (see
 /// [`restart_waves`]), each wave with bounded concurrency; results stay with their unit, so
 /// reports and errors keep the units' order.
-async fn restart_units<C, I, R, U>(b: &Backends<'_, C, I, R, U>, plans: &[UnitPlan], work: &mut [UnitWork], opts: &Options)
-where
+async fn restart_units<C, I, R, U>(
+    b: &Backends<'_, C, I, R, U>,
+    plans: &[UnitPlan],
+    work: &mut [UnitWork],
+    opts: &Options,
+) where
     I: ImageStore,
     U: UnitManager,
 {
@@ -143,7 +153,11 @@ fn storage(what: &'static str) -> impl Fn(BackendError) -> Error {
     move |e| Error::Storage { what: what.to_string(), reason: e.to_string() }
 }
 
-async fn run_checks<C, I, R: Registry, U>(b: &Backends<'_, C, I, R, U>, units: &[UnitTasks], opts: &Options) -> CheckResults
+async fn run_checks<C, I, R: Registry, U>(
+    b: &Backends<'_, C, I, R, U>,
+    units: &[UnitTasks],
+    opts: &Options,
+) -> CheckResults
 where
     I: ImageStore,
 {
@@ -167,7 +181,11 @@ where
 }
 
 /// Pulls each needed `RawImageName` once, in parallel; the answers by raw name.
-async fn run_pulls<R: Registry>(registry: &R, plans: &[UnitPlan], concurrency: usize) -> HashMap<String, Result<LocalImage, String>> {
+async fn run_pulls<R: Registry>(
+    registry: &R,
+    plans: &[UnitPlan],
+    concurrency: usize,
+) -> HashMap<String, Result<LocalImage, String>> {
     stream::iter(plan::pulls(plans))
         .map(|request| async move {
             let result = registry.pull(&request).await.map_err(|e| e.to_string());

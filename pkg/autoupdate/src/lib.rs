@@ -17,12 +17,12 @@ mod plan;
 mod policy;
 mod report;
 mod restart;
-mod task;
-mod waves;
 #[cfg(test)]
 mod scenarios;
+mod task;
 #[cfg(test)]
 mod testing;
+mod waves;
 
 pub use authfile::resolve_authfile;
 pub use backends::{BackendError, ContainerSource, ImageStore, LocalImage, Registry, RemoteRequest, UnitManager};

@@ -31,7 +31,9 @@ impl RunLock {
             Err((_, errno)) => return Err(err(errno.into())),
         };
         tracing::info!("another auto-update is running; waiting for it to finish ({})", path.display());
-        Flock::lock(file, FlockArg::LockExclusive).map(|lock| RunLock { _lock: lock }).map_err(|(_, errno)| err(errno.into()))
+        Flock::lock(file, FlockArg::LockExclusive)
+            .map(|lock| RunLock { _lock: lock })
+            .map_err(|(_, errno)| err(errno.into()))
     }
 }
 

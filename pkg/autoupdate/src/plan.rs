@@ -198,7 +198,10 @@ mod tests {
                 name: "registry: new digest",
                 task: task("c1", Policy::Registry, "q.io/a:1", image("old", &["sha256:1"])),
                 checks: checks(&[("q.io/a:1", Ok(&["sha256:2"]))], &[]),
-                want: Decision::Update(UpdateTarget::Pull { request: req("q.io/a:1"), remote_digest: "sha256:2".into() }),
+                want: Decision::Update(UpdateTarget::Pull {
+                    request: req("q.io/a:1"),
+                    remote_digest: "sha256:2".into(),
+                }),
             },
             Case {
                 name: "registry: check failed",
@@ -246,18 +249,25 @@ mod tests {
 
     #[test]
     fn one_question_per_distinct_request_and_one_pull_per_raw_name() {
-        let mut tasks: Vec<Task> =
-            (0..50).map(|i| task(&format!("c{i}"), Policy::Registry, "q.io/a:1", image("old", &["sha256:1"]))).collect();
+        let mut tasks: Vec<Task> = (0..50)
+            .map(|i| task(&format!("c{i}"), Policy::Registry, "q.io/a:1", image("old", &["sha256:1"])))
+            .collect();
         tasks.push(task("pinned", Policy::Registry, "q.io/a@sha256:1", image("old", &["sha256:1"])));
         tasks.push(task("b", Policy::Registry, "q.io/b:1", image("oldb", &["sha256:b"])));
         tasks.push(task("l", Policy::Local, "localhost/l:1", image("oldl", &[])));
-        let units: Vec<UnitTasks> =
-            tasks.into_iter().map(|t| UnitTasks { unit: format!("{}.service", t.container_name), tasks: vec![t] }).collect();
-        let requests: Vec<String> = remote_requests(&units, None).into_iter().map(|r| r.raw_image_name.to_string()).collect();
+        let units: Vec<UnitTasks> = tasks
+            .into_iter()
+            .map(|t| UnitTasks { unit: format!("{}.service", t.container_name), tasks: vec![t] })
+            .collect();
+        let requests: Vec<String> =
+            remote_requests(&units, None).into_iter().map(|r| r.raw_image_name.to_string()).collect();
         assert_eq!(requests, vec!["q.io/a:1", "q.io/b:1"]);
         assert_eq!(local_names(&units).into_iter().map(String::from).collect::<Vec<_>>(), vec!["localhost/l:1"]);
 
-        let checks = checks(&[("q.io/a:1", Ok(&["sha256:2"])), ("q.io/b:1", Ok(&["sha256:b"]))], &[("localhost/l:1", Some("new"))]);
+        let checks = checks(
+            &[("q.io/a:1", Ok(&["sha256:2"])), ("q.io/b:1", Ok(&["sha256:b"]))],
+            &[("localhost/l:1", Some("new"))],
+        );
         let plans = plan(&units, &checks, None);
         let pulled: Vec<String> = pulls(&plans).into_iter().map(|r| r.raw_image_name.to_string()).collect();
         assert_eq!(pulled, vec!["q.io/a:1"]);

@@ -63,9 +63,16 @@ mod tests {
             ("local", Ok(Policy::Local)),
             (
                 "fake_value",
-                Err(r#"invalid auto-update policy "fake_value": valid policies are ["disabled" "image" "local" "registry"]"#),
+                Err(
+                    r#"invalid auto-update policy "fake_value": valid policies are ["disabled" "image" "local" "registry"]"#,
+                ),
             ),
-            ("Registry", Err(r#"invalid auto-update policy "Registry": valid policies are ["disabled" "image" "local" "registry"]"#)),
+            (
+                "Registry",
+                Err(
+                    r#"invalid auto-update policy "Registry": valid policies are ["disabled" "image" "local" "registry"]"#,
+                ),
+            ),
         ];
         for (value, want) in cases {
             let got = lookup_policy(value).map_err(|e| e.to_string());

@@ -135,10 +135,11 @@ mod tests {
 
     #[test]
     fn statuses_are_podmans_words() {
-        let words: Vec<&str> = [Status::Updated, Status::NotUpdated, Status::Failed, Status::Pending, Status::RolledBack]
-            .iter()
-            .map(|s| s.as_str())
-            .collect();
+        let words: Vec<&str> =
+            [Status::Updated, Status::NotUpdated, Status::Failed, Status::Pending, Status::RolledBack]
+                .iter()
+                .map(|s| s.as_str())
+                .collect();
         assert_eq!(words, ["true", "false", "failed", "pending", "rolled back"]);
     }
 }

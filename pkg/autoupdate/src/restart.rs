@@ -122,7 +122,12 @@ async fn active_dependents<U: UnitManager>(units: &U, names: &[String]) -> Vec<S
 
 /// Waits (up to `settle`) for each dependent to be active again: systemd restarts units that
 /// `Requires=` the restarted one, but their start jobs may still be running when ours ends.
-async fn check_dependents<U: UnitManager>(units: &U, unit: &str, dependents: &[String], settle: Duration) -> Vec<Error> {
+async fn check_dependents<U: UnitManager>(
+    units: &U,
+    unit: &str,
+    dependents: &[String],
+    settle: Duration,
+) -> Vec<Error> {
     let deadline = Instant::now() + settle;
     let mut errors = Vec::new();
     for dependent in dependents {

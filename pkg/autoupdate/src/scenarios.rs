@@ -89,7 +89,8 @@ fn dry_run_never_pulls_or_restarts() {
 #[test]
 fn fifty_containers_on_one_image_cost_one_check_and_one_pull() {
     let mut world = updatable();
-    world.containers = (0..50).map(|i| managed(&format!("c{i:02}"), &format!("u{i:02}.service"), "registry", A, "v1")).collect();
+    world.containers =
+        (0..50).map(|i| managed(&format!("c{i:02}"), &format!("u{i:02}.service"), "registry", A, "v1")).collect();
     let out = run(&world, &opts());
     assert_eq!(out.reports.len(), 50);
     assert!(out.reports.iter().all(|r| r.status == Status::Updated));
@@ -136,7 +137,9 @@ fn without_rollback_a_failed_start_is_an_error() {
     assert_eq!(rows(&out), ["web.service web registry failed"]);
     assert_eq!(
         errors(&out),
-        [r#"restarting unit web.service during update: error restarting systemd unit "web.service" expected "done" but received "failed""#]
+        [
+            r#"restarting unit web.service during update: error restarting systemd unit "web.service" expected "done" but received "failed""#
+        ]
     );
     assert_eq!(world.tagged(A).as_deref(), Some("v2"));
 }
@@ -155,7 +158,8 @@ fn a_failed_rollback_is_an_error() {
 #[test]
 fn a_rollback_in_one_unit_does_not_cost_another_unit_its_update() {
     let mut world = updatable();
-    world.containers = vec![managed("first", "a.service", "registry", A, "v1"), managed("second", "b.service", "registry", A, "v1")];
+    world.containers =
+        vec![managed("first", "a.service", "registry", A, "v1"), managed("second", "b.service", "registry", A, "v1")];
     world.broken.insert(("a.service".into(), "v2".into()));
     let out = run(&world, &opts());
     assert_eq!(rows(&out), ["a.service first registry rolled back", "b.service second registry true"]);
@@ -170,15 +174,25 @@ fn registry_failures_fail_their_containers_only() {
     world.containers.push(managed("down", "down.service", "registry", B, "b1"));
     world.containers.push(managed("nopull", "nopull.service", "registry", "reg.io/app/c:1", "c1"));
     world.remote.insert(B.into(), Remote::CheckFails("pinging container registry reg.io: connection refused".into()));
-    world.remote.insert("reg.io/app/c:1".into(), Remote::PullFails(vec!["sha256:c2".into()], "500 Internal Server Error".into()));
-    let world = world.with_image(B, image("b1", &["sha256:b1"])).with_image("reg.io/app/c:1", image("c1", &["sha256:c1"]));
+    world.remote.insert(
+        "reg.io/app/c:1".into(),
+        Remote::PullFails(vec!["sha256:c2".into()], "500 Internal Server Error".into()),
+    );
+    let world =
+        world.with_image(B, image("b1", &["sha256:b1"])).with_image("reg.io/app/c:1", image("c1", &["sha256:c1"]));
     let out = run(&world, &opts());
-    assert_eq!(rows(&out), ["down.service down registry failed", "nopull.service nopull registry failed", "web.service web registry true"]);
+    assert_eq!(
+        rows(&out),
+        ["down.service down registry failed", "nopull.service nopull registry failed", "web.service web registry true"]
+    );
     let ids: Vec<String> = world.containers.iter().map(|c| c.id.clone()).collect();
     assert_eq!(
         errors(&out),
         [
-            format!("checking image updates for container {}: pinging container registry reg.io: connection refused", ids[1]),
+            format!(
+                "checking image updates for container {}: pinging container registry reg.io: connection refused",
+                ids[1]
+            ),
             format!("updating image for container {}: 500 Internal Server Error", ids[2]),
         ]
     );
@@ -203,9 +217,12 @@ fn invalid_and_disabled_policies() {
 
 #[test]
 fn local_policy_compares_image_ids() {
-    let world = World { containers: vec![managed("loc", "loc.service", "local", "localhost/app:1", "old")], ..World::default() }
-        .with_image("localhost/app:old", image("old", &[]))
-        .with_image("localhost/app:1", image("new", &[]));
+    let world = World {
+        containers: vec![managed("loc", "loc.service", "local", "localhost/app:1", "old")],
+        ..World::default()
+    }
+    .with_image("localhost/app:old", image("old", &[]))
+    .with_image("localhost/app:1", image("new", &[]));
     let out = run(&world, &Options { dry_run: true, ..opts() });
     assert_eq!(rows(&out), ["loc.service loc local pending"]);
     let out = run(&world, &opts());
@@ -231,7 +248,10 @@ fn a_dependent_that_stays_down_is_reported() {
     world.fragile.insert("child.service".into());
     let out = run(&world, &opts());
     assert_eq!(rows(&out), ["web.service web registry true"]);
-    assert_eq!(errors(&out), ["unit child.service requires web.service and is inactive after web.service was restarted"]);
+    assert_eq!(
+        errors(&out),
+        ["unit child.service requires web.service and is inactive after web.service was restarted"]
+    );
 }
 
 #[test]
@@ -258,7 +278,11 @@ fn without_systemd_an_update_changes_nothing_and_says_why() {
         assert_eq!(err.to_string(), "systemd is not reachable, so nothing was updated");
         let source = std::error::Error::source(&err).map(ToString::to_string);
         assert_eq!(source.as_deref(), Some(NO_MANAGER), "the cause names the socket tried");
-        assert!(world.logged("pull").is_empty() && world.logged("tag").is_empty() && world.logged("restart").is_empty(), "{:?}", world.logged(""));
+        assert!(
+            world.logged("pull").is_empty() && world.logged("tag").is_empty() && world.logged("restart").is_empty(),
+            "{:?}",
+            world.logged("")
+        );
         assert_eq!(world.tagged(name).as_deref(), Some(tagged), "the name still points at the newest image");
     }
 }
@@ -283,7 +307,12 @@ fn without_systemd_a_dry_run_or_a_run_with_nothing_to_update_still_works() {
 #[test]
 fn an_invalid_unit_label_fails_its_container_only_and_is_never_restarted() {
     let mut world = updatable();
-    for (name, unit) in [("target", "reboot.target"), ("escape", "../../x"), ("template", "container-t@.service"), ("ansi", "\u{1b}[2J.service")] {
+    for (name, unit) in [
+        ("target", "reboot.target"),
+        ("escape", "../../x"),
+        ("template", "container-t@.service"),
+        ("ansi", "\u{1b}[2J.service"),
+    ] {
         world.containers.push(managed(name, unit, "registry", A, "v1"));
     }
     let out = run(&world, &opts());
@@ -301,10 +330,22 @@ fn an_invalid_unit_label_fails_its_container_only_and_is_never_restarted() {
     assert_eq!(
         errors(&out),
         [
-            format!(r#"auto-updating container "{}": PODMAN_SYSTEMD_UNIT label "reboot.target" is not a valid service unit name: only .service units are restarted"#, id("target")),
-            format!(r#"auto-updating container "{}": PODMAN_SYSTEMD_UNIT label "../../x" is not a valid service unit name: '/' is not allowed in a unit name"#, id("escape")),
-            format!(r#"auto-updating container "{}": PODMAN_SYSTEMD_UNIT label "container-t@.service" is not a valid service unit name: a template unit cannot be restarted, only an instance of it (name@instance.service)"#, id("template")),
-            format!(r#"auto-updating container "{}": PODMAN_SYSTEMD_UNIT label "\u{{1b}}[2J.service" is not a valid service unit name: '\u{{1b}}' is not allowed in a unit name"#, id("ansi")),
+            format!(
+                r#"auto-updating container "{}": PODMAN_SYSTEMD_UNIT label "reboot.target" is not a valid service unit name: only .service units are restarted"#,
+                id("target")
+            ),
+            format!(
+                r#"auto-updating container "{}": PODMAN_SYSTEMD_UNIT label "../../x" is not a valid service unit name: '/' is not allowed in a unit name"#,
+                id("escape")
+            ),
+            format!(
+                r#"auto-updating container "{}": PODMAN_SYSTEMD_UNIT label "container-t@.service" is not a valid service unit name: a template unit cannot be restarted, only an instance of it (name@instance.service)"#,
+                id("template")
+            ),
+            format!(
+                r#"auto-updating container "{}": PODMAN_SYSTEMD_UNIT label "\u{{1b}}[2J.service" is not a valid service unit name: '\u{{1b}}' is not allowed in a unit name"#,
+                id("ansi")
+            ),
         ]
     );
     assert_eq!(world.logged("restart"), ["restart web.service"]);

@@ -107,9 +107,8 @@ fn task_for(
         return Ok(None);
     }
     let unit = ctr.labels.get(SYSTEMD_UNIT_ENV).ok_or_else(|| Error::NoUnitLabel { id: ctr.id.clone() })?;
-    let image = images
-        .get(&ctr.rootfs_image_id)
-        .ok_or_else(|| Error::NoImage { image_id: ctr.rootfs_image_id.clone() })?;
+    let image =
+        images.get(&ctr.rootfs_image_id).ok_or_else(|| Error::NoImage { image_id: ctr.rootfs_image_id.clone() })?;
     if ctr.raw_image_name.is_empty() {
         return Err(Error::EmptyRawImageName { id: ctr.id.clone() });
     }
@@ -151,7 +150,12 @@ mod tests {
             want_err: Option<&'static str>,
         }
         let cases = vec![
-            Case { name: "no label", ctr: container("a", &[unit("a.service")], "q.io/a:1", "img1"), want_unit: None, want_err: None },
+            Case {
+                name: "no label",
+                ctr: container("a", &[unit("a.service")], "q.io/a:1", "img1"),
+                want_unit: None,
+                want_err: None,
+            },
             Case {
                 name: "disabled",
                 ctr: container("a", &[(AUTO_UPDATE_LABEL, "disabled"), unit("a.service")], "q.io/a:1", "img1"),
@@ -164,7 +168,12 @@ mod tests {
                 want_unit: None,
                 want_err: None,
             },
-            Case { name: "registry", ctr: container("a", &[REG, unit("a.service")], "q.io/a:1", "img1"), want_unit: Some("a.service"), want_err: None },
+            Case {
+                name: "registry",
+                ctr: container("a", &[REG, unit("a.service")], "q.io/a:1", "img1"),
+                want_unit: Some("a.service"),
+                want_err: None,
+            },
             Case {
                 name: "image alias",
                 ctr: container("a", &[(AUTO_UPDATE_LABEL, "image"), unit("b.service")], "q.io/a:1", "img1"),
@@ -175,7 +184,9 @@ mod tests {
                 name: "invalid policy",
                 ctr: container("a", &[(AUTO_UPDATE_LABEL, "fake"), unit("a.service")], "q.io/a:1", "img1"),
                 want_unit: None,
-                want_err: Some(r#"invalid auto-update policy "fake": valid policies are ["disabled" "image" "local" "registry"]"#),
+                want_err: Some(
+                    r#"invalid auto-update policy "fake": valid policies are ["disabled" "image" "local" "registry"]"#,
+                ),
             },
             Case {
                 name: "no unit",
@@ -193,13 +204,17 @@ mod tests {
                 name: "unit: a target",
                 ctr: container("a", &[REG, unit("reboot.target")], "q.io/a:1", "img1"),
                 want_unit: None,
-                want_err: Some(r#"PODMAN_SYSTEMD_UNIT label "reboot.target" is not a valid service unit name: only .service units are restarted"#),
+                want_err: Some(
+                    r#"PODMAN_SYSTEMD_UNIT label "reboot.target" is not a valid service unit name: only .service units are restarted"#,
+                ),
             },
             Case {
                 name: "unit: a path",
                 ctr: container("a", &[REG, unit("../../x")], "q.io/a:1", "img1"),
                 want_unit: None,
-                want_err: Some(r#"label "../../x" is not a valid service unit name: '/' is not allowed in a unit name"#),
+                want_err: Some(
+                    r#"label "../../x" is not a valid service unit name: '/' is not allowed in a unit name"#,
+                ),
             },
             Case {
                 name: "unit: a template",
@@ -231,7 +246,8 @@ mod tests {
             let units: Vec<&str> = got.units.iter().map(|u| u.unit.as_str()).collect();
             assert_eq!(units, case.want_unit.into_iter().collect::<Vec<_>>(), "{}", case.name);
             let errors: Vec<String> = got.errors.iter().map(ToString::to_string).collect();
-            let rejected: Vec<(&str, Status)> = got.rejected.iter().map(|r| (r.container_name.as_str(), r.status)).collect();
+            let rejected: Vec<(&str, Status)> =
+                got.rejected.iter().map(|r| (r.container_name.as_str(), r.status)).collect();
             let want_rejected = if case.name.starts_with("unit:") { vec![("a", Status::Failed)] } else { vec![] };
             assert_eq!(rejected, want_rejected, "{}: an invalid unit, and only that, gives a failed row", case.name);
             match case.want_err {
@@ -240,7 +256,12 @@ mod tests {
                     assert_eq!(errors.len(), 1, "{}", case.name);
                     assert!(errors[0].ends_with(want), "{}: {}", case.name, errors[0]);
                     if case.name != "image gone" {
-                        assert!(errors[0].contains(&format!("container \"{}\"", case.ctr.id)), "{}: {}", case.name, errors[0]);
+                        assert!(
+                            errors[0].contains(&format!("container \"{}\"", case.ctr.id)),
+                            "{}: {}",
+                            case.name,
+                            errors[0]
+                        );
                     }
                 }
             }

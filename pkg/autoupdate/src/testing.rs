@@ -15,7 +15,11 @@ use crate::task::Task;
 
 /// A linux/amd64 image.
 pub fn image(id: &str, digests: &[&str]) -> LocalImage {
-    LocalImage { id: id.into(), digests: digests.iter().map(|d| d.to_string()).collect(), platform: "linux/amd64".into() }
+    LocalImage {
+        id: id.into(),
+        digests: digests.iter().map(|d| d.to_string()).collect(),
+        platform: "linux/amd64".into(),
+    }
 }
 
 /// A task of container `name` (its ID derived from the name).
@@ -64,7 +68,6 @@ pub fn container(name: &str, labels: &[(&str, &str)], raw: &str, image_id: &str)
 fn hex_name(name: &str) -> String {
     name.bytes().map(|b| format!("{:x}", b % 16)).collect()
 }
-
 
 /// A running container of `unit` with policy label `policy` on image `image_id`.
 pub fn managed(name: &str, unit: &str, policy: &str, raw: &str, image_id: &str) -> ContainerConfig {
@@ -192,9 +195,13 @@ impl UnitManager for World {
     async fn restart(&self, unit: &str) -> Result<(), BackendError> {
         self.record(format!("restart {unit}"));
         self.reach_manager()?;
-        let broken = self.containers.iter().filter(|c| c.labels.get(SYSTEMD_UNIT_ENV).map(String::as_str) == Some(unit)).any(|c| {
-            self.tagged(c.raw_image_name.as_str()).is_some_and(|id| self.broken.contains(&(unit.to_string(), id)))
-        });
+        let broken = self
+            .containers
+            .iter()
+            .filter(|c| c.labels.get(SYSTEMD_UNIT_ENV).map(String::as_str) == Some(unit))
+            .any(|c| {
+                self.tagged(c.raw_image_name.as_str()).is_some_and(|id| self.broken.contains(&(unit.to_string(), id)))
+            });
         let mut states = lock(&self.states);
         for dependent in self.dependents.get(unit).into_iter().flatten() {
             let state = if self.fragile.contains(dependent) { "inactive" } else { "active" };
@@ -202,7 +209,9 @@ impl UnitManager for World {
         }
         if broken {
             states.insert(unit.into(), "failed".into());
-            return Err(format!("error restarting systemd unit {unit:?} expected \"done\" but received \"failed\"").into());
+            return Err(
+                format!("error restarting systemd unit {unit:?} expected \"done\" but received \"failed\"").into()
+            );
         }
         states.insert(unit.into(), "active".into());
         Ok(())

@@ -29,7 +29,9 @@ pub fn restart_waves(units: &[WaveUnit]) -> Vec<Vec<usize>> {
 }
 
 fn conflict(a: &WaveUnit, b: &WaveUnit) -> bool {
-    a.images.intersection(&b.images).next().is_some() || a.dependents.contains(&b.unit) || b.dependents.contains(&a.unit)
+    a.images.intersection(&b.images).next().is_some()
+        || a.dependents.contains(&b.unit)
+        || b.dependents.contains(&a.unit)
 }
 
 #[cfg(test)]
@@ -49,8 +51,16 @@ mod tests {
         type Case = (&'static str, Vec<WaveUnit>, Vec<Vec<usize>>);
         let cases: Vec<Case> = vec![
             ("none", vec![], vec![]),
-            ("independent", vec![unit("a", &["x"], &[]), unit("b", &["y"], &[]), unit("c", &["z"], &[])], vec![vec![0, 1, 2]]),
-            ("shared image", vec![unit("a", &["x"], &[]), unit("b", &["x"], &[]), unit("c", &["z"], &[])], vec![vec![0], vec![1, 2]]),
+            (
+                "independent",
+                vec![unit("a", &["x"], &[]), unit("b", &["y"], &[]), unit("c", &["z"], &[])],
+                vec![vec![0, 1, 2]],
+            ),
+            (
+                "shared image",
+                vec![unit("a", &["x"], &[]), unit("b", &["x"], &[]), unit("c", &["z"], &[])],
+                vec![vec![0], vec![1, 2]],
+            ),
             ("b requires a", vec![unit("a", &["x"], &["b"]), unit("b", &["y"], &[])], vec![vec![0], vec![1]]),
             ("a requires b", vec![unit("a", &["x"], &[]), unit("b", &["y"], &["a"])], vec![vec![0], vec![1]]),
             (

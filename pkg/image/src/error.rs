@@ -44,10 +44,20 @@ pub enum Error {
     MalformedEntry { layer: String, entry: String, problem: crate::layers::entry::EntryProblem },
     /// An entry the unpacker could not put in place; `step` says what it was doing.
     #[error("layer {layer}: entry {entry:?}: {step}: {source}")]
-    EntryFailed { layer: String, entry: String, step: &'static str, #[source] source: std::io::Error },
+    EntryFailed {
+        layer: String,
+        entry: String,
+        step: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
     /// The tar stream of a layer is damaged or cut short.
     #[error("layer {layer}: reading the tar stream: {source}")]
-    LayerTar { layer: String, #[source] source: std::io::Error },
+    LayerTar {
+        layer: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// A layer whose uncompressed content is not the `rootfs.diff_ids` entry the image config
     /// names: unpacked layers are shared by diff ID, so one image could otherwise replace
     /// another's files. containers/image refuses such images as well.

@@ -72,7 +72,8 @@ impl Store {
             }
         }
         self.blobs().remove_partial()?;
-        let used_layers: HashSet<&str> = images.iter().flat_map(|i| i.layers.iter().filter_map(|l| hex_of(&l.diff_id).ok())).collect();
+        let used_layers: HashSet<&str> =
+            images.iter().flat_map(|i| i.layers.iter().filter_map(|l| hex_of(&l.diff_id).ok())).collect();
         if let Ok(entries) = std::fs::read_dir(self.layers_dir()) {
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();

@@ -9,8 +9,8 @@ use serde_json::json;
 use crate::error::{io, Error, Result};
 use crate::layers::stream::{DecompressionLimits, Uncompressed};
 use crate::layers::unpack_layer;
-use crate::manifest::{RuntimeDefaults, OCI_CONFIG, OCI_LAYER_TAR, OCI_MANIFEST};
 use crate::manifest::Platform;
+use crate::manifest::{RuntimeDefaults, OCI_CONFIG, OCI_LAYER_TAR, OCI_MANIFEST};
 use crate::store::{ImageRecord, NewImage, Store};
 
 /// A `--change` instruction (Dockerfile syntax subset Podman's import takes).
@@ -29,7 +29,8 @@ impl Change {
     /// Parses `KEY=VALUE` or `KEY VALUE`; CMD and ENTRYPOINT take a JSON array or a shell
     /// command (run through `/bin/sh -c`).
     pub fn parse(text: &str) -> Result<Change> {
-        let invalid = || Error::BadConfig(format!("invalid change {text:?}: want INSTRUCTION=VALUE, e.g. CMD=[\"/bin/sh\"]"));
+        let invalid =
+            || Error::BadConfig(format!("invalid change {text:?}: want INSTRUCTION=VALUE, e.g. CMD=[\"/bin/sh\"]"));
         let split = text.find(['=', ' ']).ok_or_else(invalid)?;
         let (key, value) = (text[..split].to_ascii_uppercase(), text[split + 1..].trim());
         let command = |value: &str| -> Result<Vec<String>> {
@@ -73,7 +74,12 @@ pub struct OciImage {
 }
 
 /// Builds config and manifest for a single uncompressed layer.
-pub fn one_layer_image(layer_digest: &str, layer_size: u64, changes: &[Change], created: DateTime<Utc>) -> Result<OciImage> {
+pub fn one_layer_image(
+    layer_digest: &str,
+    layer_size: u64,
+    changes: &[Change],
+    created: DateTime<Utc>,
+) -> Result<OciImage> {
     let mut defaults = RuntimeDefaults::default();
     for change in changes {
         match change.clone() {
@@ -123,7 +129,12 @@ impl Store {
         // collects (it is no image's diff ID).
         let staging = tempfile::Builder::new().prefix(".import-").tempdir_in(&layers).map_err(io(&layers))?;
         let tar_path = staging.path().join("layer.tar");
-        let tar = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&tar_path).map_err(io(&tar_path))?;
+        let tar = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&tar_path)
+            .map_err(io(&tar_path))?;
         let (digest, size, mut tar) = decompress_and_hash(tarball, tar)?;
         if size == 0 {
             return Err(Error::NotATar("it is empty".into()));
@@ -139,7 +150,11 @@ impl Store {
         self.put_blob(&digest, tar)?;
         let image = one_layer_image(&digest, size, changes, Utc::now())?;
         self.blobs().put_bytes(&image.config)?;
-        self.commit_image(&NewImage { manifest: image.manifest, list_digest: None, names: name.into_iter().map(str::to_string).collect() })
+        self.commit_image(&NewImage {
+            manifest: image.manifest,
+            list_digest: None,
+            names: name.into_iter().map(str::to_string).collect(),
+        })
     }
 }
 
@@ -177,7 +192,10 @@ mod tests {
     #[test]
     fn changes_parse() {
         assert_eq!(Change::parse(r#"CMD=["top","-b"]"#).unwrap(), Change::Cmd(vec!["top".into(), "-b".into()]));
-        assert_eq!(Change::parse("CMD sleep 1").unwrap(), Change::Cmd(vec!["/bin/sh".into(), "-c".into(), "sleep 1".into()]));
+        assert_eq!(
+            Change::parse("CMD sleep 1").unwrap(),
+            Change::Cmd(vec!["/bin/sh".into(), "-c".into(), "sleep 1".into()])
+        );
         assert_eq!(Change::parse("ENV=A=b").unwrap(), Change::Env("A".into(), "b".into()));
         assert!(Change::parse("BOGUS=1").is_err());
         assert!(Change::parse("CMD=[broken").is_err());
@@ -189,11 +207,16 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let image = store.import(&rootfs_tar("original")[..], None, &[]).unwrap();
         let blob = store.blobs().path(&image.layers[0].digest).unwrap();
-        let tampered = String::from_utf8(std::fs::read(&blob).unwrap()).unwrap_or_default().replace("original", "tampered");
+        let tampered =
+            String::from_utf8(std::fs::read(&blob).unwrap()).unwrap_or_default().replace("original", "tampered");
         std::fs::write(&blob, tampered).unwrap();
         let err = store.layer_dirs(&image.id).unwrap_err();
         assert!(matches!(&err, Error::DigestMismatch { expected, .. } if *expected == image.layers[0].digest), "{err}");
-        assert_eq!(std::fs::read_dir(store.layers_dir()).unwrap().count(), 0, "no layer directory, not even a temporary one");
+        assert_eq!(
+            std::fs::read_dir(store.layers_dir()).unwrap().count(),
+            0,
+            "no layer directory, not even a temporary one"
+        );
     }
 
     #[test]
@@ -203,7 +226,13 @@ mod tests {
         let image = store.import(&rootfs_tar("x")[..], Some("quay.io/x/app:1"), &[]).unwrap();
         let manifest = store.blobs().read(&image.manifest_digest).unwrap();
         // The same image pulled again under another tag, as a second pull or auto-update does.
-        let again = store.commit_image(&NewImage { manifest, list_digest: Some(format!("sha256:{}", "b".repeat(64))), names: vec!["quay.io/x/app:2".into()] }).unwrap();
+        let again = store
+            .commit_image(&NewImage {
+                manifest,
+                list_digest: Some(format!("sha256:{}", "b".repeat(64))),
+                names: vec!["quay.io/x/app:2".into()],
+            })
+            .unwrap();
         assert_eq!(again.id, image.id);
         assert_eq!(again.names, ["quay.io/x/app:1", "quay.io/x/app:2"]);
         assert_eq!(again.digests.len(), 2, "the list digest joins the manifest digest");
@@ -215,7 +244,8 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let mut truncated = rootfs_tar("a longer file body");
         truncated.truncate(600);
-        let cases: &[(&str, &[u8])] = &[("empty", b""), ("text", b"hello\n"), ("truncated", &truncated), ("noise", &[0x5a; 2048])];
+        let cases: &[(&str, &[u8])] =
+            &[("empty", b""), ("text", b"hello\n"), ("truncated", &truncated), ("noise", &[0x5a; 2048])];
         for (what, input) in cases {
             let err = store.import(*input, Some("quay.io/x/bad:1"), &[]).unwrap_err();
             assert!(matches!(err, Error::NotATar(_)), "{what}: {err}");
@@ -237,7 +267,10 @@ mod tests {
         ];
         for (what, tar) in cases {
             let err = store.import(&tar.finish()[..], Some("quay.io/x/bad:1"), &[]).expect_err(what);
-            assert!(matches!(err, Error::UnsafeEntry { .. } | Error::EntryFailed { .. } | Error::MalformedEntry { .. }), "{what}: {err}");
+            assert!(
+                matches!(err, Error::UnsafeEntry { .. } | Error::EntryFailed { .. } | Error::MalformedEntry { .. }),
+                "{what}: {err}"
+            );
         }
         assert!(store.list().unwrap().is_empty());
         assert!(store.blobs().list().unwrap().is_empty(), "no blob left behind");
@@ -296,7 +329,9 @@ mod tests {
     fn import_lookup_retag_and_dangling() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let v1 = store.import(&rootfs_tar("v1")[..], Some("quay.io/x/app:1"), &[Change::Cmd(vec!["/bin/app".into()])]).unwrap();
+        let v1 = store
+            .import(&rootfs_tar("v1")[..], Some("quay.io/x/app:1"), &[Change::Cmd(vec!["/bin/app".into()])])
+            .unwrap();
         assert_eq!(v1.names, ["quay.io/x/app:1"]);
         assert_eq!(v1.config.cmd, ["/bin/app"]);
         assert_eq!(store.lookup("quay.io/x/app:1").unwrap().unwrap().id, v1.id);

@@ -72,7 +72,10 @@ impl From<&ImageRecord> for ImageInspect {
             os: record.platform.os.clone(),
             variant: record.platform.variant.clone(),
             size: record.size,
-            root_fs: RootFs { kind: "layers".into(), layers: record.layers.iter().map(|l| l.diff_id.clone()).collect() },
+            root_fs: RootFs {
+                kind: "layers".into(),
+                layers: record.layers.iter().map(|l| l.diff_id.clone()).collect(),
+            },
             dangling: record.names.is_empty(),
         }
     }
@@ -143,12 +146,31 @@ mod tests {
         let json = serde_json::to_value(ImageInspect::from(&record)).unwrap();
         let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort();
-        assert_eq!(keys, ["Architecture", "Config", "Created", "Dangling", "Digest", "Id", "Os", "RepoDigests", "RepoTags", "RootFS", "Size", "Variant"]);
+        assert_eq!(
+            keys,
+            [
+                "Architecture",
+                "Config",
+                "Created",
+                "Dangling",
+                "Digest",
+                "Id",
+                "Os",
+                "RepoDigests",
+                "RepoTags",
+                "RootFS",
+                "Size",
+                "Variant"
+            ]
+        );
         let mut config: Vec<&str> = json["Config"].as_object().unwrap().keys().map(String::as_str).collect();
         config.sort();
         assert_eq!(config, ["Cmd", "Entrypoint", "Env", "Labels", "StopSignal", "User", "WorkingDir"]);
         assert_eq!(json["Config"]["Labels"], serde_json::Value::Null);
-        assert_eq!(json["RootFS"], serde_json::json!({"Type": "layers", "Layers": [format!("sha256:{}", "d".repeat(64))]}));
+        assert_eq!(
+            json["RootFS"],
+            serde_json::json!({"Type": "layers", "Layers": [format!("sha256:{}", "d".repeat(64))]})
+        );
         assert_eq!(json["RepoDigests"], serde_json::json!([format!("quay.io/x/app@sha256:{}", "b".repeat(64))]));
         assert_eq!(json["Created"], "2024-01-02T03:04:05Z");
     }
@@ -166,9 +188,27 @@ mod tests {
         let json = serde_json::to_value(ImageSummary::new(&record, 2)).unwrap();
         let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort();
-        let want = ["Containers", "Created", "CreatedAt", "Digest", "History", "Id", "Labels", "Names", "ParentId", "RepoDigests", "RepoTags", "SharedSize", "Size", "VirtualSize"];
+        let want = [
+            "Containers",
+            "Created",
+            "CreatedAt",
+            "Digest",
+            "History",
+            "Id",
+            "Labels",
+            "Names",
+            "ParentId",
+            "RepoDigests",
+            "RepoTags",
+            "SharedSize",
+            "Size",
+            "VirtualSize",
+        ];
         assert_eq!(keys, want);
-        assert_eq!((json["Created"].as_i64(), json["CreatedAt"].as_str()), (Some(1704164645), Some("2024-01-02T03:04:05Z")));
+        assert_eq!(
+            (json["Created"].as_i64(), json["CreatedAt"].as_str()),
+            (Some(1704164645), Some("2024-01-02T03:04:05Z"))
+        );
         assert_eq!((json["Containers"].as_u64(), json["Labels"]["k"].as_str()), (Some(2), Some("v")));
     }
 }

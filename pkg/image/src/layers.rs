@@ -48,7 +48,11 @@ impl Store {
                 let diff_id = unpack_layer(&mut blob, temp.path(), &layer.digest)?;
                 blob.finish(&layer.digest)?;
                 if diff_id != layer.diff_id {
-                    return Err(Error::DiffIdMismatch { layer: layer.digest.clone(), expected: layer.diff_id.clone(), actual: diff_id });
+                    return Err(Error::DiffIdMismatch {
+                        layer: layer.digest.clone(),
+                        expected: layer.diff_id.clone(),
+                        actual: diff_id,
+                    });
                 }
                 let temp = temp.keep();
                 if let Err(err) = std::fs::rename(&temp, &dir) {

@@ -145,7 +145,9 @@ pub fn is_short_name(name: &str) -> bool {
 
 fn split_domain(name: &str) -> (String, String) {
     match name.split_once('/') {
-        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" || first.chars().any(|c| c.is_ascii_uppercase()) => {
+        Some((first, rest))
+            if first.contains(['.', ':']) || first == "localhost" || first.chars().any(|c| c.is_ascii_uppercase()) =>
+        {
             (first.to_string(), rest.to_string())
         }
         Some(_) => (DEFAULT_DOMAIN.to_string(), name.to_string()),
@@ -177,9 +179,14 @@ fn validate_path(path: &str, input: &str) -> Result<(), ReferenceError> {
     }
     for component in path.split('/') {
         let bytes = component.as_bytes();
-        let ends_ok = bytes.first().is_some_and(u8::is_ascii_alphanumeric) && bytes.last().is_some_and(u8::is_ascii_alphanumeric);
-        let chars_ok = component.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
-        let separators_ok = !component.contains("..") && !component.contains("___") && !component.contains("._") && !component.contains("_.");
+        let ends_ok =
+            bytes.first().is_some_and(u8::is_ascii_alphanumeric) && bytes.last().is_some_and(u8::is_ascii_alphanumeric);
+        let chars_ok =
+            component.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+        let separators_ok = !component.contains("..")
+            && !component.contains("___")
+            && !component.contains("._")
+            && !component.contains("_.");
         if !(ends_ok && chars_ok && separators_ok) {
             return Err(ReferenceError::Invalid(input.to_string()));
         }
@@ -189,7 +196,9 @@ fn validate_path(path: &str, input: &str) -> Result<(), ReferenceError> {
 
 fn parse_digest(digest: &str, input: &str) -> Result<String, ReferenceError> {
     match digest.split_once(':') {
-        Some(("sha256", hex)) if hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) => {
+        Some(("sha256", hex))
+            if hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) =>
+        {
             Ok(digest.to_string())
         }
         _ => Err(ReferenceError::InvalidDigest(input.to_string())),
@@ -225,7 +234,19 @@ mod tests {
 
     #[test]
     fn refuses_bad_references() {
-        for bad in ["", "docker://quay.io/a", "quay.io/Foo", "a//b", "a/-b", "quay.io/a:bad tag", "quay.io/a@sha256:abc", "quay.io/a:", ":tag", "host:port:x/a", "a..b"] {
+        for bad in [
+            "",
+            "docker://quay.io/a",
+            "quay.io/Foo",
+            "a//b",
+            "a/-b",
+            "quay.io/a:bad tag",
+            "quay.io/a@sha256:abc",
+            "quay.io/a:",
+            ":tag",
+            "host:port:x/a",
+            "a..b",
+        ] {
             assert!(ImageReference::parse(bad).is_err(), "{bad:?} should not parse");
         }
         assert_eq!(ImageReference::parse("").unwrap_err(), ReferenceError::Empty);

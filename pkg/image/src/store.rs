@@ -78,7 +78,9 @@ impl ImageRecord {
             .iter()
             .map(|name| match name.split_once('@') {
                 Some((repository, _)) => (repository.to_string(), "<none>".to_string()),
-                None => name.rsplit_once(':').map_or((name.clone(), "<none>".into()), |(r, t)| (r.to_string(), t.to_string())),
+                None => name
+                    .rsplit_once(':')
+                    .map_or((name.clone(), "<none>".into()), |(r, t)| (r.to_string(), t.to_string())),
             })
             .collect()
     }
@@ -205,7 +207,12 @@ impl Store {
                 .layers
                 .iter()
                 .zip(&config.rootfs.diff_ids)
-                .map(|(l, diff_id)| Layer { digest: l.digest.clone(), diff_id: diff_id.clone(), media_type: l.media_type.clone(), size: l.size })
+                .map(|(l, diff_id)| Layer {
+                    digest: l.digest.clone(),
+                    diff_id: diff_id.clone(),
+                    media_type: l.media_type.clone(),
+                    size: l.size,
+                })
                 .collect(),
         };
         let names = new.names.iter().map(|n| normalize(n)).collect::<Result<Vec<_>>>()?;
@@ -218,7 +225,10 @@ impl Store {
             }
         }
         // An upsert, not INSERT OR REPLACE: replacing the row would cascade to the image's other names.
-        tx.execute("INSERT INTO Images (ID, JSON) VALUES (?1, ?2) ON CONFLICT (ID) DO UPDATE SET JSON = excluded.JSON", params![id, to_json(&record)?])?;
+        tx.execute(
+            "INSERT INTO Images (ID, JSON) VALUES (?1, ?2) ON CONFLICT (ID) DO UPDATE SET JSON = excluded.JSON",
+            params![id, to_json(&record)?],
+        )?;
         for name in &names {
             tx.execute("INSERT OR REPLACE INTO Names (Name, ImageID) VALUES (?1, ?2)", params![name, id])?;
         }
@@ -243,7 +253,8 @@ impl Store {
             return Ok(None);
         }
         let mut stmt = self.conn.prepare("SELECT ID FROM Images WHERE substr(ID, 1, length(?1)) = ?1 LIMIT 2")?;
-        let ids = stmt.query_map([prefix.to_ascii_lowercase()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        let ids =
+            stmt.query_map([prefix.to_ascii_lowercase()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
         match ids.as_slice() {
             [] => Ok(None),
             [id] => self.get(id).map(Some),
@@ -264,26 +275,37 @@ impl Store {
         let typed = raw.name();
         let local = if raw.is_short_name() { ImageReference::parse(&format!("localhost/{typed}")).ok() } else { None };
         if let Some(digest) = &reference.digest {
-            let repositories: Vec<String> = std::iter::once(reference).chain(&local).map(ImageReference::repository).collect();
+            let repositories: Vec<String> =
+                std::iter::once(reference).chain(&local).map(ImageReference::repository).collect();
             let typed_path = local.as_ref().map(|l| format!("/{}", l.path));
-            return Ok(self.list()?.into_iter().find(|image| {
-                image.digests.contains(digest)
-                    && image.names.iter().map(|n| repository_of(n)).any(|repository| {
-                        repositories.iter().any(|r| r == repository) || typed_path.as_ref().is_some_and(|p| repository.ends_with(p.as_str()))
-                    })
-            }).map(|image| (reference.to_string(), image)));
+            return Ok(self
+                .list()?
+                .into_iter()
+                .find(|image| {
+                    image.digests.contains(digest)
+                        && image.names.iter().map(|n| repository_of(n)).any(|repository| {
+                            repositories.iter().any(|r| r == repository)
+                                || typed_path.as_ref().is_some_and(|p| repository.ends_with(p.as_str()))
+                        })
+                })
+                .map(|image| (reference.to_string(), image)));
         }
         for candidate in local.iter().chain(std::iter::once(reference)) {
             let candidate = candidate.to_string();
-            let id: Option<String> =
-                self.conn.query_row("SELECT ImageID FROM Names WHERE Name = ?1", [&candidate], |r| r.get(0)).optional()?;
+            let id: Option<String> = self
+                .conn
+                .query_row("SELECT ImageID FROM Names WHERE Name = ?1", [&candidate], |r| r.get(0))
+                .optional()?;
             if let Some(id) = id {
                 return Ok(Some((candidate, self.get(&id)?)));
             }
         }
         let Some(local) = local else { return Ok(None) };
         let suffix = format!("/{}:{}", local.path, local.tag_or_default().unwrap_or_default());
-        Ok(self.list()?.into_iter().find_map(|image| image.names.iter().find(|n| n.ends_with(&suffix)).cloned().map(|n| (n, image))))
+        Ok(self
+            .list()?
+            .into_iter()
+            .find_map(|image| image.names.iter().find(|n| n.ends_with(&suffix)).cloned().map(|n| (n, image))))
     }
 
     /// The image with exactly this ID.
@@ -296,10 +318,13 @@ impl Store {
     /// Every image, newest first.
     pub fn list(&self) -> Result<Vec<ImageRecord>> {
         let mut stmt = self.conn.prepare("SELECT ID, JSON FROM Images")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
         let mut images = Vec::with_capacity(rows.len());
         for (id, json) in rows {
-            let mut record: ImageRecord = serde_json::from_str(&json).map_err(|source| Error::Corrupt { id: id.clone(), source })?;
+            let mut record: ImageRecord =
+                serde_json::from_str(&json).map_err(|source| Error::Corrupt { id: id.clone(), source })?;
             record.names = self.names_of(&id)?;
             images.push(record);
         }
@@ -393,7 +418,8 @@ pub fn normalize_tag(name: &str) -> Result<String> {
 }
 
 fn select_record(conn: &Connection, id: &str) -> Result<Option<ImageRecord>> {
-    let json: Option<String> = conn.query_row("SELECT JSON FROM Images WHERE ID = ?1", [id], |r| r.get(0)).optional()?;
+    let json: Option<String> =
+        conn.query_row("SELECT JSON FROM Images WHERE ID = ?1", [id], |r| r.get(0)).optional()?;
     json.map(|j| serde_json::from_str(&j).map_err(|source| Error::Corrupt { id: id.to_string(), source })).transpose()
 }
 

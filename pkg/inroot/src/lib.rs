@@ -77,7 +77,10 @@ impl Root {
                         Ok(()) => self.open_dir(&prefix)?,
                         // Something is there that resolves to nothing: a dangling symlink.
                         Err(Errno::EEXIST) => self.open_dir(&prefix).map_err(|_| {
-                            std::io::Error::new(std::io::ErrorKind::NotADirectory, format!("{prefix:?} leads to no directory inside the root"))
+                            std::io::Error::new(
+                                std::io::ErrorKind::NotADirectory,
+                                format!("{prefix:?} leads to no directory inside the root"),
+                            )
                         })?,
                         Err(errno) => return Err(errno.into()),
                     }
@@ -148,7 +151,9 @@ fn check_regular(fd: &impl AsFd, limit: u64) -> Result<(), ReadError> {
 pub fn split_parent(path: &Path) -> std::io::Result<(&Path, &OsStr)> {
     match (path.parent(), path.components().next_back()) {
         (Some(parent), Some(Component::Normal(name))) => Ok((parent, name)),
-        _ => Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{path:?} does not end in a file name"))),
+        _ => {
+            Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{path:?} does not end in a file name")))
+        }
     }
 }
 
@@ -186,7 +191,12 @@ pub fn remove_all_at(dir: impl AsFd, name: &OsStr) -> std::io::Result<()> {
     match kind_at(dir, name)? {
         None => Ok(()),
         Some(SFlag::S_IFDIR) => {
-            let child = openat(dir, name, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::empty())?;
+            let child = openat(
+                dir,
+                name,
+                OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )?;
             for child_name in names_in(&child)? {
                 remove_all_at(&child, &child_name)?;
             }

@@ -34,7 +34,8 @@ impl TreeSnapshot {
 
     /// The paths that differ from `before` (added, removed or changed), for assertion messages.
     pub fn changes_since(&self, before: &TreeSnapshot) -> Vec<PathBuf> {
-        let mut changed: Vec<PathBuf> = self.0.iter().filter(|(p, n)| before.0.get(*p) != Some(n)).map(|(p, _)| p.clone()).collect();
+        let mut changed: Vec<PathBuf> =
+            self.0.iter().filter(|(p, n)| before.0.get(*p) != Some(n)).map(|(p, _)| p.clone()).collect();
         changed.extend(before.0.keys().filter(|p| !self.0.contains_key(*p)).cloned());
         changed
     }
@@ -60,7 +61,16 @@ fn record(base: &Path, dir: &Path, skip: Option<&Path>, nodes: &mut BTreeMap<Pat
         let dir_mtime = if meta.is_dir() { 0 } else { meta.mtime() };
         nodes.insert(
             relative,
-            Node { mode: meta.mode(), uid: meta.uid(), gid: meta.gid(), rdev: meta.rdev(), len: if meta.is_dir() { 0 } else { meta.len() }, mtime: dir_mtime, contents, xattrs },
+            Node {
+                mode: meta.mode(),
+                uid: meta.uid(),
+                gid: meta.gid(),
+                rdev: meta.rdev(),
+                len: if meta.is_dir() { 0 } else { meta.len() },
+                mtime: dir_mtime,
+                contents,
+                xattrs,
+            },
         );
         if meta.is_dir() {
             record(base, &path, skip, nodes);

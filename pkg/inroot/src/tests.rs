@@ -81,8 +81,15 @@ fn regular_files_are_read_and_everything_else_refused() {
     nix::unistd::mkfifo(&root_path.join("etc/fifo"), Mode::from_bits_truncate(0o644)).unwrap();
     let root = scene.root();
     assert_eq!(root.read_regular_file(Path::new("etc/passwd"), 1024).unwrap().unwrap(), b"root:x:0:0::/:/bin/sh\n");
-    assert_eq!(root.read_regular_file(Path::new("etc/alias"), 1024).unwrap().unwrap(), b"root:x:0:0::/:/bin/sh\n", "an in-root symlink is followed");
-    assert!(root.read_regular_file(Path::new("etc/host"), 1024).unwrap().is_none(), "a symlink to a host file reads nothing of the host");
+    assert_eq!(
+        root.read_regular_file(Path::new("etc/alias"), 1024).unwrap().unwrap(),
+        b"root:x:0:0::/:/bin/sh\n",
+        "an in-root symlink is followed"
+    );
+    assert!(
+        root.read_regular_file(Path::new("etc/host"), 1024).unwrap().is_none(),
+        "a symlink to a host file reads nothing of the host"
+    );
     assert!(root.read_regular_file(Path::new("etc/missing"), 1024).unwrap().is_none());
     assert!(matches!(root.read_regular_file(Path::new("etc/big"), 1024), Err(ReadError::TooLarge { limit: 1024 })));
     assert!(matches!(root.read_regular_file(Path::new("etc"), 1024), Err(ReadError::NotRegular)));

@@ -78,7 +78,9 @@ pub fn file_to_edit(explicit: Option<&Path>) -> PathBuf {
 
 /// Fails unless an explicitly given auth file can be read (Podman 4.7+).
 pub fn check_accessible(path: &Path) -> Result<()> {
-    std::fs::File::open(path).map(|_| ()).map_err(|e| Error::AuthFile { path: path.to_path_buf(), reason: e.to_string() })
+    std::fs::File::open(path)
+        .map(|_| ())
+        .map_err(|e| Error::AuthFile { path: path.to_path_buf(), reason: e.to_string() })
 }
 
 /// Credentials for `registry` from the first file in `paths` that has them.
@@ -96,7 +98,8 @@ pub fn lookup(paths: &[PathBuf], registry: &str) -> Result<Option<Credentials>> 
 /// Stores credentials for `registry` in `path` (created with mode 0600, replaced atomically).
 pub fn store(path: &Path, registry: &str, credentials: &Credentials) -> Result<()> {
     let mut file = read(path)?.unwrap_or_default();
-    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", credentials.username, credentials.password));
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", credentials.username, credentials.password));
     file.auths.retain(|key, _| normalize_key(key) != registry);
     file.auths.insert(registry.to_string(), AuthEntry { auth: encoded, other: BTreeMap::new() });
     write(path, &file)
@@ -124,7 +127,9 @@ fn read(path: &Path) -> Result<Option<AuthFile>> {
     if text.trim().is_empty() {
         return Ok(Some(AuthFile::default()));
     }
-    serde_json::from_str(&text).map(Some).map_err(|e| Error::AuthFile { path: path.to_path_buf(), reason: format!("invalid JSON: {e}") })
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| Error::AuthFile { path: path.to_path_buf(), reason: format!("invalid JSON: {e}") })
 }
 
 /// Replaces the auth file: the JSON goes to a new `0600` file with a random name in the same
@@ -135,7 +140,8 @@ fn write(path: &Path, file: &AuthFile) -> Result<()> {
     let io = |source| Error::Io { path: path.to_path_buf(), source };
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     privatefs::create_dir_all(dir).map_err(io)?;
-    let json = serde_json::to_vec_pretty(file).map_err(|e| Error::AuthFile { path: path.to_path_buf(), reason: e.to_string() })?;
+    let json = serde_json::to_vec_pretty(file)
+        .map_err(|e| Error::AuthFile { path: path.to_path_buf(), reason: e.to_string() })?;
     let mut temp = tempfile::Builder::new().prefix(".auth-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
     temp.as_file().set_permissions(std::fs::Permissions::from_mode(privatefs::FILE_MODE)).map_err(io)?;
     temp.write_all(&json).map_err(io)?;
@@ -148,11 +154,18 @@ fn write(path: &Path, file: &AuthFile) -> Result<()> {
 fn normalize_key(key: &str) -> &str {
     let key = key.strip_prefix("https://").or_else(|| key.strip_prefix("http://")).unwrap_or(key);
     let host = key.split('/').next().unwrap_or(key);
-    if host == "index.docker.io" { "docker.io" } else { host }
+    if host == "index.docker.io" {
+        "docker.io"
+    } else {
+        host
+    }
 }
 
 fn decode(path: &Path, auth: &str) -> Result<Credentials> {
-    let invalid = || Error::AuthFile { path: path.to_path_buf(), reason: "an \"auth\" entry is not base64 of user:password".into() };
+    let invalid = || Error::AuthFile {
+        path: path.to_path_buf(),
+        reason: "an \"auth\" entry is not base64 of user:password".into(),
+    };
     let bytes = base64::engine::general_purpose::STANDARD.decode(auth.trim()).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (username, password) = text.split_once(':').ok_or_else(invalid)?;
@@ -194,13 +207,20 @@ mod tests {
         let meta = std::fs::symlink_metadata(&path).unwrap();
         assert!(meta.is_file(), "the symlink was replaced by a file");
         assert_eq!(meta.permissions().mode() & 0o777, 0o600);
-        let names: Vec<String> = std::fs::read_dir(&auth_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let names: Vec<String> = std::fs::read_dir(&auth_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         assert_eq!(names.len(), 2, "no temporary file is left: {names:?}");
 
         let fresh = dir.path().join("new/containers/auth.json");
         store(&fresh, "127.0.0.1:5000", &creds).unwrap();
         for new_dir in ["new", "new/containers"] {
-            assert_eq!(std::fs::metadata(dir.path().join(new_dir)).unwrap().permissions().mode() & 0o777, 0o700, "{new_dir}");
+            assert_eq!(
+                std::fs::metadata(dir.path().join(new_dir)).unwrap().permissions().mode() & 0o777,
+                0o700,
+                "{new_dir}"
+            );
         }
     }
 

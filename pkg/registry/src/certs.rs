@@ -15,7 +15,9 @@ pub fn search_dirs(cert_dir: Option<&Path>, host: &str) -> Vec<PathBuf> {
     if let Some(dir) = cert_dir {
         return vec![dir.to_path_buf()];
     }
-    let config_home = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+    let config_home = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
     let mut dirs: Vec<PathBuf> = config_home.into_iter().map(|c| c.join("containers/certs.d")).collect();
     dirs.extend([PathBuf::from("/etc/containers/certs.d"), PathBuf::from("/etc/docker/certs.d")]);
     dirs.into_iter().map(|d| d.join(host)).collect()
@@ -27,7 +29,10 @@ pub fn load(dirs: &[PathBuf]) -> Result<Vec<Certificate>> {
     let mut certs = Vec::new();
     for dir in dirs {
         let Ok(entries) = std::fs::read_dir(dir) else { continue };
-        let mut files: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).filter(|p| p.extension().is_some_and(|x| x == "crt")).collect();
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| Some(e.ok()?.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "crt"))
+            .collect();
         files.sort();
         for path in files {
             let data = std::fs::read(&path).map_err(|source| Error::Io { path: path.clone(), source })?;

@@ -91,7 +91,10 @@ impl RegistryClient {
             let (target, auth) = self.target(&source)?;
             let name = source.to_string();
             let at = Request { image: &name, target: &target, auth: &auth };
-            self.with_client(&source, || async { self.endpoint_for(&source)?.manifest_digest(&at, &ACCEPT.join(", ")).await }).await
+            self.with_client(&source, || async {
+                self.endpoint_for(&source)?.manifest_digest(&at, &ACCEPT.join(", ")).await
+            })
+            .await
         })
         .await
     }
@@ -120,25 +123,45 @@ impl RegistryClient {
 
     /// Pulls `reference` for `platform` into `store` and names it `reference`. Every blob is
     /// verified against its digest as it is stored; the image is recorded only at the end.
-    pub async fn pull(&self, reference: &ImageReference, store: &image::Store, platform: &Platform, progress: Progress<'_>) -> Result<ImageRecord> {
+    pub async fn pull(
+        &self,
+        reference: &ImageReference,
+        store: &image::Store,
+        platform: &Platform,
+        progress: Progress<'_>,
+    ) -> Result<ImageRecord> {
         let name = &reference.to_string();
-        self.first_source(reference, |source| async move { self.pull_from(&source, name, store, platform, progress).await }).await
+        self.first_source(
+            reference,
+            |source| async move { self.pull_from(&source, name, store, platform, progress).await },
+        )
+        .await
     }
 
     /// Pulls from one source (the registry or a mirror) and names the image `name`.
-    async fn pull_from(&self, reference: &ImageReference, name: &str, store: &image::Store, platform: &Platform, progress: Progress<'_>) -> Result<ImageRecord> {
+    async fn pull_from(
+        &self,
+        reference: &ImageReference,
+        name: &str,
+        store: &image::Store,
+        platform: &Platform,
+        progress: Progress<'_>,
+    ) -> Result<ImageRecord> {
         let (target, auth) = self.target(reference)?;
         let source = reference.to_string();
         let accept = ACCEPT.join(", ");
         let at = Request { image: &source, target: &target, auth: &auth };
-        let (bytes, digest) = self.with_client(reference, || async { self.endpoint_for(reference)?.manifest(&at, &accept).await }).await?;
+        let (bytes, digest) = self
+            .with_client(reference, || async { self.endpoint_for(reference)?.manifest(&at, &accept).await })
+            .await?;
         // The plain-HTTP question is settled by the first request: the rest use that endpoint.
         let endpoint = self.endpoint_for(reference)?;
         let (manifest_bytes, list_digest) = match choose_platform(&bytes, platform, &source)? {
             Some(entry) => {
                 let entry_target = target.clone_with_digest(entry);
                 let entry_at = Request { image: &source, target: &entry_target, auth: &auth };
-                let (bytes, _) = endpoint.manifest(&entry_at, &accept).await.map_err(|f| self.name_failure(&source, f))?;
+                let (bytes, _) =
+                    endpoint.manifest(&entry_at, &accept).await.map_err(|f| self.name_failure(&source, f))?;
                 (bytes, Some(digest))
             }
             None => (bytes, None),
@@ -150,15 +173,23 @@ impl RegistryClient {
         }
         if manifest.config.size > MAX_CONFIG_BYTES {
             let digest = manifest.config.digest.clone();
-            return Err(Error::ConfigTooLarge { image: source, digest, size: Some(manifest.config.size), limit: MAX_CONFIG_BYTES });
+            return Err(Error::ConfigTooLarge {
+                image: source,
+                digest,
+                size: Some(manifest.config.size),
+                limit: MAX_CONFIG_BYTES,
+            });
         }
         progress.line("Getting image source signatures");
-        let blobs = std::iter::once(&manifest.config).chain(&manifest.layers).filter(|d| !store.blobs().contains(&d.digest));
+        let blobs =
+            std::iter::once(&manifest.config).chain(&manifest.layers).filter(|d| !store.blobs().contains(&d.digest));
         futures_util::stream::iter(blobs.map(|descriptor| {
             let (endpoint, at, source) = (&endpoint, &at, &source);
             async move {
                 progress.blob_started(&descriptor.digest, descriptor.size);
-                fetch_blob(endpoint, at, descriptor, store, progress).await.map_err(|f| self.name_failure(source, f))?;
+                fetch_blob(endpoint, at, descriptor, store, progress)
+                    .await
+                    .map_err(|f| self.name_failure(source, f))?;
                 progress.blob_done(&descriptor.digest);
                 Ok::<_, Error>(())
             }
@@ -171,7 +202,13 @@ impl RegistryClient {
     }
 
     /// Pushes the stored image `record` to `destination`; returns the manifest digest.
-    pub async fn push(&self, record: &ImageRecord, store: &image::Store, destination: &ImageReference, progress: Progress<'_>) -> Result<String> {
+    pub async fn push(
+        &self,
+        record: &ImageRecord,
+        store: &image::Store,
+        destination: &ImageReference,
+        progress: Progress<'_>,
+    ) -> Result<String> {
         let (target, auth) = self.target(destination)?;
         let name = destination.to_string();
         let small = self.deadlines.small();
@@ -185,7 +222,8 @@ impl RegistryClient {
         let manifest_bytes = store.blobs().read(&record.manifest_digest)?;
         let manifest = Manifest::parse(&manifest_bytes)?;
         for descriptor in std::iter::once(&manifest.config).chain(&manifest.layers) {
-            let exists = self.pushed(small, &name, client.blob_exists(&target, &descriptor.digest)).await.unwrap_or(false);
+            let exists =
+                self.pushed(small, &name, client.blob_exists(&target, &descriptor.digest)).await.unwrap_or(false);
             if !exists {
                 progress.line(&format!("Copying blob {}", short_digest(&descriptor.digest)));
                 let data = store.blobs().read(&descriptor.digest)?;
@@ -194,13 +232,21 @@ impl RegistryClient {
             }
         }
         let content_type = manifest.media_type.clone().unwrap_or_else(|| OCI_MANIFEST.to_string());
-        let header = content_type.parse().map_err(|_| Error::Registry { image: name.clone(), reason: format!("bad media type {}", escape_control(&content_type)) })?;
+        let header = content_type.parse().map_err(|_| Error::Registry {
+            image: name.clone(),
+            reason: format!("bad media type {}", escape_control(&content_type)),
+        })?;
         progress.line("Writing manifest to image destination");
         self.pushed(small, &name, client.push_manifest_raw(&target, manifest_bytes, header)).await
     }
 
     /// Runs one oci-client request of a push under `deadline`, naming its failure for `image`.
-    async fn pushed<T>(&self, deadline: Duration, image: &str, request: impl std::future::Future<Output = std::result::Result<T, oci_client::errors::OciDistributionError>>) -> Result<T> {
+    async fn pushed<T>(
+        &self,
+        deadline: Duration,
+        image: &str,
+        request: impl std::future::Future<Output = std::result::Result<T, oci_client::errors::OciDistributionError>>,
+    ) -> Result<T> {
         match self.within(deadline, image, request).await {
             Ok(result) => result.map_err(|e| self.name_failure(image, Failure::Client(e))),
             Err(failure) => Err(self.name_failure(image, failure)),
@@ -208,13 +254,25 @@ impl RegistryClient {
     }
 
     /// Runs one request under `deadline`.
-    async fn within<T>(&self, deadline: Duration, image: &str, request: impl std::future::Future<Output = T>) -> std::result::Result<T, Failure> {
-        bounded::within(deadline, request).await.ok_or_else(|| Failure::Refused(Error::Deadline { image: image.to_string(), seconds: deadline.as_secs() }))
+    async fn within<T>(
+        &self,
+        deadline: Duration,
+        image: &str,
+        request: impl std::future::Future<Output = T>,
+    ) -> std::result::Result<T, Failure> {
+        bounded::within(deadline, request)
+            .await
+            .ok_or_else(|| Failure::Refused(Error::Deadline { image: image.to_string(), seconds: deadline.as_secs() }))
     }
 
     /// Checks `credentials` against `registry` (`host[:port]`), as `login` does before saving.
     pub async fn check_login(&self, registry: &str, credentials: &auth::Credentials) -> Result<()> {
-        let probe = ImageReference { domain: registry.to_string(), path: "rpod-login-check".into(), tag: Some("latest".into()), digest: None };
+        let probe = ImageReference {
+            domain: registry.to_string(),
+            path: "rpod-login-check".into(),
+            tag: Some("latest".into()),
+            digest: None,
+        };
         let target = Reference::with_tag(registry.to_string(), probe.path.clone(), "latest".into());
         let basic = RegistryAuth::Basic(credentials.username.clone(), credentials.password.clone());
         let name = probe.to_string();
@@ -229,7 +287,9 @@ impl RegistryClient {
             return Err(Error::Blocked(reference.domain.clone()));
         }
         let target = match (&reference.digest, reference.tag_or_default()) {
-            (Some(digest), _) => Reference::with_digest(reference.domain.clone(), reference.path.clone(), digest.clone()),
+            (Some(digest), _) => {
+                Reference::with_digest(reference.domain.clone(), reference.path.clone(), digest.clone())
+            }
             (None, Some(tag)) => Reference::with_tag(reference.domain.clone(), reference.path.clone(), tag.to_string()),
             (None, None) => return Err(Error::ShortName(reference.to_string())),
         };
@@ -284,7 +344,10 @@ impl RegistryClient {
             read_timeout: READ_TIMEOUT,
             deadlines: self.deadlines,
         };
-        let endpoint = Arc::new(Endpoint::build(config).map_err(|e| Error::Certificates { registry: domain.clone(), reason: e.to_string() })?);
+        let endpoint = Arc::new(
+            Endpoint::build(config)
+                .map_err(|e| Error::Certificates { registry: domain.clone(), reason: e.to_string() })?,
+        );
         if let Ok(mut endpoints) = self.endpoints.lock() {
             endpoints.insert(key, endpoint.clone());
         }
@@ -377,8 +440,14 @@ fn is_timeout(err: &oci_client::errors::OciDistributionError) -> bool {
 
 /// A client for one registry. Built fallibly: oci-client's `Client::new` would silently fall
 /// back to a default client (no timeouts, no extra roots) on a bad certificate.
-fn build_client(domain: &str, insecure: bool, plain_http: bool, extra_roots: Vec<oci_client::client::Certificate>) -> Result<Client> {
-    let protocol = if plain_http { ClientProtocol::HttpsExcept(vec![domain.to_string()]) } else { ClientProtocol::Https };
+fn build_client(
+    domain: &str,
+    insecure: bool,
+    plain_http: bool,
+    extra_roots: Vec<oci_client::client::Certificate>,
+) -> Result<Client> {
+    let protocol =
+        if plain_http { ClientProtocol::HttpsExcept(vec![domain.to_string()]) } else { ClientProtocol::Https };
     let config = ClientConfig {
         protocol,
         accept_invalid_certificates: insecure,
@@ -392,14 +461,23 @@ fn build_client(domain: &str, insecure: bool, plain_http: bool, extra_roots: Vec
 
 /// Downloads one blob into an anonymous staging file inside the store (never `$TMPDIR`),
 /// then stores it, verified against its digest.
-async fn fetch_blob(endpoint: &Endpoint, at: &Request<'_>, descriptor: &Descriptor, store: &image::Store, progress: Progress<'_>) -> std::result::Result<(), Failure> {
+async fn fetch_blob(
+    endpoint: &Endpoint,
+    at: &Request<'_>,
+    descriptor: &Descriptor,
+    store: &image::Store,
+    progress: Progress<'_>,
+) -> std::result::Result<(), Failure> {
     let mut staging = tokio::fs::File::from_std(store.staging_file().map_err(Error::from)?);
     let mut counting = CountingWriter { inner: &mut staging, digest: &descriptor.digest, progress };
     endpoint.blob(at, &descriptor.digest, descriptor.size, &mut counting).await?;
     let mut file = staging.into_std().await;
-    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(|source| Error::Io { path: "a staging file in the store".into(), source })?;
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0))
+        .map_err(|source| Error::Io { path: "a staging file in the store".into(), source })?;
     store.put_blob(&descriptor.digest, file).map_err(|err| match err {
-        image::Error::DigestMismatch { .. } => Error::DigestMismatch { image: at.image.to_string(), reason: err.to_string() },
+        image::Error::DigestMismatch { .. } => {
+            Error::DigestMismatch { image: at.image.to_string(), reason: err.to_string() }
+        }
         other => Error::Store(other),
     })?;
     Ok(())
@@ -418,7 +496,9 @@ fn choose_platform(bytes: &[u8], platform: &Platform, name: &str) -> Result<Opti
     let chosen = entries
         .iter()
         .filter(|e| e.platform.as_ref().is_some_and(matches))
-        .max_by_key(|e| e.platform.as_ref().is_some_and(|p| !platform.variant.is_empty() && p.variant == platform.variant))
+        .max_by_key(|e| {
+            e.platform.as_ref().is_some_and(|p| !platform.variant.is_empty() && p.variant == platform.variant)
+        })
         .ok_or_else(|| Error::NoPlatform { image: name.to_string(), platform: platform_string(platform) })?;
     Ok(Some(chosen.digest.clone()))
 }
@@ -437,9 +517,12 @@ pub fn platform_string(platform: &Platform) -> String {
 pub fn parse_platform(text: &str) -> Option<Platform> {
     let mut parts = text.split('/');
     let (os, architecture) = (parts.next()?, parts.next()?);
-    Some(Platform { os: os.to_string(), architecture: architecture.to_string(), variant: parts.next().unwrap_or_default().to_string() })
+    Some(Platform {
+        os: os.to_string(),
+        architecture: architecture.to_string(),
+        variant: parts.next().unwrap_or_default().to_string(),
+    })
 }
-
 
 #[cfg(test)]
 mod tests {

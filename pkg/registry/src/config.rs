@@ -87,7 +87,8 @@ impl RegistriesConf {
 
     /// Adds the entries of one file's text (later files win).
     pub fn add(&mut self, path: &Path, text: &str) -> Result<()> {
-        let file: FileFormat = toml::from_str(text).map_err(|e| Error::Config { path: path.to_path_buf(), reason: e.to_string() })?;
+        let file: FileFormat =
+            toml::from_str(text).map_err(|e| Error::Config { path: path.to_path_buf(), reason: e.to_string() })?;
         // A mirror's own `insecure` governs requests to the mirror's location.
         let insecure_mirrors: Vec<RegistryEntry> = file
             .registry
@@ -99,7 +100,12 @@ impl RegistriesConf {
         self.entries.extend(insecure_mirrors);
         self.entries.extend(file.registry);
         if let Some(v1) = file.registries {
-            let v1_entry = |location: String, insecure: bool| RegistryEntry { location, insecure, blocked: !insecure, ..Default::default() };
+            let v1_entry = |location: String, insecure: bool| RegistryEntry {
+                location,
+                insecure,
+                blocked: !insecure,
+                ..Default::default()
+            };
             self.entries.extend(v1.insecure.unwrap_or_default().registries.into_iter().map(|r| v1_entry(r, true)));
             self.entries.extend(v1.block.unwrap_or_default().registries.into_iter().map(|r| v1_entry(r, false)));
         }
@@ -133,7 +139,10 @@ impl RegistriesConf {
                     (None, Some(tag)) => format!(":{tag}"),
                     (None, None) => String::new(),
                 };
-                let mirrors = entry.mirror.iter().filter_map(|m| ImageReference::parse(&format!("{}{rest}{suffix}", m.location)).ok());
+                let mirrors = entry
+                    .mirror
+                    .iter()
+                    .filter_map(|m| ImageReference::parse(&format!("{}{rest}{suffix}", m.location)).ok());
                 sources.extend(mirrors);
             }
         }
@@ -154,7 +163,8 @@ impl RegistriesConf {
 
 fn drop_ins(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).filter(|p| p.extension().is_some_and(|x| x == "conf")).collect();
+    let mut paths: Vec<PathBuf> =
+        entries.filter_map(|e| Some(e.ok()?.path())).filter(|p| p.extension().is_some_and(|x| x == "conf")).collect();
     paths.sort();
     paths
 }
@@ -182,13 +192,20 @@ mod tests {
         conf.add(Path::new("m.conf"), text).unwrap();
         let digest = format!("sha256:{}", "a".repeat(64));
         let cases: Vec<(String, Vec<String>)> = vec![
-            ("primary.example:5000/app/web:1".into(), vec!["127.0.0.1:6000/cache/app/web:1".into(), "primary.example:5000/app/web:1".into()]),
+            (
+                "primary.example:5000/app/web:1".into(),
+                vec!["127.0.0.1:6000/cache/app/web:1".into(), "primary.example:5000/app/web:1".into()],
+            ),
             ("pinned.example/team/app:2".into(), vec!["pinned.example/team/app:2".into()]),
-            (format!("pinned.example/team/app@{digest}"), vec![format!("m.example/team/app@{digest}"), format!("pinned.example/team/app@{digest}")]),
+            (
+                format!("pinned.example/team/app@{digest}"),
+                vec![format!("m.example/team/app@{digest}"), format!("pinned.example/team/app@{digest}")],
+            ),
             ("quay.io/x/y:3".into(), vec!["quay.io/x/y:3".into()]),
         ];
         for (input, want) in cases {
-            let got: Vec<String> = conf.sources(&ImageReference::parse(&input).unwrap()).iter().map(ToString::to_string).collect();
+            let got: Vec<String> =
+                conf.sources(&ImageReference::parse(&input).unwrap()).iter().map(ToString::to_string).collect();
             assert_eq!(got, want, "{input}");
         }
         assert!(conf.is_insecure("127.0.0.1:6000/cache/app/web"), "a mirror's insecure flag applies to it");

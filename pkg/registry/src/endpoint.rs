@@ -110,7 +110,8 @@ impl Endpoint {
             let response = self.send(Method::GET, &url, accept, at).await?;
             let response = refuse_unless_ok(response, &url).await?;
             let announced = docker_content_digest(response.headers(), at.image)?;
-            let too_large = |size| Error::ManifestTooLarge { image: at.image.to_string(), size, limit: MAX_MANIFEST_BYTES };
+            let too_large =
+                |size| Error::ManifestTooLarge { image: at.image.to_string(), size, limit: MAX_MANIFEST_BYTES };
             if let Some(size) = response.content_length().filter(|&n| n > MAX_MANIFEST_BYTES) {
                 return Err(too_large(Some(size)).into());
             }
@@ -144,7 +145,9 @@ impl Endpoint {
             .await?;
         match announced {
             Some(digest) => {
-                if let Some(expected) = at.target.digest().filter(|d| d.starts_with("sha256:") && digest.starts_with("sha256:")) {
+                if let Some(expected) =
+                    at.target.digest().filter(|d| d.starts_with("sha256:") && digest.starts_with("sha256:"))
+                {
                     if expected != digest {
                         let reason = format!("the registry names {digest}, not {expected}");
                         return Err(Error::DigestMismatch { image: at.image.to_string(), reason }.into());
@@ -159,12 +162,20 @@ impl Endpoint {
     /// Streams blob `digest` of `size` bytes (as its descriptor declares) into `sink`: refused
     /// before reading when Content-Length says more, cut as soon as the body passes `size`,
     /// and a shorter body is an error too. The digest itself is checked where it is stored.
-    pub async fn blob<W: AsyncWrite + Unpin>(&self, at: &Request<'_>, digest: &str, size: u64, sink: &mut W) -> Result<(), Failure> {
-        let url = format!("{}://{}/v2/{}/blobs/{digest}", self.scheme, at.target.resolve_registry(), at.target.repository());
+    pub async fn blob<W: AsyncWrite + Unpin>(
+        &self,
+        at: &Request<'_>,
+        digest: &str,
+        size: u64,
+        sink: &mut W,
+    ) -> Result<(), Failure> {
+        let url =
+            format!("{}://{}/v2/{}/blobs/{digest}", self.scheme, at.target.resolve_registry(), at.target.repository());
         self.within(self.deadlines.blob(size), at.image, async {
             let response = self.send(Method::GET, &url, "*/*", at).await?;
             let response = refuse_unless_ok(response, &url).await?;
-            let too_long = || Error::BlobTooLong { image: at.image.to_string(), digest: digest.to_string(), declared: size };
+            let too_long =
+                || Error::BlobTooLong { image: at.image.to_string(), digest: digest.to_string(), declared: size };
             if response.content_length().is_some_and(|n| n > size) {
                 return Err(too_long().into());
             }
@@ -173,7 +184,13 @@ impl Endpoint {
                 other => body_failure(other),
             })?;
             if received < size {
-                return Err(Error::BlobTruncated { image: at.image.to_string(), digest: digest.to_string(), received, declared: size }.into());
+                return Err(Error::BlobTruncated {
+                    image: at.image.to_string(),
+                    digest: digest.to_string(),
+                    received,
+                    declared: size,
+                }
+                .into());
             }
             Ok(())
         })
@@ -194,7 +211,11 @@ impl Endpoint {
             drop(response);
             match self.authorize(&challenge, at).await? {
                 Some(token) if token.as_bytes().starts_with(b"Bearer ") => Ok(()),
-                Some(basic) => refuse_unless_ok(self.request(Method::GET, &url, "application/json", Some(&basic)).await?, &url).await.map(drop),
+                Some(basic) => {
+                    refuse_unless_ok(self.request(Method::GET, &url, "application/json", Some(&basic)).await?, &url)
+                        .await
+                        .map(drop)
+                }
                 None => Err(OciError::UnauthorizedError { url: url.clone() }.into()),
             }
         })
@@ -207,8 +228,15 @@ impl Endpoint {
     }
 
     /// Runs one request under `deadline`, reporting the image when it runs out.
-    async fn within<T>(&self, deadline: Duration, image: &str, request: impl std::future::Future<Output = Result<T, Failure>>) -> Result<T, Failure> {
-        within(deadline, request).await.unwrap_or_else(|| Err(Error::Deadline { image: image.to_string(), seconds: deadline.as_secs() }.into()))
+    async fn within<T>(
+        &self,
+        deadline: Duration,
+        image: &str,
+        request: impl std::future::Future<Output = Result<T, Failure>>,
+    ) -> Result<T, Failure> {
+        within(deadline, request)
+            .await
+            .unwrap_or_else(|| Err(Error::Deadline { image: image.to_string(), seconds: deadline.as_secs() }.into()))
     }
 
     /// Sends a request with the repository's last working authorization; a `401` with a
@@ -232,7 +260,13 @@ impl Endpoint {
         Ok(retried)
     }
 
-    async fn request(&self, method: Method, url: &str, accept: &str, authorization: Option<&HeaderValue>) -> Result<Response, reqwest::Error> {
+    async fn request(
+        &self,
+        method: Method,
+        url: &str,
+        accept: &str,
+        authorization: Option<&HeaderValue>,
+    ) -> Result<Response, reqwest::Error> {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_str(accept).unwrap_or(HeaderValue::from_static("*/*")));
         if let Some(value) = authorization {
@@ -246,7 +280,9 @@ impl Endpoint {
     async fn authorize(&self, challenge: &HeaderValue, at: &Request<'_>) -> Result<Option<HeaderValue>, Failure> {
         let Ok(text) = challenge.to_str() else { return Ok(None) };
         for parsed in http_auth::parser::ChallengeParser::new(text).flatten() {
-            let param = |name: &str| parsed.params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.to_unescaped());
+            let param = |name: &str| {
+                parsed.params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.to_unescaped())
+            };
             if parsed.scheme.eq_ignore_ascii_case("bearer") {
                 let Some(realm) = param("realm") else { continue };
                 return self.token(&realm, param("service"), at).await.map(Some);
@@ -268,7 +304,8 @@ impl Endpoint {
             token: Option<String>,
             access_token: Option<String>,
         }
-        let mut url = reqwest::Url::parse(realm).map_err(|e| OciError::AuthenticationFailure(format!("invalid token realm {realm:?}: {e}")))?;
+        let mut url = reqwest::Url::parse(realm)
+            .map_err(|e| OciError::AuthenticationFailure(format!("invalid token realm {realm:?}: {e}")))?;
         url.query_pairs_mut().append_pair("scope", &format!("repository:{}:pull", at.target.repository()));
         if let Some(service) = &service {
             url.query_pairs_mut().append_pair("service", service);
@@ -283,21 +320,32 @@ impl Endpoint {
         match copy_capped(response.bytes_stream(), MAX_SMALL_BODY_BYTES, &mut body).await {
             Ok(_) => {}
             Err(CapError::Over { .. }) if !status.is_success() => {}
-            Err(CapError::Over { .. }) => return Err(OciError::RegistryTokenDecodeError("the token service's answer is too large".into()).into()),
+            Err(CapError::Over { .. }) => {
+                return Err(OciError::RegistryTokenDecodeError("the token service's answer is too large".into()).into())
+            }
             Err(other) => return Err(body_failure(other)),
         }
         if status != StatusCode::OK {
-            return Err(OciError::AuthenticationFailure(format!("token service answered {status}: {}", quoted_body(&body))).into());
+            return Err(OciError::AuthenticationFailure(format!(
+                "token service answered {status}: {}",
+                quoted_body(&body)
+            ))
+            .into());
         }
-        let answer: TokenAnswer = serde_json::from_slice(&body).map_err(|e| OciError::RegistryTokenDecodeError(e.to_string()))?;
-        let token = answer.token.or(answer.access_token).ok_or_else(|| OciError::RegistryTokenDecodeError("no token in the answer".into()))?;
+        let answer: TokenAnswer =
+            serde_json::from_slice(&body).map_err(|e| OciError::RegistryTokenDecodeError(e.to_string()))?;
+        let token = answer
+            .token
+            .or(answer.access_token)
+            .ok_or_else(|| OciError::RegistryTokenDecodeError("no token in the answer".into()))?;
         sensitive(&format!("Bearer {token}"))
     }
 }
 
 /// A header value that logs never show.
 fn sensitive(text: &str) -> Result<HeaderValue, Failure> {
-    let mut value = HeaderValue::from_str(text).map_err(|_| OciError::RegistryTokenDecodeError("the token is not a valid header value".into()))?;
+    let mut value = HeaderValue::from_str(text)
+        .map_err(|_| OciError::RegistryTokenDecodeError("the token is not a valid header value".into()))?;
     value.set_sensitive(true);
     Ok(value)
 }
@@ -346,7 +394,9 @@ fn body_failure(err: CapError<reqwest::Error>) -> Failure {
     match err {
         CapError::Body(err) => err.into(),
         CapError::Write(err) => OciError::IoError(err).into(),
-        CapError::Over { received } => OciError::GenericError(Some(format!("{received} bytes is more than expected"))).into(),
+        CapError::Over { received } => {
+            OciError::GenericError(Some(format!("{received} bytes is more than expected"))).into()
+        }
     }
 }
 
@@ -359,7 +409,10 @@ fn docker_content_digest(headers: &HeaderMap, image: &str) -> Result<Option<Stri
         return Ok(None);
     }
     let well_formed = text.split_once(':').is_some_and(|(algorithm, hex)| {
-        !algorithm.is_empty() && algorithm.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(&b)) && !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        !algorithm.is_empty()
+            && algorithm.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(&b))
+            && !hex.is_empty()
+            && hex.bytes().all(|b| b.is_ascii_hexdigit())
     });
     if !well_formed {
         let reason = format!("invalid Docker-Content-Digest header \"{}\"", escape_control(&text));
@@ -377,10 +430,17 @@ mod tests {
         let envelope = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"nope"}]}"#;
         assert!(matches!(status_failure(StatusCode::NOT_FOUND, envelope, "u"), OciError::RegistryError { .. }));
         assert!(matches!(status_failure(StatusCode::UNAUTHORIZED, b"", "u"), OciError::UnauthorizedError { .. }));
-        assert!(matches!(status_failure(StatusCode::TOO_MANY_REQUESTS, b"slow down", "u"), OciError::ServerError { code: 429, .. }));
+        assert!(matches!(
+            status_failure(StatusCode::TOO_MANY_REQUESTS, b"slow down", "u"),
+            OciError::ServerError { code: 429, .. }
+        ));
         assert!(matches!(status_failure(StatusCode::BAD_GATEWAY, b"x", "u"), OciError::ServerError { code: 502, .. }));
         assert!(matches!(status_failure(StatusCode::PARTIAL_CONTENT, b"", "u"), OciError::SpecViolationError(_)));
-        let OciError::ServerError { message, .. } = status_failure(StatusCode::INTERNAL_SERVER_ERROR, &[b'e'; 5000], "u") else { panic!() };
+        let OciError::ServerError { message, .. } =
+            status_failure(StatusCode::INTERNAL_SERVER_ERROR, &[b'e'; 5000], "u")
+        else {
+            panic!()
+        };
         assert_eq!(message, format!("{}… (3976 more bytes)", "e".repeat(1024)));
     }
 

@@ -97,7 +97,9 @@ impl Error {
             _ if reason.contains("invalid peer certificate") || reason.contains("certificate verify") => {
                 Error::Tls { image, reason: tls_reason(&reason) }
             }
-            _ if reason.contains("401") || reason.to_lowercase().contains("unauthorized") => Error::Unauthorized { image, reason },
+            _ if reason.contains("401") || reason.to_lowercase().contains("unauthorized") => {
+                Error::Unauthorized { image, reason }
+            }
             _ => Error::Registry { image, reason },
         }
     }

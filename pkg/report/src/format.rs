@@ -87,7 +87,10 @@ mod tests {
     use super::*;
 
     fn items() -> Vec<Value> {
-        vec![json!({"Unit": "container-foo.service", "Updated": "false"}), json!({"Unit": "b.service", "Updated": "true"})]
+        vec![
+            json!({"Unit": "container-foo.service", "Updated": "false"}),
+            json!({"Unit": "b.service", "Updated": "true"}),
+        ]
     }
 
     #[test]
@@ -132,6 +135,9 @@ mod tests {
         // Unescaping `\n` inside the string literal would break it; Podman then parses as given.
         let out = render_user_format(r#"{{printf "a\nb"}}"#, &items()[..1], &json!({})).unwrap();
         assert_eq!(out, "a\nb", "a Go string literal's own escape, and no newline added");
-        assert!(render_user_format("{{printf \"a\nb\"}}", &items()[..1], &json!({})).is_err(), "a raw newline ends a Go string");
+        assert!(
+            render_user_format("{{printf \"a\nb\"}}", &items()[..1], &json!({})).is_err(),
+            "a raw newline ends a Go string"
+        );
     }
 }

@@ -83,10 +83,7 @@ fn make_private(path: &Path) -> Result<(), Error> {
 }
 
 fn is_busy(err: &rusqlite::Error) -> bool {
-    matches!(
-        err.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    )
+    matches!(err.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
 }
 
 /// A write transaction that takes the write lock up front (`BEGIN IMMEDIATE`).
@@ -129,7 +126,8 @@ mod tests {
         let path = dir.path().join("x.db");
         open(&path, &[V1]).unwrap().execute("INSERT INTO t (a) VALUES ('kept')", []).unwrap();
         let conn = open(&path, &[V1, V2]).unwrap();
-        let (a, b): (String, Option<String>) = conn.query_row("SELECT a, b FROM t", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        let (a, b): (String, Option<String>) =
+            conn.query_row("SELECT a, b FROM t", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
         assert_eq!((a.as_str(), b), ("kept", None));
         open(&path, &[V1, V2]).unwrap();
     }
@@ -138,7 +136,9 @@ mod tests {
     fn every_connection_is_wal_with_full_sync_and_foreign_keys() {
         let dir = tempfile::tempdir().unwrap();
         let conn = open(&dir.path().join("x.db"), &[V1]).unwrap();
-        let pragma = |name: &str| conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get::<_, rusqlite::types::Value>(0)).unwrap();
+        let pragma = |name: &str| {
+            conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get::<_, rusqlite::types::Value>(0)).unwrap()
+        };
         assert_eq!(pragma("journal_mode"), rusqlite::types::Value::Text("wal".into()));
         assert_eq!(pragma("synchronous"), rusqlite::types::Value::Integer(2));
         assert_eq!(pragma("foreign_keys"), rusqlite::types::Value::Integer(1));

@@ -47,7 +47,10 @@ mod tests {
             (
                 false,
                 Some("/run/user/1000"),
-                Some(vec![private("/run/user/1000/systemd/private"), ManagerAddress::UserBus("/run/user/1000/bus".into())]),
+                Some(vec![
+                    private("/run/user/1000/systemd/private"),
+                    ManagerAddress::UserBus("/run/user/1000/bus".into()),
+                ]),
             ),
             (false, None, None),
         ];
@@ -59,7 +62,10 @@ mod tests {
 
     #[test]
     fn displays_where_it_connects() {
-        assert_eq!(ManagerAddress::Private("/run/systemd/private".into()).to_string(), "unix:path=/run/systemd/private");
+        assert_eq!(
+            ManagerAddress::Private("/run/systemd/private".into()).to_string(),
+            "unix:path=/run/systemd/private"
+        );
         assert_eq!(ManagerAddress::SystemBus.to_string(), "the system bus");
     }
 }

@@ -74,14 +74,18 @@ impl SystemdManager {
     pub async fn restart_unit(&self, unit: &str, timeout: Duration) -> Result<()> {
         let mut signals = self.job_removed_signals(unit).await?;
         let reply = self.call_manager("RestartUnit", unit, &(unit, "replace")).await?;
-        let job: OwnedObjectPath =
-            reply.body().deserialize().map_err(|source| Error::Call { method: "RestartUnit", unit: unit.into(), source })?;
+        let job: OwnedObjectPath = reply.body().deserialize().map_err(|source| Error::Call {
+            method: "RestartUnit",
+            unit: unit.into(),
+            source,
+        })?;
         tracing::debug!("restart job of {unit}: {}", job.as_str());
         let wait = async {
             while let Some(msg) = signals.next().await {
                 let Ok(msg) = msg else { continue };
                 let body = msg.body();
-                let Ok((_id, path, _unit, result)) = body.deserialize::<(u32, OwnedObjectPath, String, String)>() else {
+                let Ok((_id, path, _unit, result)) = body.deserialize::<(u32, OwnedObjectPath, String, String)>()
+                else {
                     continue;
                 };
                 if path == job {
@@ -119,7 +123,11 @@ impl SystemdManager {
         let mut dependents = Vec::new();
         for property in ["RequiredBy", "BoundBy"] {
             let value = self.unit_property(unit, property).await?;
-            let names = Vec::<String>::try_from(value).map_err(|source| Error::Call { method: "Get", unit: unit.into(), source })?;
+            let names = Vec::<String>::try_from(value).map_err(|source| Error::Call {
+                method: "Get",
+                unit: unit.into(),
+                source,
+            })?;
             dependents.extend(names);
         }
         dependents.sort();
@@ -129,8 +137,11 @@ impl SystemdManager {
 
     async fn unit_property(&self, unit: &str, property: &str) -> Result<OwnedVariant> {
         let reply = self.call_manager("LoadUnit", unit, &(unit,)).await?;
-        let path: OwnedObjectPath =
-            reply.body().deserialize().map_err(|source| Error::Call { method: "LoadUnit", unit: unit.into(), source })?;
+        let path: OwnedObjectPath = reply.body().deserialize().map_err(|source| Error::Call {
+            method: "LoadUnit",
+            unit: unit.into(),
+            source,
+        })?;
         let reply = self
             .conn
             .call_method(Some(DESTINATION), path.as_str(), Some(PROPERTIES_IFACE), "Get", &(UNIT_IFACE, property))

@@ -54,14 +54,19 @@ fn handshake(path: &Path, euid: u32) -> io::Result<(UnixStream, String)> {
     let mut byte = [0u8; 1];
     while !line.ends_with(b"\r\n") {
         if stream.read(&mut byte)? == 0 || line.len() > 512 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "systemd closed the connection during authentication"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "systemd closed the connection during authentication",
+            ));
         }
         line.push(byte[0]);
     }
     let line = String::from_utf8_lossy(&line).trim_end().to_string();
     let guid = line
         .strip_prefix("OK ")
-        .ok_or_else(|| io::Error::new(io::ErrorKind::PermissionDenied, format!("EXTERNAL authentication refused: {line}")))?
+        .ok_or_else(|| {
+            io::Error::new(io::ErrorKind::PermissionDenied, format!("EXTERNAL authentication refused: {line}"))
+        })?
         .to_string();
     Ok((stream, guid))
 }
@@ -231,10 +236,7 @@ mod tests {
 
     #[test]
     fn rewrites_only_a_well_known_sender() {
-        let cases = [
-            ("org.freedesktop.systemd1", ":rg.freedesktop.systemd1"),
-            (":1.42", ":1.42"),
-        ];
+        let cases = [("org.freedesktop.systemd1", ":rg.freedesktop.systemd1"), (":1.42", ":1.42")];
         for (sender, want) in cases {
             let mut msg = signal(sender);
             assert_eq!(message_len(&msg).ok(), Some(msg.len()));

@@ -23,7 +23,12 @@ fn manager_calls_against_a_real_systemd() {
     let exe = exe.to_str().expect("UTF-8 path");
     let out = sandbox.exec(&["env", &inner, exe, "--exact", "manager_calls_against_a_real_systemd", "--nocapture"]);
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "inner run failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "inner run failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn write_unit(name: &str, body: &str) {
@@ -53,12 +58,16 @@ fn inner() {
     let euid = host::Host::detect().euid;
     rt.block_on(async {
         for address in [ManagerAddress::Private("/run/systemd/private".into()), ManagerAddress::SystemBus] {
-            let manager = SystemdManager::connect(&address, euid).await.unwrap_or_else(|e| panic!("connect {address}: {e}"));
+            let manager =
+                SystemdManager::connect(&address, euid).await.unwrap_or_else(|e| panic!("connect {address}: {e}"));
             exercise(&manager).await;
         }
-        let first = SystemdManager::connect_first(&[ManagerAddress::Private("/nonexistent".into()), ManagerAddress::SystemBus], euid)
-            .await
-            .expect("falls back to the bus");
+        let first = SystemdManager::connect_first(
+            &[ManagerAddress::Private("/nonexistent".into()), ManagerAddress::SystemBus],
+            euid,
+        )
+        .await
+        .expect("falls back to the bus");
         assert_eq!(first.address(), &ManagerAddress::SystemBus);
     });
 }
@@ -86,7 +95,10 @@ async fn exercise(m: &SystemdManager) {
     m.restart_unit("rpod-true.service", TIMEOUT).await.unwrap_or_else(|e| panic!("{what}: {e}"));
 
     let err = m.restart_unit("rpod-false.service", TIMEOUT).await.expect_err("false must fail");
-    assert_eq!(err.to_string(), r#"error restarting systemd unit "rpod-false.service" expected "done" but received "failed""#);
+    assert_eq!(
+        err.to_string(),
+        r#"error restarting systemd unit "rpod-false.service" expected "done" but received "failed""#
+    );
     assert_eq!(m.unit_active_state("rpod-false.service").await.expect("state"), "failed");
     m.reset_failed_unit("rpod-false.service").await.expect("reset-failed");
     assert_eq!(m.unit_active_state("rpod-false.service").await.expect("state"), "inactive");

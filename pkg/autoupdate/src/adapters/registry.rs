@@ -37,7 +37,12 @@ impl<'a> RegistryClients<'a> {
         if let Some(client) = clients.get(&key) {
             return Ok(client.clone());
         }
-        let options = RegistryOptions { authfile: key.0.clone(), tls_verify: key.1, protocol_memory: self.protocol_memory.clone(), ..Default::default() };
+        let options = RegistryOptions {
+            authfile: key.0.clone(),
+            tls_verify: key.1,
+            protocol_memory: self.protocol_memory.clone(),
+            ..Default::default()
+        };
         let client = Arc::new(RegistryClient::new(options)?);
         clients.insert(key, client.clone());
         Ok(client)
@@ -54,7 +59,8 @@ impl Registry for RegistryClients<'_> {
     async fn pull(&self, request: &RemoteRequest) -> Result<LocalImage, BackendError> {
         let platform = registry::parse_platform(&request.platform).unwrap_or_else(Platform::host);
         let client = self.client(request)?;
-        let record = registry::pull_image(&client, self.store, &request.raw_image_name, &platform, self.progress).await?;
+        let record =
+            registry::pull_image(&client, self.store, &request.raw_image_name, &platform, self.progress).await?;
         Ok(local_image(&record))
     }
 }

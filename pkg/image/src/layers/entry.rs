@@ -26,8 +26,14 @@ pub enum EntryKind {
     Symlink(PathBuf),
     /// A hard link to an earlier entry of the same layer, as a path relative to the root.
     HardLink(PathBuf),
-    CharDevice { major: u32, minor: u32 },
-    BlockDevice { major: u32, minor: u32 },
+    CharDevice {
+        major: u32,
+        minor: u32,
+    },
+    BlockDevice {
+        major: u32,
+        minor: u32,
+    },
     Fifo,
     /// `.wh.NAME`: becomes overlay's whiteout, a 0/0 character device at `path`.
     Whiteout,
@@ -68,7 +74,9 @@ pub enum EntryProblem {
 impl std::fmt::Display for EntryProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            EntryProblem::UnsupportedType(byte) => write!(f, "tar entry type {:?} cannot be part of a layer", char::from(*byte)),
+            EntryProblem::UnsupportedType(byte) => {
+                write!(f, "tar entry type {:?} cannot be part of a layer", char::from(*byte))
+            }
             EntryProblem::NoLinkTarget => f.write_str("a link without a target"),
             EntryProblem::NoDeviceNumbers => f.write_str("a device without device numbers"),
             EntryProblem::BadField(field) => write!(f, "the header's {field} field is invalid"),
@@ -99,16 +107,26 @@ pub fn classify<R: Read>(entry: &tar::Entry<'_, R>, layer: &str) -> Result<Layer
         tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => EntryKind::File,
         tar::EntryType::Directory => EntryKind::Directory,
         tar::EntryType::Symlink => {
-            let target = entry.link_name_bytes().filter(|t| !t.is_empty()).ok_or_else(|| malformed(EntryProblem::NoLinkTarget))?;
+            let target = entry
+                .link_name_bytes()
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| malformed(EntryProblem::NoLinkTarget))?;
             EntryKind::Symlink(PathBuf::from(OsStr::from_bytes(&target)))
         }
         tar::EntryType::Link => {
-            let target = entry.link_name_bytes().filter(|t| !t.is_empty()).ok_or_else(|| malformed(EntryProblem::NoLinkTarget))?;
-            let target = normalize(Path::new(OsStr::from_bytes(&target))).filter(|t| !t.as_os_str().is_empty()).ok_or_else(unsafe_entry)?;
+            let target = entry
+                .link_name_bytes()
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| malformed(EntryProblem::NoLinkTarget))?;
+            let target = normalize(Path::new(OsStr::from_bytes(&target)))
+                .filter(|t| !t.as_os_str().is_empty())
+                .ok_or_else(unsafe_entry)?;
             EntryKind::HardLink(target)
         }
         kind @ (tar::EntryType::Char | tar::EntryType::Block) => {
-            let number = |n: std::io::Result<Option<u32>>| n.ok().flatten().ok_or_else(|| malformed(EntryProblem::NoDeviceNumbers));
+            let number = |n: std::io::Result<Option<u32>>| {
+                n.ok().flatten().ok_or_else(|| malformed(EntryProblem::NoDeviceNumbers))
+            };
             let (major, minor) = (number(header.device_major())?, number(header.device_minor())?);
             if kind == tar::EntryType::Char {
                 EntryKind::CharDevice { major, minor }
@@ -130,7 +148,9 @@ pub fn classify<R: Read>(entry: &tar::Entry<'_, R>, layer: &str) -> Result<Layer
         }
         _ => path,
     };
-    let field = |value: std::io::Result<u64>, what| value.ok().and_then(|v| u32::try_from(v).ok()).ok_or_else(|| malformed(EntryProblem::BadField(what)));
+    let field = |value: std::io::Result<u64>, what| {
+        value.ok().and_then(|v| u32::try_from(v).ok()).ok_or_else(|| malformed(EntryProblem::BadField(what)))
+    };
     let mode = header.mode().map_err(|_| malformed(EntryProblem::BadField("mode")))? & 0o7777;
     let (uid, gid) = (field(header.uid(), "uid")?, field(header.gid(), "gid")?);
     let mtime = header.mtime().map_err(|_| malformed(EntryProblem::BadField("mtime")))?;
@@ -158,7 +178,12 @@ mod tests {
     /// Classifies one entry written with raw header bytes (the tar crate's setters refuse `..`).
     fn classify_raw(name: &[u8], kind: u8, link: &[u8]) -> Result<LayerEntry> {
         let tar = crate::layers::craft::CraftedTar::new();
-        let bytes = if matches!(kind, b'3' | b'4') { tar.device(name, kind, 1, 3) } else { tar.entry(name, kind, link, 0o4755, b"") }.finish();
+        let bytes = if matches!(kind, b'3' | b'4') {
+            tar.device(name, kind, 1, 3)
+        } else {
+            tar.entry(name, kind, link, 0o4755, b"")
+        }
+        .finish();
         let mut archive = tar::Archive::new(&bytes[..]);
         let entry = archive.entries().unwrap().next().unwrap().unwrap();
         classify(&entry, "sha256:l")
@@ -166,7 +191,8 @@ mod tests {
 
     #[test]
     fn entries_are_classified_once_for_every_user() {
-        let kind = |name: &str, t: u8, link: &str| classify_raw(name.as_bytes(), t, link.as_bytes()).map(|e| (e.path, e.kind));
+        let kind =
+            |name: &str, t: u8, link: &str| classify_raw(name.as_bytes(), t, link.as_bytes()).map(|e| (e.path, e.kind));
         let p = PathBuf::from;
         assert_eq!(kind("./", b'5', "").unwrap(), (p(""), EntryKind::Root));
         assert_eq!(kind("/etc/", b'5', "").unwrap(), (p("etc"), EntryKind::Directory));
@@ -181,11 +207,27 @@ mod tests {
         assert_eq!(kind("a/.wh..wh..opq", b'0', "").unwrap(), (p("a"), EntryKind::Opaque));
         assert_eq!(kind(".wh..wh..opq", b'0', "").unwrap(), (p(""), EntryKind::Opaque));
         assert_eq!(kind("a/.wh..wh.plnk", b'5', "").unwrap().1, EntryKind::Ignored);
-        for (name, t, link) in [("../x", b'0', ""), ("a/../../x", b'5', ""), ("h", b'1', "../etc/shadow"), ("h", b'1', "/"), ("a/.wh...", b'0', ""), (".wh..", b'0', ""), ("d/.wh.", b'0', ""), ("./", b'2', "/")] {
+        for (name, t, link) in [
+            ("../x", b'0', ""),
+            ("a/../../x", b'5', ""),
+            ("h", b'1', "../etc/shadow"),
+            ("h", b'1', "/"),
+            ("a/.wh...", b'0', ""),
+            (".wh..", b'0', ""),
+            ("d/.wh.", b'0', ""),
+            ("./", b'2', "/"),
+        ] {
             assert!(matches!(kind(name, t, link), Err(Error::UnsafeEntry { .. })), "{name} {link}");
         }
-        for (name, t, problem) in [("v", b'V', EntryProblem::UnsupportedType(b'V')), ("s", b'2', EntryProblem::NoLinkTarget), ("h", b'1', EntryProblem::NoLinkTarget)] {
-            assert!(matches!(kind(name, t, ""), Err(Error::MalformedEntry { problem: got, .. }) if got == problem), "{name}");
+        for (name, t, problem) in [
+            ("v", b'V', EntryProblem::UnsupportedType(b'V')),
+            ("s", b'2', EntryProblem::NoLinkTarget),
+            ("h", b'1', EntryProblem::NoLinkTarget),
+        ] {
+            assert!(
+                matches!(kind(name, t, ""), Err(Error::MalformedEntry { problem: got, .. }) if got == problem),
+                "{name}"
+            );
         }
         let entry = classify_raw(b"bin/su", b'0', b"").unwrap();
         assert_eq!((entry.mode, entry.mtime), (0o4755, 1_000_000_000), "setuid kept");

@@ -9,7 +9,10 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use nix::fcntl::{openat, readlinkat, AtFlags, OFlag};
-use nix::sys::stat::{fchmod, fchmodat, fstat, fstatat, futimens, mkdirat, mknodat, utimensat, FchmodatFlags, FileStat, Mode, SFlag, UtimensatFlags};
+use nix::sys::stat::{
+    fchmod, fchmodat, fstat, fstatat, futimens, mkdirat, mknodat, utimensat, FchmodatFlags, FileStat, Mode, SFlag,
+    UtimensatFlags,
+};
 use nix::sys::time::TimeSpec;
 use nix::unistd::{fchown, fchownat, symlinkat, Gid, Uid};
 
@@ -29,7 +32,10 @@ pub fn flatten_into(lowers: &[PathBuf], dest: &Path) -> Result<()> {
 }
 
 fn open_dir(dir: impl AsFd, name: &OsStr, no_follow: bool) -> std::io::Result<OwnedFd> {
-    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC | if no_follow { OFlag::O_NOFOLLOW } else { OFlag::empty() };
+    let flags = OFlag::O_RDONLY
+        | OFlag::O_DIRECTORY
+        | OFlag::O_CLOEXEC
+        | if no_follow { OFlag::O_NOFOLLOW } else { OFlag::empty() };
     Ok(openat(dir, name, flags, Mode::empty())?)
 }
 
@@ -65,12 +71,23 @@ fn copy_tree(from: &OwnedFd, to: &OwnedFd, at: &Path) -> Result<()> {
         let time = TimeSpec::new(stat.st_mtime, stat.st_mtime_nsec);
         match kind {
             SFlag::S_IFREG => {
-                let source = openat(from, name.as_os_str(), OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC, Mode::empty()).map_err(errno)?;
+                let source = openat(
+                    from,
+                    name.as_os_str(),
+                    OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
+                    Mode::empty(),
+                )
+                .map_err(errno)?;
                 if SFlag::from_bits_truncate(fstat(&source).map_err(errno)?.st_mode) & SFlag::S_IFMT != SFlag::S_IFREG {
                     return Err(io(&path)(std::io::Error::other("changed into a special file while being copied")));
                 }
-                let target = openat(to, name.as_os_str(), OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::from_bits_truncate(0o600))
-                    .map_err(errno)?;
+                let target = openat(
+                    to,
+                    name.as_os_str(),
+                    OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                    Mode::from_bits_truncate(0o600),
+                )
+                .map_err(errno)?;
                 let mut target = File::from(target);
                 std::io::copy(&mut File::from(source), &mut target).map_err(io(&path))?;
                 set_owner_and_mode(&target, &stat).map_err(errno)?;
@@ -79,15 +96,35 @@ fn copy_tree(from: &OwnedFd, to: &OwnedFd, at: &Path) -> Result<()> {
             SFlag::S_IFLNK => {
                 let link = readlinkat(from, name.as_os_str()).map_err(errno)?;
                 symlinkat(link.as_os_str(), to, name.as_os_str()).map_err(errno)?;
-                fchownat(to, name.as_os_str(), Some(Uid::from_raw(stat.st_uid)), Some(Gid::from_raw(stat.st_gid)), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(errno)?;
+                fchownat(
+                    to,
+                    name.as_os_str(),
+                    Some(Uid::from_raw(stat.st_uid)),
+                    Some(Gid::from_raw(stat.st_gid)),
+                    AtFlags::AT_SYMLINK_NOFOLLOW,
+                )
+                .map_err(errno)?;
                 utimensat(to, name.as_os_str(), &time, &time, UtimensatFlags::NoFollowSymlink).map_err(errno)?;
             }
             _ => {
                 // Devices, FIFOs and sockets: the same node again, never its contents.
                 mknodat(to, name.as_os_str(), kind, Mode::empty(), stat.st_rdev).map_err(errno)?;
-                fchownat(to, name.as_os_str(), Some(Uid::from_raw(stat.st_uid)), Some(Gid::from_raw(stat.st_gid)), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(errno)?;
+                fchownat(
+                    to,
+                    name.as_os_str(),
+                    Some(Uid::from_raw(stat.st_uid)),
+                    Some(Gid::from_raw(stat.st_gid)),
+                    AtFlags::AT_SYMLINK_NOFOLLOW,
+                )
+                .map_err(errno)?;
                 // Following is harmless: mknodat just made this name, and a node is no symlink.
-                fchmodat(to, name.as_os_str(), Mode::from_bits_truncate(stat.st_mode & 0o7777), FchmodatFlags::FollowSymlink).map_err(errno)?;
+                fchmodat(
+                    to,
+                    name.as_os_str(),
+                    Mode::from_bits_truncate(stat.st_mode & 0o7777),
+                    FchmodatFlags::FollowSymlink,
+                )
+                .map_err(errno)?;
                 utimensat(to, name.as_os_str(), &time, &time, UtimensatFlags::NoFollowSymlink).map_err(errno)?;
             }
         }

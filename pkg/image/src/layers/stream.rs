@@ -45,7 +45,9 @@ pub enum Exceeded {
 impl std::fmt::Display for Exceeded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Exceeded::Total { limit } => write!(f, "decompresses to more than {}, the most rpod unpacks", human(*limit)),
+            Exceeded::Total { limit } => {
+                write!(f, "decompresses to more than {}, the most rpod unpacks", human(*limit))
+            }
             Exceeded::Ratio { ratio, grace } => {
                 write!(f, "decompresses to more than {ratio} times its compressed size (past the first {}): refused as a decompression bomb", human(*grace))
             }
@@ -194,7 +196,10 @@ mod tests {
 
     #[test]
     fn messages_name_the_limit() {
-        assert_eq!(Exceeded::Total { limit: 64 << 30 }.to_string(), "decompresses to more than 64 GiB, the most rpod unpacks");
+        assert_eq!(
+            Exceeded::Total { limit: 64 << 30 }.to_string(),
+            "decompresses to more than 64 GiB, the most rpod unpacks"
+        );
         assert_eq!(
             Exceeded::Ratio { ratio: 100, grace: 64 << 20 }.to_string(),
             "decompresses to more than 100 times its compressed size (past the first 64 MiB): refused as a decompression bomb"

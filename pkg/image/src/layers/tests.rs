@@ -41,7 +41,11 @@ impl Scene {
     fn assert_outside_unchanged(&self) {
         let after = TreeSnapshot::take(self.dir.path(), Some(&self.layer()));
         assert_eq!(after.changes_since(&self.before), Vec::<PathBuf>::new(), "something outside the layer changed");
-        assert_eq!(std::fs::metadata(self.dir.path().join("outside/victim")).unwrap().nlink(), 1, "the victim got no hard link");
+        assert_eq!(
+            std::fs::metadata(self.dir.path().join("outside/victim")).unwrap().nlink(),
+            1,
+            "the victim got no hard link"
+        );
     }
 }
 
@@ -61,7 +65,8 @@ fn whiteouts_delete_and_opaque_dirs_hide_lower_content() {
         std::fs::create_dir(d).unwrap();
     }
     let lower = CraftedTar::new().file("a", "1").file("gone", "x").file("d/old", "o").file("keep/k", "k").finish();
-    let upper = CraftedTar::new().file(".wh.gone", "").file("d/.wh..wh..opq", "").file("d/new", "n").file("a", "2").finish();
+    let upper =
+        CraftedTar::new().file(".wh.gone", "").file("d/.wh..wh..opq", "").file("d/new", "n").file("a", "2").finish();
     unpack_layer(&lower[..], &low, "low").unwrap();
     unpack_layer(&upper[..], &high, "high").unwrap();
     assert!(is_whiteout(&high.join("gone")));
@@ -98,13 +103,23 @@ fn paths_and_link_targets_with_dotdot_are_refused() {
 
 #[test]
 fn a_symlink_to_the_host_then_a_whiteout_opaque_marker_or_file_through_it_stays_inside() {
-    let cases = [("whiteout", "esc/.wh.victim"), ("opaque", "esc/dir/.wh..wh..opq"), ("new opaque dir", "esc/made/.wh..wh..opq"), ("file", "esc/victim"), ("file in a dir", "esc/dir/file")];
+    let cases = [
+        ("whiteout", "esc/.wh.victim"),
+        ("opaque", "esc/dir/.wh..wh..opq"),
+        ("new opaque dir", "esc/made/.wh..wh..opq"),
+        ("file", "esc/victim"),
+        ("file in a dir", "esc/dir/file"),
+    ];
     for (what, path) in cases {
         let scene = Scene::new();
         let tar = CraftedTar::new().symlink("esc", &scene.outside()).file(path, "evil").finish();
         let err = scene.unpack(tar).expect_err(what);
         assert!(matches!(&err, Error::EntryFailed { entry, .. } if entry == path), "{what}: {err}");
-        let step = if path.ends_with(".wh..wh..opq") { "creating the opaque directory" } else { "creating its parent directory" };
+        let step = if path.ends_with(".wh..wh..opq") {
+            "creating the opaque directory"
+        } else {
+            "creating its parent directory"
+        };
         assert!(err.to_string().starts_with(&format!("layer sha256:evil: entry {path:?}: {step}: ")), "{what}: {err}");
         scene.assert_outside_unchanged();
         assert!(xattr::get(scene.dir.path().join("outside/dir"), OPAQUE_XATTR).unwrap().is_none(), "{what}");
@@ -127,7 +142,11 @@ fn symlinks_resolve_inside_the_layer_as_if_it_were_root() {
         .finish();
     scene.unpack(tar).unwrap();
     let layer = scene.layer();
-    assert_eq!(std::fs::read_to_string(layer.join("run/x")).unwrap(), "in /run", "var/run/x lands in the layer's own /run");
+    assert_eq!(
+        std::fs::read_to_string(layer.join("run/x")).unwrap(),
+        "in /run",
+        "var/run/x lands in the layer's own /run"
+    );
     assert_eq!(std::fs::read_to_string(layer.join("top")).unwrap(), "at the root", "`..` stops at the layer root");
     let shadow = layer.join(scene.outside().trim_start_matches('/')).join("victim");
     assert_eq!(std::fs::read_to_string(shadow).unwrap(), "shadow copy inside");
@@ -154,7 +173,11 @@ fn hard_links_reach_only_this_layer() {
     let tar = CraftedTar::new().file("a", "same").hard_link("b", "/a").symlink("s", "a").hard_link("t", "s").finish();
     scene.unpack(tar).unwrap();
     let layer = scene.layer();
-    assert_eq!(lstat(&layer.join("a")).ino(), lstat(&layer.join("b")).ino(), "an absolute target names the layer's own file");
+    assert_eq!(
+        lstat(&layer.join("a")).ino(),
+        lstat(&layer.join("b")).ino(),
+        "an absolute target names the layer's own file"
+    );
     assert!(lstat(&layer.join("t")).file_type().is_symlink(), "a link to a symlink is the symlink, not its target");
     scene.assert_outside_unchanged();
 }
@@ -243,7 +266,13 @@ fn a_decompression_bomb_is_refused() {
     let err = unpack_layer_within(&bomb[..], &scene.layer(), "sha256:bomb", limits).unwrap_err();
     assert!(matches!(err, Error::DecompressionLimit { exceeded: Exceeded::Ratio { .. }, .. }), "{err}");
     assert!(err.to_string().starts_with("layer sha256:bomb decompresses to more than 100 times"), "{err}");
-    let plain = unpack_layer_within(&tar[..], &scene.layer(), "sha256:big", DecompressionLimits { total: 1 << 20, ratio: 100, grace: 1 << 20 }).unwrap_err();
+    let plain = unpack_layer_within(
+        &tar[..],
+        &scene.layer(),
+        "sha256:big",
+        DecompressionLimits { total: 1 << 20, ratio: 100, grace: 1 << 20 },
+    )
+    .unwrap_err();
     assert!(matches!(plain, Error::DecompressionLimit { exceeded: Exceeded::Total { .. }, .. }), "{plain}");
 }
 
@@ -270,7 +299,11 @@ fn flattening_recreates_special_files_and_never_follows_the_destinations_symlink
     rx.recv_timeout(std::time::Duration::from_secs(20)).expect("flattening read a special file").unwrap();
     let after = TreeSnapshot::take(scene.dir.path(), Some(&scene.layer()));
     assert_eq!(after.changes_since(&before), Vec::<PathBuf>::new());
-    assert_eq!(std::fs::read_to_string(root.join("d/victim")).unwrap(), "evil", "the upper directory replaced the symlink");
+    assert_eq!(
+        std::fs::read_to_string(root.join("d/victim")).unwrap(),
+        "evil",
+        "the upper directory replaced the symlink"
+    );
     assert!(lstat(&root.join("e")).file_type().is_symlink());
     let sda = lstat(&root.join("dev/sda"));
     assert!(sda.file_type().is_block_device() && sda.rdev() == nix::sys::stat::makedev(8, 0));
@@ -299,9 +332,21 @@ fn a_layer_whose_content_is_not_its_diff_id_is_never_kept() {
         "layers": [{"mediaType": crate::manifest::OCI_LAYER_TAR, "digest": evil_digest, "size": evil.len()}],
     }))
     .unwrap();
-    let image = store.commit_image(&crate::store::NewImage { manifest, list_digest: None, names: vec!["quay.io/evil/app:1".into()] }).unwrap();
+    let image = store
+        .commit_image(&crate::store::NewImage { manifest, list_digest: None, names: vec!["quay.io/evil/app:1".into()] })
+        .unwrap();
     let err = store.layer_dirs(&image.id).unwrap_err();
-    assert!(matches!(&err, Error::DiffIdMismatch { expected, actual, .. } if *expected == honest_id && *actual == evil_digest), "{err}");
-    assert_eq!(err.to_string(), format!("layer {evil_digest} unpacks to {evil_digest}, but the image config names diff_id {honest_id}"));
-    assert_eq!(std::fs::read_dir(store.layers_dir()).unwrap().count(), 0, "no layer directory, not even a temporary one");
+    assert!(
+        matches!(&err, Error::DiffIdMismatch { expected, actual, .. } if *expected == honest_id && *actual == evil_digest),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("layer {evil_digest} unpacks to {evil_digest}, but the image config names diff_id {honest_id}")
+    );
+    assert_eq!(
+        std::fs::read_dir(store.layers_dir()).unwrap().count(),
+        0,
+        "no layer directory, not even a temporary one"
+    );
 }

@@ -8,7 +8,9 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use nix::fcntl::{openat, AtFlags, OFlag};
-use nix::sys::stat::{fchmod, fchmodat, futimens, mkdirat, mknodat, utimensat, FchmodatFlags, Mode, SFlag, UtimensatFlags};
+use nix::sys::stat::{
+    fchmod, fchmodat, futimens, mkdirat, mknodat, utimensat, FchmodatFlags, Mode, SFlag, UtimensatFlags,
+};
 use nix::sys::time::TimeSpec;
 use nix::unistd::{fchown, fchownat, linkat, symlinkat, Gid, Uid};
 
@@ -57,7 +59,12 @@ fn apply_entries<R: Read>(root: &inroot::Root, stream: &mut Uncompressed<R>, lay
     for entry in archive.entries().map_err(tar_error)? {
         let mut entry = entry.map_err(tar_error)?;
         let classified = classify(&entry, layer)?;
-        let failed = |(step, source)| Error::EntryFailed { layer: layer.to_string(), entry: classified.name.clone(), step, source };
+        let failed = |(step, source)| Error::EntryFailed {
+            layer: layer.to_string(),
+            entry: classified.name.clone(),
+            step,
+            source,
+        };
         match apply(root, &mut entry, &classified) {
             Ok(()) => {}
             Err(Failure::Read(source)) => return Err(tar_error(source)),
@@ -107,13 +114,16 @@ fn apply(root: &inroot::Root, contents: &mut impl Read, entry: &LayerEntry) -> s
             return fchmod(root, mode).map_err(step("setting the layer root's mode"));
         }
         EntryKind::Opaque => {
-            let dir = root.create_dir_all(&entry.path, IMPLIED_DIR_MODE).map_err(io_step("creating the opaque directory"))?;
-            return xattr::FileExt::set_xattr(&File::from(dir), OPAQUE_XATTR, b"y").map_err(io_step("marking the directory opaque"));
+            let dir =
+                root.create_dir_all(&entry.path, IMPLIED_DIR_MODE).map_err(io_step("creating the opaque directory"))?;
+            return xattr::FileExt::set_xattr(&File::from(dir), OPAQUE_XATTR, b"y")
+                .map_err(io_step("marking the directory opaque"));
         }
         _ => {}
     }
     let (parent_path, name) = inroot::split_parent(&entry.path).map_err(io_step("naming the entry"))?;
-    let parent = root.create_dir_all(parent_path, IMPLIED_DIR_MODE).map_err(io_step("creating its parent directory"))?;
+    let parent =
+        root.create_dir_all(parent_path, IMPLIED_DIR_MODE).map_err(io_step("creating its parent directory"))?;
     let existing = inroot::kind_at(&parent, name).map_err(io_step("looking at what is there"))?;
     if existing == Some(SFlag::S_IFDIR) && entry.kind == EntryKind::Directory {
         // A directory over a directory of the same layer: merged, taking the new attributes.
@@ -130,13 +140,23 @@ fn apply(root: &inroot::Root, contents: &mut impl Read, entry: &LayerEntry) -> s
             if existing != Some(SFlag::S_IFDIR) {
                 mkdirat(&parent, name, Mode::from_bits_truncate(0o700)).map_err(step("creating the directory"))?;
             }
-            let dir = openat(&parent, name, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::empty())
-                .map_err(step("opening the directory"))?;
+            let dir = openat(
+                &parent,
+                name,
+                OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(step("opening the directory"))?;
             set_owner_and_mode(&dir, owner, mode)?;
         }
         EntryKind::File => {
-            let fd = openat(&parent, name, OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::from_bits_truncate(0o600))
-                .map_err(step("creating the file"))?;
+            let fd = openat(
+                &parent,
+                name,
+                OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::from_bits_truncate(0o600),
+            )
+            .map_err(step("creating the file"))?;
             let mut file = File::from(fd);
             copy_contents(contents, &mut file)?;
             set_owner_and_mode(&file, owner, mode)?;
@@ -144,18 +164,25 @@ fn apply(root: &inroot::Root, contents: &mut impl Read, entry: &LayerEntry) -> s
         }
         EntryKind::Symlink(target) => {
             symlinkat(target.as_path(), &parent, name).map_err(step("creating the symlink"))?;
-            fchownat(&parent, name, owner.0, owner.1, AtFlags::AT_SYMLINK_NOFOLLOW).map_err(step("setting the symlink's owner"))?;
-            utimensat(&parent, name, &time, &time, UtimensatFlags::NoFollowSymlink).map_err(step("setting the symlink's time"))?;
+            fchownat(&parent, name, owner.0, owner.1, AtFlags::AT_SYMLINK_NOFOLLOW)
+                .map_err(step("setting the symlink's owner"))?;
+            utimensat(&parent, name, &time, &time, UtimensatFlags::NoFollowSymlink)
+                .map_err(step("setting the symlink's time"))?;
         }
         EntryKind::HardLink(target) => {
             // The target is resolved inside the root too, so only what this layer holds can be
             // linked; the link is made to the target itself, never to where a symlink leads.
-            let (target_parent, target_name) = inroot::split_parent(target).map_err(io_step("naming the link target"))?;
+            let (target_parent, target_name) =
+                inroot::split_parent(target).map_err(io_step("naming the link target"))?;
             let target_dir = root.open_dir(target_parent).map_err(io_step("finding the link target"))?;
             linkat(&target_dir, target_name, &parent, name, AtFlags::empty()).map_err(step("linking to the target"))?;
         }
-        EntryKind::CharDevice { major, minor } => make_node(&parent, name, SFlag::S_IFCHR, nix::sys::stat::makedev((*major).into(), (*minor).into()), entry)?,
-        EntryKind::BlockDevice { major, minor } => make_node(&parent, name, SFlag::S_IFBLK, nix::sys::stat::makedev((*major).into(), (*minor).into()), entry)?,
+        EntryKind::CharDevice { major, minor } => {
+            make_node(&parent, name, SFlag::S_IFCHR, nix::sys::stat::makedev((*major).into(), (*minor).into()), entry)?
+        }
+        EntryKind::BlockDevice { major, minor } => {
+            make_node(&parent, name, SFlag::S_IFBLK, nix::sys::stat::makedev((*major).into(), (*minor).into()), entry)?
+        }
         EntryKind::Fifo => make_node(&parent, name, SFlag::S_IFIFO, 0, entry)?,
         EntryKind::Whiteout => {
             mknodat(&parent, name, SFlag::S_IFCHR, Mode::empty(), 0).map_err(step("creating the whiteout"))?;
@@ -166,18 +193,35 @@ fn apply(root: &inroot::Root, contents: &mut impl Read, entry: &LayerEntry) -> s
 }
 
 /// Owner first: changing it clears setuid and setgid, which the mode then restores.
-fn set_owner_and_mode(fd: &impl AsFd, owner: (Option<Uid>, Option<Gid>), mode: Mode) -> std::result::Result<(), Failure> {
+fn set_owner_and_mode(
+    fd: &impl AsFd,
+    owner: (Option<Uid>, Option<Gid>),
+    mode: Mode,
+) -> std::result::Result<(), Failure> {
     fchown(fd, owner.0, owner.1).map_err(step("setting the owner"))?;
     fchmod(fd, mode).map_err(step("setting the mode"))
 }
 
-fn make_node(parent: &OwnedFd, name: &std::ffi::OsStr, kind: SFlag, device: u64, entry: &LayerEntry) -> std::result::Result<(), Failure> {
+fn make_node(
+    parent: &OwnedFd,
+    name: &std::ffi::OsStr,
+    kind: SFlag,
+    device: u64,
+    entry: &LayerEntry,
+) -> std::result::Result<(), Failure> {
     let time = TimeSpec::new(entry.mtime, 0);
     mknodat(parent, name, kind, Mode::empty(), device).map_err(step("creating the node"))?;
-    fchownat(parent, name, Some(Uid::from_raw(entry.uid)), Some(Gid::from_raw(entry.gid)), AtFlags::AT_SYMLINK_NOFOLLOW)
-        .map_err(step("setting the node's owner"))?;
+    fchownat(
+        parent,
+        name,
+        Some(Uid::from_raw(entry.uid)),
+        Some(Gid::from_raw(entry.gid)),
+        AtFlags::AT_SYMLINK_NOFOLLOW,
+    )
+    .map_err(step("setting the node's owner"))?;
     // Following is harmless here: mknodat just made this name, and a node is no symlink.
-    fchmodat(parent, name, Mode::from_bits_truncate(entry.mode), FchmodatFlags::FollowSymlink).map_err(step("setting the node's mode"))?;
+    fchmodat(parent, name, Mode::from_bits_truncate(entry.mode), FchmodatFlags::FollowSymlink)
+        .map_err(step("setting the node's mode"))?;
     utimensat(parent, name, &time, &time, UtimensatFlags::NoFollowSymlink).map_err(step("setting the node's time"))
 }
 

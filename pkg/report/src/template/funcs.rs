@@ -66,7 +66,9 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, TemplateError> {
             let mut current = args[0].clone();
             for key in &args[1..] {
                 current = match (&current, key) {
-                    (Value::Array(a), Value::Number(n)) => a.get(n.as_f64().unwrap_or(-1.0) as usize).cloned().unwrap_or(Value::Null),
+                    (Value::Array(a), Value::Number(n)) => {
+                        a.get(n.as_f64().unwrap_or(-1.0) as usize).cloned().unwrap_or(Value::Null)
+                    }
                     (Value::Object(o), k) => o.get(&go_print(k)).cloned().unwrap_or(Value::Null),
                     _ => return Err(TemplateError::Exec("can't index item".into())),
                 };

@@ -154,7 +154,9 @@ fn tokens(body: &str) -> Result<Vec<Token>, TemplateError> {
                 i = next;
             }
             _ if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) => {
-                let end = (i + 1..chars.len()).find(|&j| !(chars[j].is_ascii_digit() || chars[j] == '.')).unwrap_or(chars.len());
+                let end = (i + 1..chars.len())
+                    .find(|&j| !(chars[j].is_ascii_digit() || chars[j] == '.'))
+                    .unwrap_or(chars.len());
                 let text: String = chars[i..end].iter().collect();
                 let number = text.parse().map_err(|_| TemplateError::Parse(format!("bad number {text:?}")))?;
                 out.push(Token::Number(number));

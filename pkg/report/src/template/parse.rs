@@ -9,9 +9,21 @@ pub enum Node {
     Text(String),
     /// `{{pipeline}}`: evaluate and print (unless it only declares a variable).
     Print(Pipeline),
-    If { pipe: Pipeline, then: Vec<Node>, otherwise: Vec<Node> },
-    Range { pipe: Pipeline, body: Vec<Node>, otherwise: Vec<Node> },
-    With { pipe: Pipeline, body: Vec<Node>, otherwise: Vec<Node> },
+    If {
+        pipe: Pipeline,
+        then: Vec<Node>,
+        otherwise: Vec<Node>,
+    },
+    Range {
+        pipe: Pipeline,
+        body: Vec<Node>,
+        otherwise: Vec<Node>,
+    },
+    With {
+        pipe: Pipeline,
+        body: Vec<Node>,
+        otherwise: Vec<Node>,
+    },
 }
 
 /// `[$a[, $b] :=] command | command …`
