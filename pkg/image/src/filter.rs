@@ -65,9 +65,12 @@ fn go_bool(value: &str) -> Option<bool> {
 mod tests {
     use super::*;
 
+    /// What `--filter dangling=…` arguments parse to.
+    type DanglingCase<'a> = (&'a [&'a str], Result<Option<bool>, FilterError>);
+
     #[test]
     fn parses_like_podman() {
-        let cases: &[(&[&str], Result<Option<bool>, FilterError>)] = &[
+        let cases: &[DanglingCase] = &[
             (&[], Ok(None)),
             (&["dangling=true"], Ok(Some(true))),
             (&["dangling=1"], Ok(Some(true))),
