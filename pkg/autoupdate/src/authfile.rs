@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::error::{stat_reason, Error};
+use crate::error::{Error, StatError};
 
 /// `--authfile` when given (it must exist, as in Podman 4.7+), else `$REGISTRY_AUTH_FILE`
 /// (`from_env`), else none (the registry client's default locations).
@@ -10,7 +10,7 @@ pub fn resolve_authfile(flag: Option<PathBuf>, from_env: Option<PathBuf>) -> Res
     match flag {
         Some(path) => match std::fs::metadata(&path) {
             Ok(_) => Ok(Some(path)),
-            Err(e) => Err(Error::AuthfileNotAccessible { reason: stat_reason(&e), path }),
+            Err(e) => Err(Error::AuthfileNotAccessible { source: StatError(e), path }),
         },
         None => Ok(from_env.filter(|p| !p.as_os_str().is_empty())),
     }

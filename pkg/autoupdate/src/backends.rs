@@ -2,6 +2,7 @@
 //! adapts rpod's stores, registry client and systemd client (in cmd), fakes drive the tests.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use image::RawImageName;
 use libpod::ContainerConfig;
@@ -9,6 +10,11 @@ use libpod::ContainerConfig;
 /// Errors of the backends are shown to the user verbatim after Podman's context prefix
 /// (`checking image updates for container <id>: <error>`), so any error type will do.
 pub type BackendError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A cause several containers report: one check or pull answers every container of that
+/// image, and each container's [`Error`](crate::Error) keeps it as its source. A
+/// [`BackendError`] becomes one with `SharedCause::from`.
+pub type SharedCause = Arc<dyn std::error::Error + Send + Sync>;
 
 /// What auto-update needs to know about a local image.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

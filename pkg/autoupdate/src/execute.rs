@@ -3,11 +3,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
 
-use crate::backends::{BackendError, ContainerSource, ImageStore, LocalImage, Registry, UnitManager};
+use crate::backends::{BackendError, ContainerSource, ImageStore, LocalImage, Registry, SharedCause, UnitManager};
+use crate::error::NoAnswer;
 use crate::lock::RunLock;
 use crate::plan::{self, CheckResults, Decision, UnitPlan, UpdateTarget};
 use crate::report::{Report, Status};
@@ -150,7 +152,7 @@ fn has_update(unit_plan: &UnitPlan) -> bool {
 }
 
 fn storage(what: &'static str) -> impl Fn(BackendError) -> Error {
-    move |e| Error::Storage { what: what.to_string(), reason: e.to_string() }
+    move |source| Error::Storage { what: what.to_string(), source }
 }
 
 async fn run_checks<C, I, R: Registry, U>(
@@ -164,7 +166,7 @@ where
     let registry = b.registry;
     let remote = stream::iter(plan::remote_requests(units, opts.tls_verify))
         .map(|request| async move {
-            let answer = registry.remote_digests(&request).await.map_err(|e| e.to_string());
+            let answer = registry.remote_digests(&request).await.map_err(SharedCause::from);
             (request, answer)
         })
         .buffer_unordered(opts.concurrency.max(1))
@@ -173,22 +175,22 @@ where
     let local = plan::local_names(units)
         .into_iter()
         .map(|name| {
-            let answer = b.images.image_by_name(&name).map_err(|e| e.to_string());
+            let answer = b.images.image_by_name(&name).map_err(SharedCause::from);
             (name, answer)
         })
         .collect();
     CheckResults { remote, local }
 }
 
+/// The pull of each needed `RawImageName`, by raw name: the pulled image, or why the pull
+/// failed (shared by every container of that name).
+type PullResults = HashMap<String, Result<LocalImage, SharedCause>>;
+
 /// Pulls each needed `RawImageName` once, in parallel; the answers by raw name.
-async fn run_pulls<R: Registry>(
-    registry: &R,
-    plans: &[UnitPlan],
-    concurrency: usize,
-) -> HashMap<String, Result<LocalImage, String>> {
+async fn run_pulls<R: Registry>(registry: &R, plans: &[UnitPlan], concurrency: usize) -> PullResults {
     stream::iter(plan::pulls(plans))
         .map(|request| async move {
-            let result = registry.pull(&request).await.map_err(|e| e.to_string());
+            let result = registry.pull(&request).await.map_err(SharedCause::from);
             (request.raw_image_name.to_string(), result)
         })
         .buffer_unordered(concurrency.max(1))
@@ -211,7 +213,7 @@ struct UnitWork {
 }
 
 impl UnitWork {
-    fn prepare(unit_plan: &UnitPlan, pulled: &HashMap<String, Result<LocalImage, String>>, dry_run: bool) -> UnitWork {
+    fn prepare(unit_plan: &UnitPlan, pulled: &PullResults, dry_run: bool) -> UnitWork {
         let mut errors = Vec::new();
         let rows = unit_plan
             .tasks
@@ -256,7 +258,7 @@ impl UnitWork {
                     rolled_back.remove(&report.image);
                 }
                 Err(e) => {
-                    self.errors.push(Error::Pull { id: report.container_id.clone(), reason: e.to_string() });
+                    self.errors.push(Error::Pull { id: report.container_id.clone(), source: SharedCause::from(e) });
                     *pending = Pending::Done(Status::Failed);
                 }
             }
@@ -289,7 +291,7 @@ impl UnitWork {
 fn prepare(
     task: &Task,
     decision: &Decision,
-    pulled: &HashMap<String, Result<LocalImage, String>>,
+    pulled: &PullResults,
     dry_run: bool,
     errors: &mut Vec<Error>,
 ) -> (Pending, Option<String>) {
@@ -304,8 +306,8 @@ fn prepare(
             );
             (Pending::Done(Status::NotUpdated), None)
         }
-        Decision::CheckFailed(reason) => {
-            errors.push(Error::Check { id, reason: reason.clone() });
+        Decision::CheckFailed(cause) => {
+            errors.push(Error::Check { id, source: cause.clone() });
             (Pending::Done(Status::Failed), None)
         }
         Decision::Update(target) => {
@@ -321,12 +323,12 @@ fn prepare(
                 UpdateTarget::Pull { .. } => match pulled.get(task.raw_image_name.as_str()) {
                     Some(Ok(image)) if image.id == task.image.id => Pending::Done(Status::NotUpdated),
                     Some(Ok(image)) => Pending::Updating(image.clone()),
-                    Some(Err(reason)) => {
-                        errors.push(Error::Pull { id, reason: reason.clone() });
+                    Some(Err(cause)) => {
+                        errors.push(Error::Pull { id, source: cause.clone() });
                         Pending::Done(Status::Failed)
                     }
                     None => {
-                        errors.push(Error::Pull { id, reason: "internal error: image was not pulled".into() });
+                        errors.push(Error::Pull { id, source: Arc::new(NoAnswer::NotPulled) });
                         Pending::Done(Status::Failed)
                     }
                 },

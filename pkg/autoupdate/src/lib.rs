@@ -25,8 +25,10 @@ mod testing;
 mod waves;
 
 pub use authfile::resolve_authfile;
-pub use backends::{BackendError, ContainerSource, ImageStore, LocalImage, Registry, RemoteRequest, UnitManager};
-pub use error::{stat_reason, Error};
+pub use backends::{
+    BackendError, ContainerSource, ImageStore, LocalImage, Registry, RemoteRequest, SharedCause, UnitManager,
+};
+pub use error::{stat_reason, Error, NoAnswer, StatError};
 pub use execute::{auto_update, Backends, Options, Outcome};
 pub use lock::RunLock;
 pub use plan::{plan, CheckResults, Decision, PlannedTask, UnitPlan, UpdateTarget};

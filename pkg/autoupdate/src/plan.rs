@@ -2,10 +2,12 @@
 //! each container. No I/O here; the executor asks the questions and carries the plan out.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use image::RawImageName;
 
-use crate::backends::{LocalImage, RemoteRequest};
+use crate::backends::{LocalImage, RemoteRequest, SharedCause};
+use crate::error::NoAnswer;
 use crate::policy::Policy;
 use crate::task::{Task, UnitTasks};
 
@@ -13,20 +15,20 @@ use crate::task::{Task, UnitTasks};
 #[derive(Debug, Default, Clone)]
 pub struct CheckResults {
     /// Registry policy: the digests the registry serves per request, or why it could not say.
-    pub remote: HashMap<RemoteRequest, Result<Vec<String>, String>>,
+    pub remote: HashMap<RemoteRequest, Result<Vec<String>, SharedCause>>,
     /// Local policy: the image each `RawImageName` resolves to in local storage now.
-    pub local: HashMap<RawImageName, Result<Option<LocalImage>, String>>,
+    pub local: HashMap<RawImageName, Result<Option<LocalImage>, SharedCause>>,
 }
 
 /// What happens to one container.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Decision {
     /// Nothing newer; `remote_digest` is what the registry serves (registry policy).
     UpToDate { remote_digest: Option<String> },
     /// A digest reference: it can never change, so it is reported `false` with a note.
     Pinned,
-    /// The check failed; the container is `failed` and the reason is reported.
-    CheckFailed(String),
+    /// The check failed; the container is `failed` and the cause is reported.
+    CheckFailed(SharedCause),
     /// A newer image exists.
     Update(UpdateTarget),
 }
@@ -41,14 +43,14 @@ pub enum UpdateTarget {
 }
 
 /// A task and its decision.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct PlannedTask {
     pub task: Task,
     pub decision: Decision,
 }
 
 /// The plan for one unit: it is restarted when any of its tasks ends up updated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct UnitPlan {
     pub unit: String,
     pub tasks: Vec<PlannedTask>,
@@ -106,10 +108,10 @@ fn decide(task: &Task, checks: &CheckResults, tls_verify: Option<bool>) -> Decis
         Policy::Registry => {
             let request = remote_request(task, tls_verify);
             match checks.remote.get(&request) {
-                None => Decision::CheckFailed("internal error: image was not checked".to_string()),
-                Some(Err(reason)) => Decision::CheckFailed(reason.clone()),
+                None => no_answer(NoAnswer::NotChecked),
+                Some(Err(cause)) => Decision::CheckFailed(cause.clone()),
                 Some(Ok(digests)) => match digests.first() {
-                    None => Decision::CheckFailed(format!("registry returned no digest for {}", task.raw_image_name)),
+                    None => no_answer(NoAnswer::NoDigest(task.raw_image_name.clone())),
                     Some(first) if digests.iter().any(|d| task.image.digests.contains(d)) => {
                         Decision::UpToDate { remote_digest: Some(first.clone()) }
                     }
@@ -118,13 +120,17 @@ fn decide(task: &Task, checks: &CheckResults, tls_verify: Option<bool>) -> Decis
             }
         }
         Policy::Local => match checks.local.get(&task.raw_image_name) {
-            None => Decision::CheckFailed("internal error: image was not checked".to_string()),
-            Some(Err(reason)) => Decision::CheckFailed(reason.clone()),
-            Some(Ok(None)) => Decision::CheckFailed(format!("{}: image not known", task.raw_image_name)),
+            None => no_answer(NoAnswer::NotChecked),
+            Some(Err(cause)) => Decision::CheckFailed(cause.clone()),
+            Some(Ok(None)) => no_answer(NoAnswer::ImageNotKnown(task.raw_image_name.clone())),
             Some(Ok(Some(image))) if image.id == task.image.id => Decision::UpToDate { remote_digest: None },
             Some(Ok(Some(image))) => Decision::Update(UpdateTarget::Local(image.clone())),
         },
     }
+}
+
+fn no_answer(why: NoAnswer) -> Decision {
+    Decision::CheckFailed(Arc::new(why))
 }
 
 /// The pulls a plan needs: one per distinct `RawImageName` (Podman pulls each raw name at
@@ -146,7 +152,26 @@ pub fn pulls(plans: &[UnitPlan]) -> Vec<RemoteRequest> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backends::BackendError;
     use crate::testing::{image, task};
+
+    /// Test-only: decisions compare by value, and causes (which are not comparable) by the
+    /// text the user would see.
+    impl PartialEq for Decision {
+        fn eq(&self, other: &Decision) -> bool {
+            match (self, other) {
+                (Decision::UpToDate { remote_digest: a }, Decision::UpToDate { remote_digest: b }) => a == b,
+                (Decision::Pinned, Decision::Pinned) => true,
+                (Decision::CheckFailed(a), Decision::CheckFailed(b)) => a.to_string() == b.to_string(),
+                (Decision::Update(a), Decision::Update(b)) => a == b,
+                _ => false,
+            }
+        }
+    }
+
+    fn check_failed(text: &str) -> Decision {
+        Decision::CheckFailed(SharedCause::from(BackendError::from(text)))
+    }
 
     fn checks(remote: &[(&str, Result<&[&str], &str>)], local: &[(&str, Option<&str>)]) -> CheckResults {
         CheckResults {
@@ -159,7 +184,9 @@ mod tests {
                         authfile: None,
                         tls_verify: None,
                     };
-                    let answer = answer.map(|ds| ds.iter().map(|d| d.to_string()).collect()).map_err(str::to_string);
+                    let answer = answer
+                        .map(|ds| ds.iter().map(|d| d.to_string()).collect())
+                        .map_err(|reason| SharedCause::from(BackendError::from(reason)));
                     (request, answer)
                 })
                 .collect(),
@@ -207,13 +234,13 @@ mod tests {
                 name: "registry: check failed",
                 task: task("c1", Policy::Registry, "q.io/a:1", image("old", &["sha256:1"])),
                 checks: checks(&[("q.io/a:1", Err("unauthorized"))], &[]),
-                want: Decision::CheckFailed("unauthorized".into()),
+                want: check_failed("unauthorized"),
             },
             Case {
                 name: "registry: no digest",
                 task: task("c1", Policy::Registry, "q.io/a:1", image("old", &["sha256:1"])),
                 checks: checks(&[("q.io/a:1", Ok(&[]))], &[]),
-                want: Decision::CheckFailed("registry returned no digest for q.io/a:1".into()),
+                want: check_failed("registry returned no digest for q.io/a:1"),
             },
             Case {
                 name: "registry: digest-pinned",
@@ -237,13 +264,30 @@ mod tests {
                 name: "local: name gone",
                 task: task("c1", Policy::Local, "localhost/a:1", image("old", &[])),
                 checks: checks(&[], &[("localhost/a:1", None)]),
-                want: Decision::CheckFailed("localhost/a:1: image not known".into()),
+                want: check_failed("localhost/a:1: image not known"),
             },
         ];
         for case in cases {
             let units = vec![UnitTasks { unit: "u.service".into(), tasks: vec![case.task] }];
             let got = plan(&units, &case.checks, None);
             assert_eq!(got[0].tasks[0].decision, case.want, "{}", case.name);
+        }
+    }
+
+    #[test]
+    fn causes_stay_typed() {
+        let units = |t: Task| vec![UnitTasks { unit: "u.service".into(), tasks: vec![t] }];
+        let registry = task("c1", Policy::Registry, "q.io/a:1", image("old", &["sha256:1"]));
+        let local = task("c2", Policy::Local, "localhost/a:1", image("old", &[]));
+        let cases = vec![
+            (units(registry.clone()), checks(&[], &[]), NoAnswer::NotChecked),
+            (units(registry), checks(&[("q.io/a:1", Ok(&[]))], &[]), NoAnswer::NoDigest("q.io/a:1".into())),
+            (units(local), checks(&[], &[("localhost/a:1", None)]), NoAnswer::ImageNotKnown("localhost/a:1".into())),
+        ];
+        for (units, checks, want) in cases {
+            let got = plan(&units, &checks, None);
+            let Decision::CheckFailed(cause) = &got[0].tasks[0].decision else { panic!("{got:?}") };
+            assert_eq!(cause.downcast_ref::<NoAnswer>(), Some(&want));
         }
     }
 

@@ -62,10 +62,10 @@ async fn restart_or_roll_back<I: ImageStore, U: UnitManager>(
             errors.extend(check_dependents(units, unit, &dependents, opts.settle_timeout).await);
             return UnitRestart::Updated;
         }
-        Err(e) => e.to_string(),
+        Err(e) => e,
     };
     if !opts.rollback {
-        errors.push(Error::RestartDuringUpdate { unit: unit.to_string(), reason: update_error });
+        errors.push(Error::RestartDuringUpdate { unit: unit.to_string(), source: update_error });
         return UnitRestart::Failed;
     }
     let started = Instant::now();
@@ -74,11 +74,9 @@ async fn restart_or_roll_back<I: ImageStore, U: UnitManager>(
             Ok(()) => {
                 rolled_back.insert(task.raw_image_name.to_string());
             }
-            Err(e) => errors.push(Error::RollbackImage {
-                id: task.container_id.clone(),
-                unit: unit.to_string(),
-                reason: e.to_string(),
-            }),
+            Err(e) => {
+                errors.push(Error::RollbackImage { id: task.container_id.clone(), unit: unit.to_string(), source: e })
+            }
         }
     }
     if let Err(e) = units.reset_failed(unit).await {
@@ -94,7 +92,7 @@ async fn restart_or_roll_back<I: ImageStore, U: UnitManager>(
             UnitRestart::RolledBack
         }
         Err(e) => {
-            errors.push(Error::RestartDuringRollback { unit: unit.to_string(), reason: e.to_string() });
+            errors.push(Error::RestartDuringRollback { unit: unit.to_string(), source: e });
             UnitRestart::Failed
         }
     }
