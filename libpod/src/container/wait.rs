@@ -13,6 +13,16 @@ impl Runtime<'_> {
         loop {
             match self.store.lookup(id) {
                 Ok(c) if self.is_running(&c) => self.clock.sleep(POLL),
+                // Recorded as running, but the monitor is gone: it may have recorded the exit
+                // and ended between the read and the check, so the record is read again (and
+                // brought up to date where the monitor recorded nothing).
+                Ok(c) if c.state.state == ContainerStatus::Running => {
+                    return match self.store.lookup(id) {
+                        Ok(again) => Ok(self.refreshed(again)?.state.exit_code),
+                        Err(Error::NoSuchContainer(_)) => self.read_exit_code(id),
+                        Err(err) => Err(err),
+                    };
+                }
                 Ok(c) => return Ok(c.state.exit_code),
                 Err(Error::NoSuchContainer(_)) => return self.read_exit_code(id),
                 Err(err) => return Err(err),
