@@ -18,7 +18,7 @@ pub fn resolve(
 ) -> anyhow::Result<ImageDefaults> {
     let store = image::Store::open(&global.root_dir())?;
     let progress = pull_progress::stderr(false);
-    let client = || registry_args.registry();
+    let client = || registry_args.registry(&global.host);
     let resolved = registry_access::block_on(registry::resolve_image(
         &store,
         raw,

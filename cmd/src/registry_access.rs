@@ -19,9 +19,10 @@ pub struct RegistryArgs {
 }
 
 impl RegistryArgs {
-    /// The registry client these flags describe; an explicit `--authfile` must be readable.
-    pub fn registry(&self) -> registry::Result<registry::RegistryClient> {
-        self.registry_with_cert_dir(None)
+    /// The registry client these flags describe for `host`'s user; an explicit `--authfile`
+    /// must be readable.
+    pub fn registry(&self, host: &host::Host) -> registry::Result<registry::RegistryClient> {
+        self.registry_with_cert_dir(None, host)
     }
 
     /// The same, trusting the `*.crt` files of `cert_dir` (pull, push and login's `--cert-dir`)
@@ -29,12 +30,14 @@ impl RegistryArgs {
     pub fn registry_with_cert_dir(
         &self,
         cert_dir: Option<&std::path::Path>,
+        host: &host::Host,
     ) -> registry::Result<registry::RegistryClient> {
         if let Some(path) = &self.authfile {
             registry::auth::check_accessible(path)?;
         }
         let options = registry::RegistryOptions {
             authfile: self.authfile.clone(),
+            user_authfile: Some(host.containers_auth_file()),
             tls_verify: self.tls_verify,
             cert_dir: cert_dir.map(Into::into),
             ..Default::default()

@@ -60,7 +60,12 @@ pub fn run(args: AutoUpdateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let containers = libpod::Store::open(&root, &runroot)?;
     let images = image::Store::open(&root)?;
     let progress = crate::pull_progress::Lines { quiet: false };
-    let registry = RegistryClients::new(&images, Some(runroot.join("registries")), &progress);
+    let registry = RegistryClients::new(
+        &images,
+        Some(runroot.join("registries")),
+        &progress,
+        Some(global.host.containers_auth_file()),
+    );
     let units = SystemdUnits::new(global.host.clone(), Duration::from_secs(args.restart_timeout));
     let backends = Backends { containers: &containers, images: &images, registry: &registry, units: &units };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

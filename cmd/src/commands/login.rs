@@ -30,7 +30,7 @@ pub struct LoginArgs {
     pub server: String,
 }
 
-pub fn login(args: LoginArgs, _global: &GlobalArgs) -> anyhow::Result<u8> {
+pub fn login(args: LoginArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let server = registry_host(&args.server);
     let username = args.username.clone().context("a user name is required: use --username")?;
     let password = match (&args.password, args.password_stdin) {
@@ -47,10 +47,11 @@ pub fn login(args: LoginArgs, _global: &GlobalArgs) -> anyhow::Result<u8> {
     let client = registry::RegistryClient::new(registry::RegistryOptions {
         tls_verify: args.registry.tls_verify,
         cert_dir: args.cert_dir.clone(),
+        user_authfile: Some(global.host.containers_auth_file()),
         ..Default::default()
     })?;
     registry_access::block_on(client.check_login(server, &credentials))??;
-    let path = auth::file_to_edit(args.registry.authfile.as_deref());
+    let path = auth::file_to_edit(args.registry.authfile.as_deref(), &global.host.containers_auth_file());
     auth::store(&path, server, &credentials)?;
     println!("Login Succeeded!");
     Ok(0)
@@ -69,8 +70,8 @@ pub struct LogoutArgs {
     pub server: Option<String>,
 }
 
-pub fn logout(args: LogoutArgs, _global: &GlobalArgs) -> anyhow::Result<u8> {
-    let path = auth::file_to_edit(args.authfile.as_deref());
+pub fn logout(args: LogoutArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+    let path = auth::file_to_edit(args.authfile.as_deref(), &global.host.containers_auth_file());
     let server = args.server.as_deref().map(registry_host);
     let removed = auth::remove(&path, if args.all { None } else { server })?;
     match (args.all, server) {

@@ -31,7 +31,7 @@ pub fn pull(args: PullArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
             .ok_or_else(|| anyhow::anyhow!("invalid platform {text:?}: want os/arch[/variant]"))?,
         None => image::Platform::host(),
     };
-    let registry = args.registry.registry_with_cert_dir(args.cert_dir.as_deref())?;
+    let registry = args.registry.registry_with_cert_dir(args.cert_dir.as_deref(), &global.host)?;
     let store = image::Store::open(&global.root_dir())?;
     let progress = pull_progress::stderr(args.quiet);
     let record =
@@ -59,7 +59,7 @@ pub fn push(args: PushArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = image::Store::open(&global.root_dir())?;
     let record = store.find(&args.image)?.ok_or_else(|| image::Error::NotKnown(args.image.to_string()))?;
     let destination = args.destination.as_ref().unwrap_or(&args.image).reference()?;
-    let registry = args.registry.registry_with_cert_dir(args.cert_dir.as_deref())?;
+    let registry = args.registry.registry_with_cert_dir(args.cert_dir.as_deref(), &global.host)?;
     let progress = pull_progress::Lines { quiet: false };
     registry_access::block_on(registry.push(&record, &store, destination, &progress))??;
     Ok(0)

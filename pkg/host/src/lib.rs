@@ -37,6 +37,16 @@ impl Host {
         Host { euid, data_dir, runtime_dir }
     }
 
+    /// containers' per-user credentials file, where `login` writes without `--authfile` and the
+    /// first place a pull looks: `$XDG_RUNTIME_DIR/containers/auth.json`, or
+    /// `/run/containers/<euid>/auth.json` without a session runtime directory.
+    pub fn containers_auth_file(&self) -> PathBuf {
+        match &self.runtime_dir {
+            Some(dir) => dir.join("containers/auth.json"),
+            None => PathBuf::from(format!("/run/containers/{}/auth.json", self.euid)),
+        }
+    }
+
     /// Whether rpod runs as a user other than root (Podman's rootless mode).
     pub fn is_rootless(&self) -> bool {
         self.euid != 0
@@ -71,5 +81,16 @@ mod tests {
         assert_eq!(user.run_dir(), PathBuf::from("/run/user/1000/rpod"));
         assert_eq!(Host::new(1000, p("/d"), p("/home/u"), None).data_dir, PathBuf::from("/d/rpod"));
         assert_eq!(Host::new(1000, p("/d"), None, None).run_dir(), std::env::temp_dir().join("rpod"));
+    }
+
+    #[test]
+    fn the_user_credentials_file_follows_the_session_or_the_uid() {
+        let p = |s: &str| Some(PathBuf::from(s));
+        let session = Host::new(1000, None, p("/home/u"), p("/run/user/1000"));
+        assert_eq!(session.containers_auth_file(), PathBuf::from("/run/user/1000/containers/auth.json"));
+        assert_eq!(
+            Host::new(0, None, p("/root"), None).containers_auth_file(),
+            PathBuf::from("/run/containers/0/auth.json")
+        );
     }
 }

@@ -41,8 +41,9 @@ struct AuthEntry {
 }
 
 /// The auth files consulted, in order: the one given (`--authfile`, `REGISTRY_AUTH_FILE`)
-/// alone, else containers' default locations and then Docker's.
-pub fn search_path(explicit: Option<&Path>) -> Vec<PathBuf> {
+/// alone, else containers' default locations (the user's own `user_default` first, when the
+/// caller knows it) and then Docker's.
+pub fn search_path(explicit: Option<&Path>, user_default: Option<&Path>) -> Vec<PathBuf> {
     if let Some(path) = explicit {
         return vec![path.to_path_buf()];
     }
@@ -50,7 +51,7 @@ pub fn search_path(explicit: Option<&Path>) -> Vec<PathBuf> {
         return vec![PathBuf::from(path)];
     }
     let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-    let mut paths = vec![default_auth_file()];
+    let mut paths: Vec<PathBuf> = user_default.map(Path::to_path_buf).into_iter().collect();
     let config_home = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".config"));
     paths.push(config_home.join("containers/auth.json"));
     let docker = std::env::var_os("DOCKER_CONFIG").map(PathBuf::from).unwrap_or_else(|| home.join(".docker"));
@@ -58,22 +59,14 @@ pub fn search_path(explicit: Option<&Path>) -> Vec<PathBuf> {
     paths
 }
 
-/// Where `login` writes without `--authfile`: `$XDG_RUNTIME_DIR/containers/auth.json`, or
-/// `/run/containers/<uid>/auth.json`.
-pub fn default_auth_file() -> PathBuf {
-    match std::env::var_os("XDG_RUNTIME_DIR") {
-        Some(dir) => PathBuf::from(dir).join("containers/auth.json"),
-        None => PathBuf::from(format!("/run/containers/{}/auth.json", nix::unistd::geteuid())),
-    }
-}
-
 /// The file `login` and `logout` edit: `--authfile`, else `$REGISTRY_AUTH_FILE`, else the
-/// default (Podman's login honours the variable as its pull does).
-pub fn file_to_edit(explicit: Option<&Path>) -> PathBuf {
+/// user's default (`host::Host::containers_auth_file`; Podman's login honours the variable as
+/// its pull does).
+pub fn file_to_edit(explicit: Option<&Path>, user_default: &Path) -> PathBuf {
     explicit
         .map(Path::to_path_buf)
         .or_else(|| std::env::var_os("REGISTRY_AUTH_FILE").map(PathBuf::from))
-        .unwrap_or_else(default_auth_file)
+        .unwrap_or_else(|| user_default.to_path_buf())
 }
 
 /// Fails unless an explicitly given auth file can be read (Podman 4.7+).

@@ -38,6 +38,9 @@ const PARALLEL_LAYERS: usize = 3;
 #[derive(Debug, Clone, Default)]
 pub struct RegistryOptions {
     pub authfile: Option<PathBuf>,
+    /// The user's own credentials file (`host::Host::containers_auth_file`), searched first
+    /// when no `--authfile` is given; `None` skips it.
+    pub user_authfile: Option<PathBuf>,
     /// `None` leaves TLS verification to registries.conf (`insecure = true`).
     pub tls_verify: Option<bool>,
     /// Extra trusted CAs (`*.crt`) instead of the per-registry certs.d directories.
@@ -293,7 +296,7 @@ impl RegistryClient {
             (None, Some(tag)) => Reference::with_tag(reference.domain.clone(), reference.path.clone(), tag.to_string()),
             (None, None) => return Err(Error::ShortName(reference.to_string())),
         };
-        let paths = auth::search_path(self.options.authfile.as_deref());
+        let paths = auth::search_path(self.options.authfile.as_deref(), self.options.user_authfile.as_deref());
         let auth = match auth::lookup(&paths, &reference.domain)? {
             Some(creds) => RegistryAuth::Basic(creds.username, creds.password),
             None => RegistryAuth::Anonymous,

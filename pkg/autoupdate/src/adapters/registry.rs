@@ -21,14 +21,22 @@ pub struct RegistryClients<'a> {
     protocol_memory: Option<PathBuf>,
     /// Where pulls report progress (the command prints it on stderr, as Podman does).
     progress: &'a dyn PullProgress,
+    /// The user's own credentials file (`RegistryOptions::user_authfile`).
+    user_authfile: Option<PathBuf>,
     clients: Mutex<HashMap<ClientKey, Arc<RegistryClient>>>,
 }
 
 impl<'a> RegistryClients<'a> {
-    /// Clients that pull into `store`, remembering registry protocols in `protocol_memory` and
-    /// reporting pulls to `progress`.
-    pub fn new(store: &'a image::Store, protocol_memory: Option<PathBuf>, progress: &'a dyn PullProgress) -> Self {
-        RegistryClients { store, protocol_memory, progress, clients: Mutex::new(HashMap::new()) }
+    /// Clients that pull into `store`, remembering registry protocols in `protocol_memory`,
+    /// reporting pulls to `progress`, and finding credentials in `user_authfile` (then the
+    /// other default places) where a container names no auth file.
+    pub fn new(
+        store: &'a image::Store,
+        protocol_memory: Option<PathBuf>,
+        progress: &'a dyn PullProgress,
+        user_authfile: Option<PathBuf>,
+    ) -> Self {
+        RegistryClients { store, protocol_memory, progress, user_authfile, clients: Mutex::new(HashMap::new()) }
     }
 
     fn client(&self, request: &RemoteRequest) -> Result<Arc<RegistryClient>, BackendError> {
@@ -39,6 +47,7 @@ impl<'a> RegistryClients<'a> {
         }
         let options = RegistryOptions {
             authfile: key.0.clone(),
+            user_authfile: self.user_authfile.clone(),
             tls_verify: key.1,
             protocol_memory: self.protocol_memory.clone(),
             ..Default::default()
