@@ -526,3 +526,48 @@ fn bearer_tokens_from_a_token_service() {
         .run(&["pull", "-q", "--tls-verify=false", "--authfile", authfile, &registry.image("tokens/copy", "2")])
         .success();
 }
+
+#[test]
+fn login_writes_a_private_file_and_through_no_planted_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let registry = TestRegistry::start_with(RegistryOptions { tls: false, auth: true });
+    let env = TestEnv::new();
+    // A directory anyone may write to, as /tmp is: another user planted a link at the name.
+    let shared = env.dir().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let victim = env.dir().join("victim.json");
+    std::fs::write(&victim, "{}").unwrap();
+    let authfile = shared.join("auth.json");
+    std::os::unix::fs::symlink(&victim, &authfile).unwrap();
+    // An older rpod wrote through `.PID.tmp` beside the file: links at the names of the next
+    // PIDs the kernel hands out catch a writer that uses such a predictable name.
+    let last_pid: u32 = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid").unwrap().trim().parse().unwrap();
+    let planted: Vec<String> = (last_pid + 1..last_pid + 3000).map(|pid| format!(".{pid}.tmp")).collect();
+    for name in &planted {
+        std::os::unix::fs::symlink(&victim, shared.join(name)).unwrap();
+    }
+    let host = registry.host();
+    let login = env.run(&[
+        "login",
+        "--tls-verify=false",
+        "--authfile",
+        authfile.to_str().unwrap(),
+        "-u",
+        TEST_USER,
+        "-p",
+        TEST_PASSWORD,
+        host.as_str(),
+    ]);
+    assert_eq!(login.success().trim(), "Login Succeeded!");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "{}", "the link's target is untouched");
+    let written = std::fs::symlink_metadata(&authfile).unwrap();
+    assert!(written.file_type().is_file(), "the link was replaced by a file of rpod's own");
+    assert_eq!(written.permissions().mode() & 0o777, 0o600);
+    assert!(std::fs::read_to_string(&authfile).unwrap().contains(&host));
+    let mut names: Vec<String> =
+        std::fs::read_dir(&shared).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.retain(|name| !planted.contains(name));
+    assert_eq!(names, ["auth.json"], "no temporary file left beside it");
+    assert!(planted.iter().all(|name| shared.join(name).is_symlink()), "the planted links are still only links");
+}
