@@ -167,6 +167,18 @@ pub fn kind_at(dir: impl AsFd, name: &OsStr) -> std::io::Result<Option<SFlag>> {
     }
 }
 
+/// Sets the owner of `name` in `dir` itself: a symlink there is given the owner, what it leads
+/// to is not touched.
+pub fn chown_at(dir: impl AsFd, name: &OsStr, uid: u32, gid: u32) -> nix::Result<()> {
+    nix::unistd::fchownat(
+        dir,
+        name,
+        Some(nix::unistd::Uid::from_raw(uid)),
+        Some(nix::unistd::Gid::from_raw(gid)),
+        nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+    )
+}
+
 /// The names in the directory `dir` (without `.` and `..`), in the order the filesystem
 /// lists them.
 pub fn names_in(dir: impl AsFd) -> std::io::Result<Vec<OsString>> {

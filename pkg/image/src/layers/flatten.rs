@@ -14,7 +14,7 @@ use nix::sys::stat::{
     UtimensatFlags,
 };
 use nix::sys::time::TimeSpec;
-use nix::unistd::{fchown, fchownat, symlinkat, Gid, Uid};
+use nix::unistd::{fchown, symlinkat, Gid, Uid};
 
 use super::OPAQUE_XATTR;
 use crate::error::{io, Result};
@@ -96,27 +96,13 @@ fn copy_tree(from: &OwnedFd, to: &OwnedFd, at: &Path) -> Result<()> {
             SFlag::S_IFLNK => {
                 let link = readlinkat(from, name.as_os_str()).map_err(errno)?;
                 symlinkat(link.as_os_str(), to, name.as_os_str()).map_err(errno)?;
-                fchownat(
-                    to,
-                    name.as_os_str(),
-                    Some(Uid::from_raw(stat.st_uid)),
-                    Some(Gid::from_raw(stat.st_gid)),
-                    AtFlags::AT_SYMLINK_NOFOLLOW,
-                )
-                .map_err(errno)?;
+                inroot::chown_at(to, name.as_os_str(), stat.st_uid, stat.st_gid).map_err(errno)?;
                 utimensat(to, name.as_os_str(), &time, &time, UtimensatFlags::NoFollowSymlink).map_err(errno)?;
             }
             _ => {
                 // Devices, FIFOs and sockets: the same node again, never its contents.
                 mknodat(to, name.as_os_str(), kind, Mode::empty(), stat.st_rdev).map_err(errno)?;
-                fchownat(
-                    to,
-                    name.as_os_str(),
-                    Some(Uid::from_raw(stat.st_uid)),
-                    Some(Gid::from_raw(stat.st_gid)),
-                    AtFlags::AT_SYMLINK_NOFOLLOW,
-                )
-                .map_err(errno)?;
+                inroot::chown_at(to, name.as_os_str(), stat.st_uid, stat.st_gid).map_err(errno)?;
                 // Following is harmless: mknodat just made this name, and a node is no symlink.
                 fchmodat(
                     to,

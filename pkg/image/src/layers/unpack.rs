@@ -12,7 +12,7 @@ use nix::sys::stat::{
     fchmod, fchmodat, futimens, mkdirat, mknodat, utimensat, FchmodatFlags, Mode, SFlag, UtimensatFlags,
 };
 use nix::sys::time::TimeSpec;
-use nix::unistd::{fchown, fchownat, linkat, symlinkat, Gid, Uid};
+use nix::unistd::{fchown, linkat, symlinkat, Gid, Uid};
 
 use super::entry::{classify, EntryKind, LayerEntry};
 use super::stream::{DecompressionLimits, Uncompressed};
@@ -164,8 +164,7 @@ fn apply(root: &inroot::Root, contents: &mut impl Read, entry: &LayerEntry) -> s
         }
         EntryKind::Symlink(target) => {
             symlinkat(target.as_path(), &parent, name).map_err(step("creating the symlink"))?;
-            fchownat(&parent, name, owner.0, owner.1, AtFlags::AT_SYMLINK_NOFOLLOW)
-                .map_err(step("setting the symlink's owner"))?;
+            inroot::chown_at(&parent, name, entry.uid, entry.gid).map_err(step("setting the symlink's owner"))?;
             utimensat(&parent, name, &time, &time, UtimensatFlags::NoFollowSymlink)
                 .map_err(step("setting the symlink's time"))?;
         }
@@ -211,14 +210,7 @@ fn make_node(
 ) -> std::result::Result<(), Failure> {
     let time = TimeSpec::new(entry.mtime, 0);
     mknodat(parent, name, kind, Mode::empty(), device).map_err(step("creating the node"))?;
-    fchownat(
-        parent,
-        name,
-        Some(Uid::from_raw(entry.uid)),
-        Some(Gid::from_raw(entry.gid)),
-        AtFlags::AT_SYMLINK_NOFOLLOW,
-    )
-    .map_err(step("setting the node's owner"))?;
+    inroot::chown_at(parent, name, entry.uid, entry.gid).map_err(step("setting the node's owner"))?;
     // Following is harmless here: mknodat just made this name, and a node is no symlink.
     fchmodat(parent, name, Mode::from_bits_truncate(entry.mode), FchmodatFlags::FollowSymlink)
         .map_err(step("setting the node's mode"))?;
