@@ -28,30 +28,6 @@ fn stored_configs(env: &TestEnv) -> Vec<serde_json::Value> {
 fn create_records_the_raw_image_name_the_command_line_and_the_unit_label() {
     let env = env_with_image();
     let raw = "docker://quay.io/rpod-test/busybox:1";
-    let out = env
-        .command()
-        .env("PODMAN_SYSTEMD_UNIT", "container-web.service")
-        .args([
-            "create",
-            "--name",
-            "web",
-            "-l",
-            "io.containers.autoupdate=registry",
-            "-l",
-            "PODMAN_SYSTEMD_UNIT=mine",
-            raw,
-            "sleep",
-            "10",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let config = &stored_configs(&env)[0];
-    assert_eq!(config["RawImageName"], raw, "the image argument exactly as typed");
-    assert_eq!(config["rootfsImageName"], IMAGE);
-    assert_eq!(config["labels"]["PODMAN_SYSTEMD_UNIT"], "container-web.service", "the environment wins over --label");
-    assert_eq!(config["labels"]["io.containers.autoupdate"], "registry");
-    let argv: Vec<String> = serde_json::from_value(config["CreateCommand"].clone()).unwrap();
     let typed = [
         "create",
         "--name",
@@ -64,6 +40,14 @@ fn create_records_the_raw_image_name_the_command_line_and_the_unit_label() {
         "sleep",
         "10",
     ];
+    let out = env.command().env("PODMAN_SYSTEMD_UNIT", "container-web.service").args(typed).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let config = &stored_configs(&env)[0];
+    assert_eq!(config["RawImageName"], raw, "the image argument exactly as typed");
+    assert_eq!(config["rootfsImageName"], IMAGE);
+    assert_eq!(config["labels"]["PODMAN_SYSTEMD_UNIT"], "container-web.service", "the environment wins over --label");
+    assert_eq!(config["labels"]["io.containers.autoupdate"], "registry");
+    let argv: Vec<String> = serde_json::from_value(config["CreateCommand"].clone()).unwrap();
     assert_eq!(argv[argv.len() - typed.len()..], typed, "the full argv of create");
     for key in ["id", "name", "createdTime", "stopTimeout"] {
         assert!(config.get(key).is_some(), "stored config lacks Podman's key {key}");
