@@ -88,6 +88,14 @@ pub struct ContainerConfig {
     /// `--rm`: remove the container when it exits.
     #[serde(rename = "autoRemove", default)]
     pub auto_remove: bool,
+    /// `-i`: the container's standard input stays open and its monitor forwards what attached
+    /// clients send into it (Podman's `stdin`).
+    #[serde(rename = "stdin", default, skip_serializing_if = "std::ops::Not::not")]
+    pub stdin: bool,
+    /// `-t`: the container's process runs on a pseudo-terminal whose master its monitor holds
+    /// (Podman keeps this in the stored spec's `process.terminal`).
+    #[serde(rename = "terminal", default, skip_serializing_if = "std::ops::Not::not")]
+    pub terminal: bool,
     /// PID file of the container's monitor; `PIDFile=` of units generated without `--new`.
     #[serde(rename = "conmonPidFile", default, skip_serializing_if = "String::is_empty")]
     pub conmon_pid_file: String,

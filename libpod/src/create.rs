@@ -56,6 +56,10 @@ pub struct CreateOptions {
     pub sdnotify: Option<SdNotifyMode>,
     pub cgroups: Option<String>,
     pub auto_remove: bool,
+    /// `-i`: keep the container's standard input open.
+    pub stdin: bool,
+    /// `-t`: give the container a pseudo-terminal.
+    pub terminal: bool,
     pub runtime: Option<String>,
     /// The image argument exactly as typed.
     pub raw_image_name: RawImageName,
@@ -128,6 +132,8 @@ pub fn new_container_config(
         sdnotify_mode: opts.sdnotify.unwrap_or_default(),
         cgroups_mode: opts.cgroups.clone().unwrap_or_default(),
         auto_remove: opts.auto_remove,
+        stdin: opts.stdin,
+        terminal: opts.terminal,
         conmon_pid_file: String::new(),
         log_path: String::new(),
         oci_runtime: opts.runtime.clone().unwrap_or_default(),

@@ -73,10 +73,10 @@ pub struct CreateArgs {
     pub pull: PullPolicy,
     #[command(flatten)]
     pub registry: crate::registry_access::RegistryArgs,
-    /// Allocate a terminal (accepted for compatibility; rpod containers get none)
+    /// Allocate a pseudo-terminal for the container
     #[arg(short = 't', long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
     pub tty: Option<bool>,
-    /// Keep standard input open (accepted for compatibility)
+    /// Keep standard input open, even when not attached
     #[arg(short = 'i', long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
     pub interactive: Option<bool>,
     /// Print help
@@ -150,6 +150,8 @@ fn create_options(args: &CreateArgs) -> anyhow::Result<CreateOptions> {
         sdnotify,
         cgroups: args.cgroups.clone(),
         auto_remove: args.rm.unwrap_or(false),
+        stdin: args.interactive.unwrap_or(false),
+        terminal: args.tty.unwrap_or(false),
         runtime: None,
         raw_image_name: args.image.clone(),
         create_command: std::env::args().collect(),
