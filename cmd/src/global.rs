@@ -24,16 +24,16 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Path to the persistent storage (state database and images)
-    #[arg(long, global = true, env = "RPOD_ROOT", value_name = "PATH")]
+    #[arg(long, global = true, env = "RPOD_ROOT", value_name = "PATH", help_heading = "Global Flags")]
     pub root: Option<PathBuf>,
     /// Path to the runtime state (monitor PID files, container bundles)
-    #[arg(long, global = true, env = "RPOD_RUNROOT", value_name = "PATH")]
+    #[arg(long, global = true, env = "RPOD_RUNROOT", value_name = "PATH", help_heading = "Global Flags")]
     pub runroot: Option<PathBuf>,
     /// Log messages at and above this level: trace, debug, info, warn, error, fatal, panic
-    #[arg(long, global = true, default_value = "warn", value_name = "LEVEL", value_parser = LOG_LEVELS)]
+    #[arg(long, global = true, default_value = "warn", value_name = "LEVEL", value_parser = LOG_LEVELS, help_heading = "Global Flags")]
     pub log_level: String,
     /// OCI runtime to run containers with (default: containers.conf, else crun then runc)
-    #[arg(long, global = true, value_name = "RUNTIME")]
+    #[arg(long, global = true, value_name = "RUNTIME", help_heading = "Global Flags")]
     pub runtime: Option<String>,
     /// Who rpod runs as, asked once when the command line is parsed; every command reads it
     /// from here (default storage, systemd manager, credentials file).

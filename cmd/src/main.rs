@@ -9,6 +9,9 @@ mod go_flags;
 mod image_resolve;
 mod pull_progress;
 mod registry_access;
+mod resource_flags;
+mod security_flags;
+mod usage_errors;
 
 use std::process::ExitCode;
 
@@ -23,16 +26,10 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = match parse_command_line(std::env::args_os()) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match parse_command_line(&args) {
         Ok(cli) => cli,
-        Err(err) if err.use_stderr() => {
-            eprintln!("Error: {}", usage_error_line(&err));
-            return ExitCode::from(EXIT_ERROR);
-        }
-        Err(help_or_version) => {
-            let _ = help_or_version.print();
-            return ExitCode::SUCCESS;
-        }
+        Err(err) => return usage_failure(&err, &args),
     };
     global::init_logging(&cli.global);
     match commands::run(cli.command, &cli.global) {
@@ -71,32 +68,37 @@ fn error_text(err: &anyhow::Error) -> String {
     parts.join(": ")
 }
 
-/// clap's complaint as one line (Podman prints bad usage as one `Error:` line too); the
-/// usage block and the `--help` hint are left out. A complaint that lists what it is about on
-/// the following indented lines (missing arguments) keeps that list.
-fn usage_error_line(err: &clap::Error) -> String {
-    let text = err.render().to_string();
-    let mut lines = text.lines();
-    let first = lines.next().unwrap_or_default();
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    let listed: Vec<&str> = lines.take_while(|line| line.starts_with(' ')).map(str::trim).collect();
-    if listed.is_empty() {
-        first.to_string()
-    } else {
-        format!("{first} {}", listed.join(", "))
+/// Help, the version, or a usage error in Podman's words (`Error: unknown flag: --bogus` and
+/// `See 'rpod create --help'`, exit 125). A group run without its subcommand prints its help,
+/// then Podman's `missing command` error.
+fn usage_failure(err: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
+    use clap::error::ErrorKind;
+    let root = global::Cli::command();
+    match err.kind() {
+        ErrorKind::DisplayHelp => {
+            print!("{}", usage_errors::help_without_globals(&root, args));
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::DisplayVersion => {
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            print!("{}", usage_errors::help_without_globals(&root, args));
+        }
+        _ => {}
     }
+    let usage = usage_errors::translate(err, args, &root);
+    eprintln!("Error: {}", usage.message);
+    if let Some(hint) = usage.hint {
+        eprintln!("{hint}");
+    }
+    ExitCode::from(EXIT_ERROR)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn usage_errors_name_what_is_wrong_on_one_line() {
-        let line = |args: &[&str]| usage_error_line(&parse_command_line(args.iter().copied()).unwrap_err());
-        assert_eq!(line(&["rpod", "tag"]), "the following required arguments were not provided: <IMAGE>, <NAME>...");
-        assert_eq!(line(&["rpod", "version", "--bogus"]), "unexpected argument '--bogus' found");
-    }
 
     #[test]
     fn causes_join_once_each() {
