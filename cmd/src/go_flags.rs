@@ -34,6 +34,58 @@ pub fn parse_uint(flag: &str, value: &str) -> anyhow::Result<u32> {
     u32::from_str_radix(&digits, radix).map_err(|_| invalid("value out of range"))
 }
 
+/// clap value parser for a Go `int` flag (`strconv.ParseInt(s, 0, 64)`): `-1` is a value, as
+/// Podman 5's `stop -t -1`.
+pub fn parse_int(value: &str) -> Result<i64, String> {
+    let error = |reason: &str| format!("strconv.ParseInt: parsing \"{value}\": {reason}");
+    let (negative, unsigned) = match value.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, value.strip_prefix('+').unwrap_or(value)),
+    };
+    if unsigned.starts_with(['+', '-']) {
+        return Err(error("invalid syntax"));
+    }
+    let magnitude = parse_uint("", unsigned).map_err(|err| {
+        let out_of_range = err.to_string().ends_with("value out of range");
+        error(if out_of_range { "value out of range" } else { "invalid syntax" })
+    })?;
+    Ok(if negative { -i64::from(magnitude) } else { i64::from(magnitude) })
+}
+
+/// A Go duration (`time.ParseDuration`: `250ms`, `1.5s`, `1h2m`), as `wait --interval` takes
+/// it; a plain number is milliseconds there, so callers try `VALUE` then `VALUEms`.
+pub fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
+    let invalid = || format!("time: invalid duration {value:?}");
+    let unsigned = value.strip_prefix('+').unwrap_or(value);
+    if unsigned == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    if unsigned.is_empty() || unsigned.starts_with('-') {
+        return Err(invalid());
+    }
+    let mut rest = unsigned;
+    let mut nanos: f64 = 0.0;
+    while !rest.is_empty() {
+        let number_end = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
+        let number: f64 = rest[..number_end].parse().map_err(|_| invalid())?;
+        rest = &rest[number_end..];
+        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let scale = match &rest[..unit_end] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            "" => return Err(format!("time: missing unit in duration {value:?}")),
+            unit => return Err(format!("time: unknown unit {unit:?} in duration {value:?}")),
+        };
+        nanos += number * scale;
+        rest = &rest[unit_end..];
+    }
+    Ok(std::time::Duration::from_nanos(nanos as u64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +128,39 @@ mod tests {
             ("yes", None),
         ] {
             assert_eq!(parse_bool(value).ok(), want, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn ints_like_go() {
+        for (value, want) in [
+            ("-1", Some(-1)),
+            ("10", Some(10)),
+            ("+3", Some(3)),
+            ("0x10", Some(16)),
+            ("abc", None),
+            ("--1", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_int(value).ok(), want, "{value:?}");
+        }
+        assert_eq!(parse_int("abc").unwrap_err(), "strconv.ParseInt: parsing \"abc\": invalid syntax");
+    }
+
+    #[test]
+    fn durations_like_go() {
+        use std::time::Duration;
+        let cases = [
+            ("250ms", Ok(Duration::from_millis(250))),
+            ("1.5s", Ok(Duration::from_millis(1500))),
+            ("1m30s", Ok(Duration::from_secs(90))),
+            ("0", Ok(Duration::ZERO)),
+            ("abc", Err("time: invalid duration \"abc\"".to_string())),
+            ("5", Err("time: missing unit in duration \"5\"".to_string())),
+            ("5x", Err("time: unknown unit \"x\" in duration \"5x\"".to_string())),
+        ];
+        for (value, want) in cases {
+            assert_eq!(parse_duration(value), want, "{value:?}");
         }
     }
 }

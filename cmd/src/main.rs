@@ -9,6 +9,7 @@ mod go_flags;
 mod image_resolve;
 mod pull_progress;
 mod registry_access;
+mod targets;
 mod resource_flags;
 mod security_flags;
 mod usage_errors;

@@ -36,6 +36,15 @@ pub enum Error {
     CidFile { path: PathBuf, source: std::io::Error },
     #[error("invalid filter {0:?}")]
     InvalidFilter(String),
+    /// Podman's refusal of a filter key it does not know.
+    #[error("{0} is an invalid filter")]
+    UnknownFilterKey(String),
+    /// A filter key Podman knows and rpod does not filter on yet.
+    #[error("the {0:?} filter is not supported by rpod yet")]
+    UnsupportedFilter(String),
+    /// Podman's refusal of a state name it does not know (`ps --filter status=`).
+    #[error("unknown container state: {0}: invalid argument")]
+    UnknownState(String),
     /// Podman's refusal to remove a running container without `--force`.
     #[error("cannot remove container {0} as it is running - running or paused containers cannot be removed without force: container state improper")]
     RemoveRunning(String),
@@ -69,6 +78,12 @@ pub enum Error {
     Monitor(String),
     #[error("container {0} is not running: container state improper")]
     NotRunning(String),
+    /// Podman 5's refusal to signal a container that is not running.
+    #[error("can only kill running containers. {id} is in state {}: container state improper", state.as_str())]
+    KillNotRunning { id: String, state: crate::state::ContainerStatus },
+    /// Podman's refusal to wait for a health state of a container without a health check.
+    #[error("cannot use condition {condition:?}: container {id} has no healthcheck")]
+    NoHealthCheck { condition: &'static str, id: String },
     #[error(transparent)]
     Image(#[from] image::Error),
     #[error("{}: {source}", path.display())]

@@ -19,7 +19,7 @@ pub mod state;
 pub mod store;
 
 pub use config::{ContainerConfig, SdNotifyMode};
-pub use container::{CreatePlacement, Runtime};
+pub use container::{CreatePlacement, Runtime, Signal, SignalError, StopTimeout, WaitCondition};
 pub use create::{new_container_config, validate_auto_update_image, CreateOptions, ImageDefaults};
 pub use error::{CommandFault, Error, Result};
 pub use runtime::monitor_process::{MonitorCommand, MONITOR_REPORT_FD};

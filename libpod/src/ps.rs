@@ -19,9 +19,29 @@ pub enum PsFilter {
     Name(String),
     /// `id=prefix`.
     Id(String),
-    /// `status=created|running|exited|stopped`.
+    /// `status=created|running|exited|stopped` (Podman's other states, which rpod containers
+    /// never rest in, are accepted and match nothing).
     Status(String),
 }
+
+/// The `ps --filter` keys Podman 5 knows that rpod does not filter on yet: refused with a
+/// message of their own rather than Podman's "invalid filter".
+const UNSUPPORTED_KEYS: [&str; 11] = [
+    "label!",
+    "exited",
+    "ancestor",
+    "before",
+    "since",
+    "volume",
+    "health",
+    "pod",
+    "network",
+    "until",
+    "restart-policy",
+];
+
+/// Podman's container state names, as `status=` takes them.
+const STATES: [&str; 8] = ["created", "initialized", "running", "stopped", "paused", "exited", "removing", "unknown"];
 
 impl PsFilter {
     /// Parses `key=value` as `ps --filter` takes it.
@@ -35,8 +55,10 @@ impl PsFilter {
             },
             "name" => PsFilter::Name(value.to_string()),
             "id" => PsFilter::Id(value.to_string()),
-            "status" => PsFilter::Status(value.to_string()),
-            _ => return Err(invalid()),
+            "status" if STATES.contains(&value) => PsFilter::Status(value.to_string()),
+            "status" => return Err(Error::UnknownState(value.to_string())),
+            _ if UNSUPPORTED_KEYS.contains(&key) => return Err(Error::UnsupportedFilter(key.to_string())),
+            _ => return Err(Error::UnknownFilterKey(key.to_string())),
         })
     }
 
@@ -136,6 +158,15 @@ mod tests {
         assert_eq!(PsFilter::parse("label=a").unwrap(), PsFilter::Label("a".into(), None));
         assert_eq!(PsFilter::parse("name=web").unwrap(), PsFilter::Name("web".into()));
         assert_eq!(PsFilter::parse("bogus").unwrap_err().to_string(), r#"invalid filter "bogus""#);
-        assert!(PsFilter::parse("color=red").is_err());
+        assert_eq!(PsFilter::parse("color=red").unwrap_err().to_string(), "color is an invalid filter");
+        assert_eq!(PsFilter::parse("status=paused").unwrap(), PsFilter::Status("paused".into()));
+        assert_eq!(
+            PsFilter::parse("status=bogus").unwrap_err().to_string(),
+            "unknown container state: bogus: invalid argument"
+        );
+        assert_eq!(
+            PsFilter::parse("since=web").unwrap_err().to_string(),
+            "the \"since\" filter is not supported by rpod yet"
+        );
     }
 }

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::failure::{libpod_failure, CommandResult};
+use crate::failure::{libpod_failure, CommandFailure, CommandResult};
 use crate::global::GlobalArgs;
 use crate::go_flags;
+use crate::targets::{Selection, Target};
 
 #[derive(Debug, Args)]
 pub struct StartArgs {
@@ -36,9 +37,9 @@ pub fn start(args: StartArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
 
 #[derive(Debug, Args)]
 pub struct StopArgs {
-    /// Seconds to wait before killing the container (default: its stop timeout)
-    #[arg(short = 't', long = "time", value_name = "SECONDS")]
-    pub time: Option<u32>,
+    /// Seconds to wait before killing the container (default: its stop timeout; -1: no limit)
+    #[arg(short = 't', long = "time", value_name = "SECONDS", allow_negative_numbers = true, value_parser = go_flags::parse_int)]
+    pub time: Option<i64>,
     /// Do not fail when a container does not exist
     #[arg(short = 'i', long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
     pub ignore: Option<bool>,
@@ -48,39 +49,61 @@ pub struct StopArgs {
     /// Stop all running containers
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// Stop the containers that match: label=KEY[=VALUE], name=NAME, id=ID, status=STATUS
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filters: Vec<String>,
     /// Containers to stop
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
 }
 
-pub fn stop(args: StopArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+/// Stops each container and prints it; one that fails is reported and the others still stop.
+pub fn stop(args: StopArgs, global: &GlobalArgs) -> CommandResult {
     let ignore = args.ignore.unwrap_or(false);
+    let filters = super::ps::parse_filters(&args.filters)?;
+    let selection = Selection {
+        names: &args.containers,
+        all: args.all,
+        cidfiles: &args.cidfile,
+        filters: &filters,
+        running_only: true,
+    };
+    selection.check()?;
+    let timeout = args.time.map_or(libpod::StopTimeout::ContainerDefault, libpod::StopTimeout::from_flag);
     let store = global.open_store()?;
-    let mut targets = args.containers.clone();
-    targets.extend(libpod::cidfile::read_all(&args.cidfile, ignore)?);
-    if args.all {
-        targets.extend(
-            store
-                .list()?
-                .into_iter()
-                .filter(|c| c.state.state == libpod::ContainerStatus::Running)
-                .map(|c| c.config.id),
-        );
-    }
+    let targets = selection.resolve(&store, libpod::cidfile::read_all(&args.cidfile, ignore)?, ignore)?;
+    let lifecycle = libpod::Runtime::on_host(&store, None);
+    for_each_target(targets, |container| lifecycle.stop(container, timeout))
+}
+
+/// Runs `act` on each target and prints the ones it succeeded on; the failures are reported
+/// together at the end with exit code 125, as Podman reports a multi-container command.
+pub(super) fn for_each_target(
+    targets: Vec<Target>,
+    act: impl Fn(&libpod::Container) -> libpod::Result<()>,
+) -> CommandResult {
+    let mut errors = Vec::new();
     for target in targets {
-        match store.lookup(&target) {
-            Ok(container) => libpod::Runtime::on_host(&store, None).stop(&container, args.time)?,
-            Err(libpod::Error::NoSuchContainer(_)) if ignore => continue,
-            Err(err) => return Err(err.into()),
+        match act(&target.container) {
+            Ok(()) => println!("{}", target.shown),
+            Err(err) => errors.push(anyhow::Error::from(err)),
         }
-        println!("{target}");
     }
-    Ok(0)
+    all_done(errors)
+}
+
+/// Exit 0, or 125 with every container's error, one `Error:` line each.
+fn all_done(errors: Vec<anyhow::Error>) -> CommandResult {
+    if errors.is_empty() {
+        Ok(0)
+    } else {
+        Err(CommandFailure { code: crate::failure::EXIT_ERROR, errors })
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct KillArgs {
-    /// Signal to send (name or number)
+    /// Signal to send: a name (KILL, SIGHUP, rtmin+3) or a number
     #[arg(short = 's', long, default_value = "KILL", value_name = "SIGNAL")]
     pub signal: String,
     /// Containers to signal
@@ -88,30 +111,53 @@ pub struct KillArgs {
     pub containers: Vec<String>,
 }
 
-pub fn kill(args: KillArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
+/// Sends the signal to each container; the signal is checked before anything is touched.
+pub fn kill(args: KillArgs, global: &GlobalArgs) -> CommandResult {
+    let signal = libpod::Signal::parse(&args.signal)?;
     let store = global.open_store()?;
-    let signal = args.signal.trim_start_matches("SIG");
-    for name in &args.containers {
-        libpod::Runtime::on_host(&store, None).kill(&store.lookup(name)?, signal)?;
-        println!("{name}");
-    }
-    Ok(0)
+    let lifecycle = libpod::Runtime::on_host(&store, None);
+    let targets = Target::named(&store, args.containers, false)?;
+    for_each_target(targets, |container| lifecycle.kill(container, signal))
 }
 
 #[derive(Debug, Args)]
 pub struct WaitArgs {
+    /// Condition to wait for: stopped, exited, created, running, removing, initialized, paused,
+    /// healthy, unhealthy (repeatable; default stopped and exited)
+    #[arg(long, value_name = "CONDITION", value_delimiter = ',')]
+    pub condition: Vec<String>,
+    /// How often to look at the containers (a Go duration; a plain number is milliseconds)
+    #[arg(short = 'i', long, value_name = "DURATION", default_value = "250ms")]
+    pub interval: String,
+    /// Print -1 for a container that does not exist instead of failing
+    #[arg(long)]
+    pub ignore: bool,
     /// Containers to wait for
     #[arg(value_name = "CONTAINER", required = true)]
     pub containers: Vec<String>,
 }
 
-pub fn wait(args: WaitArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
-    let store = global.open_store()?;
-    for name in &args.containers {
-        let id = store.lookup(name)?.config.id;
-        println!("{}", libpod::Runtime::on_host(&store, None).wait(&id)?);
+/// Waits for each container in turn and prints its exit code (-1 for a state condition).
+pub fn wait(args: WaitArgs, global: &GlobalArgs) -> CommandResult {
+    let interval = go_flags::parse_duration(&args.interval)
+        .or_else(|err| go_flags::parse_duration(&format!("{}ms", args.interval)).map_err(|_| err))
+        .map_err(anyhow::Error::msg)?;
+    let mut conditions =
+        args.condition.iter().map(|c| libpod::WaitCondition::parse(c)).collect::<Result<Vec<_>, _>>()?;
+    if conditions.is_empty() {
+        conditions.push(libpod::WaitCondition::Exited);
     }
-    Ok(0)
+    let store = global.open_store()?;
+    let lifecycle = libpod::Runtime::on_host(&store, None);
+    let mut errors = Vec::new();
+    for name in &args.containers {
+        match store.lookup(name).and_then(|c| lifecycle.wait_for(&c.config.id, &conditions, interval)) {
+            Ok(code) => println!("{code}"),
+            Err(libpod::Error::NoSuchContainer(_)) if args.ignore => println!("-1"),
+            Err(err) => errors.push(anyhow::Error::from(err)),
+        }
+    }
+    all_done(errors)
 }
 
 #[derive(Debug, Args)]

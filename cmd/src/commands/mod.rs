@@ -13,6 +13,7 @@ mod lifecycle;
 mod login;
 mod ps;
 mod pull;
+mod restart;
 mod rm;
 mod run;
 mod version;
@@ -57,6 +58,8 @@ pub enum Command {
     Pull(Deferred<pull::PullArgs>),
     /// Push an image to a registry
     Push(Deferred<pull::PushArgs>),
+    /// Restart containers: stop the running ones, then start them
+    Restart(Deferred<restart::RestartArgs>),
     /// Create a container and start it
     #[command(disable_help_flag = true)]
     Run(Deferred<run::RunArgs>),
@@ -99,16 +102,17 @@ pub fn run(command: Command, global: &GlobalArgs) -> CommandResult {
         Command::Images(Deferred(args)) => Ok(images::images(args, global)?),
         Command::Import(Deferred(args)) => Ok(import::run(args, global)?),
         Command::Exec(Deferred(args)) => Ok(lifecycle::exec(args, global)?),
-        Command::Kill(Deferred(args)) => Ok(lifecycle::kill(args, global)?),
+        Command::Kill(Deferred(args)) => lifecycle::kill(args, global),
         Command::Logs(Deferred(args)) => Ok(lifecycle::logs(args, global)?),
         Command::Login(Deferred(args)) => Ok(login::login(args, global)?),
         Command::Logout(Deferred(args)) => Ok(login::logout(args, global)?),
         Command::Pull(Deferred(args)) => Ok(pull::pull(args, global)?),
         Command::Push(Deferred(args)) => Ok(pull::push(args, global)?),
+        Command::Restart(Deferred(args)) => restart::run(args, global),
         Command::Run(Deferred(args)) => Ok(run::run(args, global)?),
         Command::Start(Deferred(args)) => Ok(lifecycle::start(args, global)?),
-        Command::Stop(Deferred(args)) => Ok(lifecycle::stop(args, global)?),
-        Command::Wait(Deferred(args)) => Ok(lifecycle::wait(args, global)?),
+        Command::Stop(Deferred(args)) => lifecycle::stop(args, global),
+        Command::Wait(Deferred(args)) => lifecycle::wait(args, global),
         Command::ContainerMonitor(Deferred(args)) => Ok(lifecycle::monitor(args, global)?),
         Command::Inspect(Deferred(args)) => Ok(inspect::run(args, global)?),
         Command::Ps(Deferred(args)) => Ok(ps::run(args, global)?),

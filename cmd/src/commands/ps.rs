@@ -33,7 +33,7 @@ pub struct PsArgs {
 }
 
 pub fn run(args: PsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
-    let filters = args.filters.iter().map(|f| PsFilter::parse(f)).collect::<Result<Vec<_>, _>>()?;
+    let filters = parse_filters(&args.filters)?;
     let store = global.open_store()?;
     let lifecycle = libpod::Runtime::on_host(&store, None);
     let current = store.list()?.into_iter().map(|c| lifecycle.refreshed(c)).collect::<Result<Vec<_>, _>>()?;
@@ -58,6 +58,12 @@ pub fn run(args: PsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let format = args.format.as_deref().unwrap_or(DEFAULT_FORMAT);
     print!("{}", report::render_user_format(format, &rows, &headers).context("rendering ps output")?);
     Ok(0)
+}
+
+/// `--filter` values as `ps`, `stop` and `restart` take them, each checked before anything
+/// is listed or touched.
+pub fn parse_filters(texts: &[String]) -> libpod::Result<Vec<PsFilter>> {
+    texts.iter().map(|text| PsFilter::parse(text)).collect()
 }
 
 /// The fields `ps` templates can use, computed as Podman's `psReporter` methods do.

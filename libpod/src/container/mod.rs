@@ -12,14 +12,20 @@ mod exit;
 mod kill;
 mod remove;
 pub mod restart;
+mod restart_command;
+mod signal;
 mod start;
 mod stop;
 mod wait;
+mod wait_condition;
 
 #[cfg(test)]
 mod testing;
 
 pub use create::CreatePlacement;
+pub use signal::{Signal, SignalError};
+pub use stop::StopTimeout;
+pub use wait_condition::WaitCondition;
 
 use crate::error::{Error, Result};
 use crate::runtime::clock::{Clock, SystemClock};

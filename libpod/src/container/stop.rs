@@ -12,40 +12,75 @@ pub(super) const KILL_GRACE: Duration = Duration::from_secs(30);
 /// How often `stop` and `wait` look at the container again.
 pub(super) const POLL: Duration = Duration::from_millis(50);
 
+/// How long `stop` waits between SIGTERM and SIGKILL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopTimeout {
+    /// The container's own `--stop-timeout`.
+    ContainerDefault,
+    /// This many seconds (0: SIGKILL at once).
+    Seconds(u32),
+    /// No SIGKILL: wait for the container to exit (Podman 5's `stop -t -1`).
+    Forever,
+}
+
+impl StopTimeout {
+    /// Podman 5's `-t/--time` value: a negative number waits forever.
+    pub fn from_flag(seconds: i64) -> StopTimeout {
+        match u32::try_from(seconds) {
+            Ok(n) => StopTimeout::Seconds(n),
+            Err(_) if seconds < 0 => StopTimeout::Forever,
+            Err(_) => StopTimeout::Seconds(u32::MAX),
+        }
+    }
+}
+
+impl From<Option<u32>> for StopTimeout {
+    /// Seconds given, or the container's own timeout.
+    fn from(seconds: Option<u32>) -> StopTimeout {
+        seconds.map_or(StopTimeout::ContainerDefault, StopTimeout::Seconds)
+    }
+}
+
 impl Runtime<'_> {
-    /// Stops a running container: SIGTERM, up to `timeout` seconds (default: its stop timeout),
-    /// then SIGKILL. Stopping a container that is not running is not an error (Podman). The
-    /// stopped marker it leaves tells the monitor not to apply the `--restart` policy.
-    pub fn stop(&self, container: &Container, timeout: Option<u32>) -> Result<()> {
+    /// Stops a running container: SIGTERM, up to `timeout`, then SIGKILL. Stopping a container
+    /// that is not running is not an error (Podman). The stopped marker it leaves tells the
+    /// monitor not to apply the `--restart` policy.
+    pub fn stop(&self, container: &Container, timeout: impl Into<StopTimeout>) -> Result<()> {
         if container.state.state != ContainerStatus::Running {
             return Ok(());
         }
         let id = &container.config.id;
         let runtime = self.oci_runtime(container)?;
-        let timeout = Duration::from_secs(timeout.unwrap_or(container.config.stop_timeout).into());
+        let timeout = match timeout.into() {
+            StopTimeout::ContainerDefault => Some(container.config.stop_timeout),
+            StopTimeout::Seconds(seconds) => Some(seconds),
+            StopTimeout::Forever => None,
+        }
+        .map(|seconds| Duration::from_secs(seconds.into()));
         let marker = self.store.stopped_marker(id);
         privatefs::write(&marker, "").map_err(|source| Error::Io { path: marker, source })?;
         if runtime.kill(id, "TERM").is_ok() && self.wait_until_exited(id, timeout)? {
             return Ok(());
         }
         let _ = runtime.kill(id, "KILL");
-        if self.wait_until_exited(id, KILL_GRACE)? {
+        if self.wait_until_exited(id, Some(KILL_GRACE))? {
             Ok(())
         } else {
             Err(Error::Monitor(format!("container {id} did not exit {}s after SIGKILL", KILL_GRACE.as_secs())))
         }
     }
 
-    /// Polls until the container has exited or is gone; `false` when `timeout` passed first.
-    fn wait_until_exited(&self, id: &str, timeout: Duration) -> Result<bool> {
-        let deadline: Instant = self.clock.now() + timeout;
+    /// Polls until the container has exited or is gone; `false` when `timeout` (if any)
+    /// passed first.
+    fn wait_until_exited(&self, id: &str, timeout: Option<Duration>) -> Result<bool> {
+        let deadline: Option<Instant> = timeout.map(|t| self.clock.now() + t);
         loop {
             match self.store.lookup(id) {
                 Ok(c) if self.is_running(&c) => {}
                 Ok(_) | Err(Error::NoSuchContainer(_)) => return Ok(true),
                 Err(err) => return Err(err),
             }
-            if self.clock.now() >= deadline {
+            if deadline.is_some_and(|deadline| self.clock.now() >= deadline) {
                 return Ok(false);
             }
             self.clock.sleep(POLL);
@@ -58,7 +93,7 @@ mod tests {
     use std::time::Duration;
 
     use super::super::testing::{Reaction, World};
-    use super::KILL_GRACE;
+    use super::{StopTimeout, KILL_GRACE};
     use crate::error::Error;
 
     #[test]
@@ -106,6 +141,19 @@ mod tests {
         let err = world.runtime().stop(&web, Some(2)).unwrap_err();
         assert!(matches!(err, Error::Monitor(ref m) if m.contains("did not exit 30s after SIGKILL")), "{err}");
         assert!(world.elapsed() >= Duration::from_secs(2) + KILL_GRACE);
+    }
+
+    #[test]
+    fn a_negative_time_is_no_timeout() {
+        assert_eq!(StopTimeout::from_flag(-1), StopTimeout::Forever);
+        assert_eq!(StopTimeout::from_flag(-7), StopTimeout::Forever);
+        assert_eq!(StopTimeout::from_flag(0), StopTimeout::Seconds(0));
+        assert_eq!(StopTimeout::from_flag(5), StopTimeout::Seconds(5));
+        assert_eq!(StopTimeout::from(None), StopTimeout::ContainerDefault);
+        let world = World::new();
+        let web = world.running("web", Reaction::ExitsOnTerm);
+        world.runtime().stop(&web, StopTimeout::Forever).unwrap();
+        assert_eq!(world.signals(), vec!["TERM"]);
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! `wait`, and the state brought up to date when a monitor died without recording the exit.
 
+use std::time::Duration;
+
 use super::stop::POLL;
+use super::wait_condition::WaitCondition;
 use super::Runtime;
 use crate::error::{Error, Result};
 use crate::state::ContainerStatus;
@@ -30,6 +33,38 @@ impl Runtime<'_> {
         }
     }
 
+    /// Waits until the container meets one of `conditions` (Podman 5's `wait --condition`),
+    /// looking every `interval`: an exit condition returns the exit code, a state condition
+    /// -1 (as Podman prints). A health condition is refused: no rpod container has a health
+    /// check yet, and Podman refuses it for such a container too.
+    pub fn wait_for(&self, id: &str, conditions: &[WaitCondition], interval: Duration) -> Result<i32> {
+        if let Some(WaitCondition::Health(condition)) =
+            conditions.iter().find(|c| matches!(c, WaitCondition::Health(_)))
+        {
+            return Err(Error::NoHealthCheck { condition, id: id.to_string() });
+        }
+        let wants = |wanted: WaitCondition| conditions.contains(&wanted);
+        loop {
+            match self.store.lookup(id) {
+                Ok(c) => {
+                    let alive = self.is_running(&c);
+                    if conditions.iter().any(|condition| condition.met_by(c.state.state, alive)) {
+                        return Ok(-1);
+                    }
+                    if wants(WaitCondition::Exited) && !alive {
+                        return self.wait(id);
+                    }
+                }
+                Err(Error::NoSuchContainer(_)) if wants(WaitCondition::Removing) => {
+                    return Ok(self.read_exit_code(id).unwrap_or(-1));
+                }
+                Err(Error::NoSuchContainer(_)) if wants(WaitCondition::Exited) => return self.read_exit_code(id),
+                Err(err) => return Err(err),
+            }
+            self.clock.sleep(interval);
+        }
+    }
+
     /// The container with its state brought up to date: a container recorded as running whose
     /// monitor is gone (killed, or the host rebooted) is recorded as exited, with the exit code
     /// the monitor left if it got that far (else -1).
@@ -51,7 +86,10 @@ impl Runtime<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::super::testing::{Reaction, World};
+    use super::WaitCondition;
     use crate::error::Error;
     use crate::state::ContainerStatus;
 
@@ -85,5 +123,26 @@ mod tests {
         assert_eq!((refreshed.state.pid, refreshed.state.conmon_pid), (0, 0));
         assert_eq!(refreshed.state.finished_time, Some(world.wall()));
         assert_eq!(world.lookup("web").state, refreshed.state, "and stored");
+    }
+
+    #[test]
+    fn conditions_decide_what_wait_returns() {
+        let world = World::new();
+        let interval = Duration::from_millis(250);
+        let created = world.add("new", |_| {});
+        let web = world.running("web", Reaction::IgnoresTerm);
+        let wait = |id: &str, conditions: &[WaitCondition]| world.runtime().wait_for(id, conditions, interval);
+        assert_eq!(wait(&web.config.id, &[WaitCondition::Running]).unwrap(), -1, "a state prints -1");
+        assert_eq!(wait(&created.config.id, &[WaitCondition::Created, WaitCondition::Running]).unwrap(), -1);
+        world.runtime().record_exit(&web.config.id, 4).unwrap();
+        world.monitor_died(&web.config.id);
+        assert_eq!(wait(&web.config.id, &[WaitCondition::Running, WaitCondition::Exited]).unwrap(), 4);
+        assert!(matches!(wait(&"f".repeat(64), &[WaitCondition::Running]), Err(Error::NoSuchContainer(_))));
+        assert_eq!(wait(&"f".repeat(64), &[WaitCondition::Removing]).unwrap(), -1, "gone, with no exit code left");
+        let err = wait(&created.config.id, &[WaitCondition::Health("healthy")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("cannot use condition \"healthy\": container {} has no healthcheck", created.config.id)
+        );
     }
 }
