@@ -88,6 +88,6 @@ fn render(rows: &[ReportRow], format: Option<&str>) -> anyhow::Result<String> {
     Ok(match format {
         None | Some("") => report::render_table(DEFAULT_ROW, &items, &headers)?,
         Some("json") => format!("{}\n", report::to_json_pretty(&rows)?),
-        Some(user) => report::render_user_format(user, &items, &headers)?,
+        Some(user) => report::render_user_format(&report::podman_types::AUTO_UPDATE, user, &items, &headers)?,
     })
 }

@@ -72,7 +72,7 @@ pub fn images(args: ImagesArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         (None, false) => DEFAULT_FORMAT.to_string(),
     };
     let headers = json!({"Repository": "REPOSITORY", "Tag": "TAG", "ID": "IMAGE ID", "Created": "CREATED", "Size": "SIZE", "Digest": "DIGEST"});
-    let text = report::render_user_format(&format, &rows, &headers)?;
+    let text = report::render_user_format(&report::podman_types::IMAGES, &format, &rows, &headers)?;
     let is_table = report::is_table_format(&format);
     print!("{}", if args.noheading && is_table { text.split_once('\n').map_or("", |(_, rest)| rest) } else { &text });
     Ok(0)
@@ -268,7 +268,10 @@ pub fn inspect(args: ImageInspectArgs, global: &GlobalArgs) -> anyhow::Result<u8
     }
     match args.format.as_deref() {
         None | Some("json") => println!("{}", report::to_json_pretty(&values)?),
-        Some(format) => print!("{}", report::render_user_format(format, &values, &Value::Null)?),
+        Some(format) => print!(
+            "{}",
+            report::render_user_format(&report::podman_types::INSPECT_IMAGE, format, &values, &Value::Null)?
+        ),
     }
     Ok(0)
 }

@@ -26,7 +26,15 @@ pub fn run(args: InspectArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         found.iter().map(serde_json::to_value).collect::<Result<Vec<_>, _>>().context("encoding inspect data")?;
     match args.format.as_deref() {
         None | Some("json") => println!("{}", report::to_json_pretty(&values)?),
-        Some(format) => print!("{}", report::render_user_format(format, &values, &serde_json::Value::Null)?),
+        Some(format) => print!(
+            "{}",
+            report::render_user_format(
+                &report::podman_types::INSPECT_CONTAINER,
+                format,
+                &values,
+                &serde_json::Value::Null
+            )?
+        ),
     }
     Ok(0)
 }

@@ -1,6 +1,5 @@
 //! `rpod ps`: list containers in Podman's table, as JSON, or through a Go template.
 
-use anyhow::Context;
 use chrono::Utc;
 use clap::Args;
 use libpod::ps::{ListContainer, PsFilter};
@@ -56,7 +55,7 @@ pub fn run(args: PsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         "CreatedAt": "CREATED AT", "ImageID": "IMAGE ID",
     });
     let format = args.format.as_deref().unwrap_or(DEFAULT_FORMAT);
-    print!("{}", report::render_user_format(format, &rows, &headers).context("rendering ps output")?);
+    print!("{}", report::render_user_format(&report::podman_types::PS, format, &rows, &headers)?);
     Ok(0)
 }
 
@@ -66,7 +65,9 @@ pub fn parse_filters(texts: &[String]) -> libpod::Result<Vec<PsFilter>> {
     texts.iter().map(|text| PsFilter::parse(text)).collect()
 }
 
-/// The fields `ps` templates can use, computed as Podman's `psReporter` methods do.
+/// The fields `ps` templates can use, computed as Podman's `psReporter` methods do; those of
+/// features rpod lacks (pods, networks, namespaces, sizes) are empty as Podman prints them for
+/// a container without them.
 fn row(container: &Container, no_trunc: bool) -> Value {
     let (config, state) = (&container.config, &container.state);
     let now = Utc::now();
@@ -83,17 +84,47 @@ fn row(container: &Container, no_trunc: bool) -> Value {
             None => format!("Exited ({})", state.exit_code),
         },
     };
-    json!({
+    let listed = ListContainer::from(container);
+    let created = go_time(config.created_time);
+    let mut fields = json!({
         "ID": if no_trunc { config.id.as_str() } else { config.short_id() },
         "Image": config.rootfs_image_name,
         "ImageID": config.rootfs_image_id,
         "Command": command,
         "CreatedHuman": format!("{} ago", ago(config.created_time)),
-        "CreatedAt": config.created_time.to_rfc3339(),
+        "RunningFor": format!("{} ago", ago(config.created_time)),
+        "CreatedAt": created,
+        "Created": created,
         "Status": status,
         "State": state.state.as_str(),
         "Ports": "",
         "Names": config.name,
         "Labels": config.labels,
-    })
+        "AutoRemove": listed.auto_remove,
+        "Exited": listed.exited,
+        "ExitedAt": listed.exited_at,
+        "ExitCode": listed.exit_code,
+        "Pid": listed.pid,
+        "StartedAt": listed.started_at,
+        "Restarts": "0",
+        "IsInfra": false,
+        "Mounts": [],
+        "Networks": "",
+        "Pod": "",
+        "PodName": "",
+        "CIDFile": "",
+        "Size": "",
+    });
+    for namespace in ["Cgroup", "IPC", "MNT", "NET", "PIDNS", "User", "UTS"] {
+        fields[namespace] = json!("");
+    }
+    fields
+}
+
+/// A time as Go's `time.Time.String()` prints it (`2024-01-02 03:04:05.123456789 +0000 UTC`).
+fn go_time(time: chrono::DateTime<Utc>) -> String {
+    let fraction = format!("{:09}", time.timestamp_subsec_nanos());
+    let fraction = fraction.trim_end_matches('0');
+    let dot = if fraction.is_empty() { "" } else { "." };
+    format!("{}{dot}{fraction} +0000 UTC", time.format("%Y-%m-%d %H:%M:%S"))
 }

@@ -5,34 +5,53 @@
 use serde_json::Value;
 
 use crate::tabwriter::align_columns;
-use crate::template::{Template, TemplateError};
+use crate::template::{Schema, Start, Template, TemplateError};
+
+/// Whose output a format renders: the template name Podman's errors cite (the command) and
+/// the Go types of the items, so an unknown field fails as in Podman.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Output {
+    pub name: &'static str,
+    pub schema: Schema,
+}
 
 /// Renders a user's `--format` over `items`; `headers` maps each field name to its column
 /// header (used only for `table` formats). The text is used as given, untrimmed, as Podman does.
-pub fn render_user_format(format: &str, items: &[Value], headers: &Value) -> Result<String, TemplateError> {
+pub fn render_user_format(
+    output: &Output,
+    format: &str,
+    items: &[Value],
+    headers: &Value,
+) -> Result<String, TemplateError> {
     if let Some(row) = format.strip_prefix(TABLE_PREFIX) {
-        let template = parse_normalized(&normalize_table(format), &ensure_newline(row))?;
-        return render_rows(&template, items, headers);
+        let template =
+            parse_normalized(output.name, &over_items(&normalize_table(format)), &over_items(&ensure_newline(row)))?;
+        return render_rows(&template, &output.schema, items, headers);
     }
     let normalized = normalize(format);
     let template = if ranges_over_items(&normalized) {
-        parse_normalized(&normalized, format)?
+        parse_normalized(output.name, &normalized, format)?
     } else {
-        parse_normalized(&over_items(&normalized), &over_items(format))?
+        parse_normalized(output.name, &over_items(&normalized), &over_items(format))?
     };
-    template.execute(&Value::Array(items.to_vec()))
+    template.execute_typed(&Value::Array(items.to_vec()), &output.schema, Start::Items)
 }
 
 /// Renders one row template per item under a header row, aligned into columns.
 pub fn render_table(row: &str, items: &[Value], headers: &Value) -> Result<String, TemplateError> {
-    render_rows(&Template::parse(row)?, items, headers)
+    render_rows(&Template::parse(&over_items(row))?, &Schema::MAPS, items, headers)
 }
 
-fn render_rows(template: &Template, items: &[Value], headers: &Value) -> Result<String, TemplateError> {
-    let mut raw = template.execute(headers)?;
-    for item in items {
-        raw.push_str(&template.execute(item)?);
-    }
+/// Runs `template` (which ranges over its data, as Podman's table templates do, so errors
+/// point at the same column) over the header row, then over the items.
+fn render_rows(
+    template: &Template,
+    schema: &Schema,
+    items: &[Value],
+    headers: &Value,
+) -> Result<String, TemplateError> {
+    let mut raw = template.execute(&Value::Array(vec![headers.clone()]))?;
+    raw.push_str(&template.execute_typed(&Value::Array(items.to_vec()), schema, Start::Items)?);
     Ok(align_columns(&raw))
 }
 
@@ -46,8 +65,8 @@ pub fn is_table_format(format: &str) -> bool {
 
 /// Parses the normalized text; where that fails, the text as given, whose error is reported
 /// (Podman does the same, so `{{printf "\n"}}` still works).
-fn parse_normalized(normalized: &str, original: &str) -> Result<Template, TemplateError> {
-    Template::parse(normalized).or_else(|_| Template::parse(original))
+fn parse_normalized(name: &str, normalized: &str, original: &str) -> Result<Template, TemplateError> {
+    Template::parse_named(name, normalized).or_else(|_| Template::parse_named(name, original))
 }
 
 /// Podman's normalization of a `table` format: the keyword goes, `\t` and `\n` are unescaped,
@@ -85,6 +104,12 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    const UNITS: Output = Output { name: "auto-update", schema: Schema::MAPS };
+
+    fn render_user_format(format: &str, items: &[Value], headers: &Value) -> Result<String, TemplateError> {
+        super::render_user_format(&UNITS, format, items, headers)
+    }
 
     fn items() -> Vec<Value> {
         vec![

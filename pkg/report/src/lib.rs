@@ -3,13 +3,14 @@
 pub mod format;
 pub mod human;
 pub mod json;
+pub mod podman_types;
 pub mod size;
 pub mod tabwriter;
 pub mod template;
 
-pub use format::{is_table_format, render_table, render_user_format};
+pub use format::{is_table_format, render_table, render_user_format, Output};
 pub use human::human_duration;
 pub use json::to_json_pretty;
 pub use size::human_size;
 pub use tabwriter::align_columns;
-pub use template::{go_print, Template, TemplateError};
+pub use template::{go_print, Schema, Template, TemplateError};

@@ -4,28 +4,67 @@ use serde_json::Value;
 
 use super::funcs;
 use super::parse::{Node, Operand, Pipeline};
-use super::TemplateError;
+use super::schema::{Schema, Start};
+use super::Fault;
 
-/// Renders `nodes` with `data` as both `.` and `$`.
-pub fn execute(nodes: &[Node], data: &Value) -> Result<String, TemplateError> {
-    let mut state = State { out: String::new(), vars: vec![("".to_string(), data.clone())] };
-    state.walk(nodes, data)?;
+/// Renders `nodes` with `data` as both `.` and `$`; `data` is what `start` says in `schema`.
+pub fn execute(nodes: &[Node], data: &Value, schema: &Schema, start: Start) -> Result<String, Fault> {
+    let mut state = State { out: String::new(), vars: vec![("".to_string(), data.clone())], schema };
+    let path = match start {
+        Start::Items => Path::Items,
+        Start::Item => Path::Item(Vec::new()),
+        Start::Unknown => Path::Unknown,
+    };
+    state.walk(nodes, data, &path)?;
     Ok(state.out)
 }
 
-struct State {
+/// Where the dot is in the schema: the item list, an object at a field path below an item, or
+/// somewhere the schema does not describe (its objects are then maps).
+#[derive(Debug, Clone, PartialEq)]
+enum Path {
+    Items,
+    Item(Vec<String>),
+    Unknown,
+}
+
+impl Path {
+    /// The path of the value `pipe` yields from a dot at `self`: known only for a bare field chain.
+    fn of(&self, pipe: &Pipeline) -> Path {
+        match (self, pipe.commands.as_slice()) {
+            (Path::Item(base), [command]) => match command.as_slice() {
+                [Operand::Field(fields, _)] => Path::Item(base.iter().chain(fields).cloned().collect()),
+                _ => Path::Unknown,
+            },
+            _ => Path::Unknown,
+        }
+    }
+
+    /// The path of the elements `range` over `pipe` visits: items when ranging over the list.
+    fn elements(&self, pipe: &Pipeline) -> Path {
+        match (self, pipe.commands.as_slice()) {
+            (Path::Items, [command]) if matches!(command.as_slice(), [Operand::Field(fields, _)] if fields.is_empty()) => {
+                Path::Item(Vec::new())
+            }
+            _ => Path::Unknown,
+        }
+    }
+}
+
+struct State<'s> {
     out: String,
     /// Variables in scope, innermost last; `$` (empty name) is the root data.
     vars: Vec<(String, Value)>,
+    schema: &'s Schema,
 }
 
-impl State {
-    fn walk(&mut self, nodes: &[Node], dot: &Value) -> Result<(), TemplateError> {
+impl State<'_> {
+    fn walk(&mut self, nodes: &[Node], dot: &Value, path: &Path) -> Result<(), Fault> {
         for node in nodes {
             match node {
                 Node::Text(text) => self.out.push_str(text),
                 Node::Print(pipe) => {
-                    let value = self.pipeline(pipe, dot)?;
+                    let value = self.pipeline(pipe, dot, path)?;
                     if pipe.declared.is_empty() {
                         self.out.push_str(&go_print(&value));
                     } else {
@@ -33,25 +72,33 @@ impl State {
                     }
                 }
                 Node::If { pipe, then, otherwise } => {
-                    let branch = if truthy(&self.pipeline(pipe, dot)?) { then } else { otherwise };
-                    self.scoped(|s| s.walk(branch, dot))?;
+                    let branch = if truthy(&self.pipeline(pipe, dot, path)?) { then } else { otherwise };
+                    self.scoped(|s| s.walk(branch, dot, path))?;
                 }
                 Node::With { pipe, body, otherwise } => {
-                    let value = self.pipeline(pipe, dot)?;
+                    let value = self.pipeline(pipe, dot, path)?;
                     if truthy(&value) {
-                        self.scoped(|s| s.walk(body, &value))?;
+                        self.scoped(|s| s.walk(body, &value, &path.of(pipe)))?;
                     } else {
-                        self.scoped(|s| s.walk(otherwise, dot))?;
+                        self.scoped(|s| s.walk(otherwise, dot, path))?;
                     }
                 }
-                Node::Range { pipe, body, otherwise } => self.range(pipe, body, otherwise, dot)?,
+                Node::Range { pipe, body, otherwise } => self.range(pipe, body, otherwise, dot, path)?,
             }
         }
         Ok(())
     }
 
-    fn range(&mut self, pipe: &Pipeline, body: &[Node], otherwise: &[Node], dot: &Value) -> Result<(), TemplateError> {
-        let items: Vec<(Value, Value)> = match self.pipeline(pipe, dot)? {
+    fn range(
+        &mut self,
+        pipe: &Pipeline,
+        body: &[Node],
+        otherwise: &[Node],
+        dot: &Value,
+        path: &Path,
+    ) -> Result<(), Fault> {
+        let element_path = path.elements(pipe);
+        let items: Vec<(Value, Value)> = match self.pipeline(pipe, dot, path)? {
             Value::Array(items) => items.into_iter().enumerate().map(|(i, v)| (Value::from(i), v)).collect(),
             Value::Object(map) => {
                 let mut entries: Vec<_> = map.into_iter().collect();
@@ -59,10 +106,10 @@ impl State {
                 entries.into_iter().map(|(k, v)| (Value::String(k), v)).collect()
             }
             Value::Null => Vec::new(),
-            other => return Err(TemplateError::Exec(format!("range can't iterate over {}", go_print(&other)))),
+            other => return Err(Fault::new(format!("range can't iterate over {}", go_print(&other)))),
         };
         if items.is_empty() {
-            return self.scoped(|s| s.walk(otherwise, dot));
+            return self.scoped(|s| s.walk(otherwise, dot, path));
         }
         for (key, item) in items {
             self.scoped(|s| {
@@ -74,13 +121,13 @@ impl State {
                     }
                     _ => {}
                 }
-                s.walk(body, &item)
+                s.walk(body, &item, &element_path)
             })?;
         }
         Ok(())
     }
 
-    fn scoped(&mut self, f: impl FnOnce(&mut Self) -> Result<(), TemplateError>) -> Result<(), TemplateError> {
+    fn scoped(&mut self, f: impl FnOnce(&mut Self) -> Result<(), Fault>) -> Result<(), Fault> {
         let depth = self.vars.len();
         let result = f(self);
         self.vars.truncate(depth);
@@ -93,30 +140,36 @@ impl State {
         }
     }
 
-    fn pipeline(&mut self, pipe: &Pipeline, dot: &Value) -> Result<Value, TemplateError> {
+    fn pipeline(&mut self, pipe: &Pipeline, dot: &Value, path: &Path) -> Result<Value, Fault> {
         let mut piped: Option<Value> = None;
         for command in &pipe.commands {
-            piped = Some(self.command(command, dot, piped)?);
+            piped = Some(self.command(command, dot, path, piped)?);
         }
         Ok(piped.unwrap_or(Value::Null))
     }
 
-    fn command(&mut self, operands: &[Operand], dot: &Value, piped: Option<Value>) -> Result<Value, TemplateError> {
+    fn command(
+        &mut self,
+        operands: &[Operand],
+        dot: &Value,
+        path: &Path,
+        piped: Option<Value>,
+    ) -> Result<Value, Fault> {
         if let Some(Operand::Func(name)) = operands.first() {
-            let mut args = operands[1..].iter().map(|o| self.operand(o, dot)).collect::<Result<Vec<_>, _>>()?;
+            let mut args = operands[1..].iter().map(|o| self.operand(o, dot, path)).collect::<Result<Vec<_>, _>>()?;
             args.extend(piped);
             return funcs::call(name, &args);
         }
         match (operands, piped) {
-            ([single], None) => self.operand(single, dot),
-            (_, Some(_)) => Err(TemplateError::Exec("can't give argument to non-function".into())),
-            _ => Err(TemplateError::Exec("can't give argument to non-function".into())),
+            ([single], None) => self.operand(single, dot, path),
+            (_, Some(_)) => Err(Fault::new("can't give argument to non-function".into())),
+            _ => Err(Fault::new("can't give argument to non-function".into())),
         }
     }
 
-    fn operand(&mut self, operand: &Operand, dot: &Value) -> Result<Value, TemplateError> {
+    fn operand(&mut self, operand: &Operand, dot: &Value, path: &Path) -> Result<Value, Fault> {
         Ok(match operand {
-            Operand::Field(fields) => fields_of(dot, fields),
+            Operand::Field(fields, at) => self.field(dot, path, fields, *at)?,
             Operand::Variable(name, fields) => {
                 let value = self
                     .vars
@@ -124,7 +177,7 @@ impl State {
                     .rev()
                     .find(|(n, _)| n == name)
                     .map(|(_, v)| v.clone())
-                    .ok_or_else(|| TemplateError::Exec(format!("undefined variable: ${name}")))?;
+                    .ok_or_else(|| Fault::new(format!("undefined variable: ${name}")))?;
                 fields_of(&value, fields)
             }
             Operand::Str(text) => Value::String(text.clone()),
@@ -133,10 +186,36 @@ impl State {
             Operand::Nil => Value::Null,
             Operand::Func(name) => funcs::call(name, &[])?,
             Operand::Sub(pipe, fields) => {
-                let value = self.pipeline(pipe, dot)?;
+                let value = self.pipeline(pipe, dot, path)?;
                 fields_of(&value, fields)
             }
         })
+    }
+
+    /// `.A.B` from the dot at `path`: a field missing from an object the schema calls a struct
+    /// is Go's `can't evaluate field`; from any other object (a map), `<no value>`.
+    fn field(&self, dot: &Value, path: &Path, fields: &[String], at: usize) -> Result<Value, Fault> {
+        let mut current = dot;
+        for (depth, field) in fields.iter().enumerate() {
+            match current.get(field) {
+                Some(next) => current = next,
+                None => {
+                    let struct_type = match path {
+                        Path::Item(base) if current.is_object() => {
+                            let parent: Vec<String> = base.iter().chain(&fields[..depth]).cloned().collect();
+                            self.schema.struct_at(&parent)
+                        }
+                        _ => None,
+                    };
+                    return match struct_type {
+                        Some(go_type) => Err(Fault::new(format!("can't evaluate field {field} in type {go_type}"))
+                            .at(at, format!(".{}", fields.join(".")))),
+                        None => Ok(Value::String("<no value>".into())),
+                    };
+                }
+            }
+        }
+        Ok(current.clone())
     }
 }
 

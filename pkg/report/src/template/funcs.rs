@@ -4,14 +4,14 @@
 use serde_json::Value;
 
 use super::exec::{go_print, truthy};
-use super::TemplateError;
+use super::Fault;
 
 /// Calls the function `name` with already evaluated arguments (a piped value comes last).
-pub fn call(name: &str, args: &[Value]) -> Result<Value, TemplateError> {
+pub fn call(name: &str, args: &[Value]) -> Result<Value, Fault> {
     let text = |i: usize| args.get(i).map(go_print).unwrap_or_default();
     let need = |n: usize| {
         if args.len() < n {
-            Err(TemplateError::Exec(format!("wrong number of args for {name}: want {n} got {}", args.len())))
+            Err(Fault::new(format!("wrong number of args for {name}: want {n} got {}", args.len())))
         } else {
             Ok(())
         }
@@ -19,7 +19,7 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, TemplateError> {
     Ok(match name {
         "json" => {
             need(1)?;
-            Value::String(serde_json::to_string(&args[0]).map_err(|e| TemplateError::Exec(e.to_string()))?)
+            Value::String(serde_json::to_string(&args[0]).map_err(|e| Fault::new(e.to_string()))?)
         }
         "lower" => Value::String(text(0).to_lowercase()),
         "upper" => Value::String(text(0).to_uppercase()),
@@ -58,7 +58,7 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, TemplateError> {
                 Value::Array(a) => a.len(),
                 Value::Object(o) => o.len(),
                 Value::String(s) => s.len(),
-                _ => return Err(TemplateError::Exec("len of a value without length".into())),
+                _ => return Err(Fault::new("len of a value without length".into())),
             })
         }
         "index" => {
@@ -70,7 +70,7 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, TemplateError> {
                         a.get(n.as_f64().unwrap_or(-1.0) as usize).cloned().unwrap_or(Value::Null)
                     }
                     (Value::Object(o), k) => o.get(&go_print(k)).cloned().unwrap_or(Value::Null),
-                    _ => return Err(TemplateError::Exec("can't index item".into())),
+                    _ => return Err(Fault::new("can't index item".into())),
                 };
             }
             current
@@ -99,7 +99,7 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, TemplateError> {
             need(1)?;
             args.iter().find(|a| truthy(a)).unwrap_or(&args[args.len() - 1]).clone()
         }
-        _ => return Err(TemplateError::Exec(format!("function {name:?} not defined"))),
+        _ => return Err(Fault::new(format!("function {name:?} not defined"))),
     })
 }
 

@@ -1,6 +1,6 @@
 //! Splits a Go template into text and actions, and an action into tokens.
 
-use super::TemplateError;
+use super::Fault;
 
 /// One piece of a template: literal text or the inside of a `{{ }}` action.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,8 +12,9 @@ pub enum Segment {
 /// A token inside an action.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Token {
-    /// `.` alone or a field chain `.A.B` (the names, empty for `.`).
-    Field(Vec<String>),
+    /// `.` alone or a field chain `.A.B` (the names, empty for `.`), and where Go locates it
+    /// in errors: the byte offset in the template of its second `.`, or of its only one.
+    Field(Vec<String>, usize),
     /// `$` or `$name`, optionally followed by a field chain.
     Variable(String, Vec<String>),
     Ident(String),
@@ -29,11 +30,13 @@ pub enum Token {
 
 /// Splits `text` into segments, applying the `{{-` and `-}}` whitespace trim markers and
 /// dropping `{{/* comments */}}`.
-pub fn segments(text: &str) -> Result<Vec<Segment>, TemplateError> {
+pub fn segments(text: &str) -> Result<Vec<Segment>, Fault> {
     let mut out = Vec::new();
     let mut rest = text;
     let mut trim_next = false;
     while let Some(start) = rest.find("{{") {
+        let action_start = text.len() - rest.len() + start;
+        let line = 1 + text[..action_start].matches('\n').count();
         let mut literal = &rest[..start];
         if trim_next {
             literal = literal.trim_start();
@@ -45,15 +48,16 @@ pub fn segments(text: &str) -> Result<Vec<Segment>, TemplateError> {
         }
         push_text(&mut out, literal);
         let body_start = if trim_before { 2 } else { 0 };
-        let end = find_action_end(after).ok_or_else(|| TemplateError::Parse("unclosed action".into()))?;
+        let end = find_action_end(after).ok_or_else(|| Fault::new("unclosed action".into()).on_line(line))?;
         let mut body = &after[body_start..end];
         trim_next = body.ends_with(" -") || body.ends_with("\t-") || body.ends_with("\n-");
         if trim_next {
             body = &body[..body.len() - 1];
         }
+        let offset = action_start + 2 + body_start + (body.len() - body.trim_start().len());
         let body = body.trim();
         if !(body.starts_with("/*") && body.ends_with("*/")) {
-            out.push(Segment::Action(tokens(body)?));
+            out.push(Segment::Action(tokens(body, offset).map_err(|fault| fault.on_line(line))?));
         }
         rest = &after[end + 2..];
     }
@@ -102,8 +106,10 @@ fn skip_quoted(bytes: &[u8], open: usize, quote: u8) -> Option<usize> {
     None
 }
 
-fn tokens(body: &str) -> Result<Vec<Token>, TemplateError> {
+/// The tokens of an action's `body`, which starts `offset` bytes into the template.
+fn tokens(body: &str, offset: usize) -> Result<Vec<Token>, Fault> {
     let chars: Vec<char> = body.chars().collect();
+    let byte_at: Vec<usize> = body.char_indices().map(|(at, _)| offset + at).collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
@@ -120,7 +126,7 @@ fn tokens(body: &str) -> Result<Vec<Token>, TemplateError> {
             }
             ')' => {
                 i += 1;
-                let (fields, next) = field_chain(&chars, i);
+                let (fields, next) = field_chain(&chars, i)?;
                 out.push(Token::Close(fields));
                 i = next;
             }
@@ -137,14 +143,15 @@ fn tokens(body: &str) -> Result<Vec<Token>, TemplateError> {
                 i += 1;
             }
             '.' => {
-                let (fields, next) = field_chain(&chars, i);
-                out.push(Token::Field(fields));
+                let (fields, next) = field_chain(&chars, i)?;
+                let second_dot = (i + 1..next).find(|&j| chars[j] == '.').unwrap_or(i);
+                out.push(Token::Field(fields, byte_at[second_dot]));
                 i = next.max(i + 1);
             }
             '$' => {
                 let end = word_end(&chars, i + 1);
                 let name: String = chars[i + 1..end].iter().collect();
-                let (fields, next) = field_chain(&chars, end);
+                let (fields, next) = field_chain(&chars, end)?;
                 out.push(Token::Variable(name, fields));
                 i = next;
             }
@@ -158,7 +165,7 @@ fn tokens(body: &str) -> Result<Vec<Token>, TemplateError> {
                     .find(|&j| !(chars[j].is_ascii_digit() || chars[j] == '.'))
                     .unwrap_or(chars.len());
                 let text: String = chars[i..end].iter().collect();
-                let number = text.parse().map_err(|_| TemplateError::Parse(format!("bad number {text:?}")))?;
+                let number = text.parse().map_err(|_| Fault::new(format!("bad number {text:?}")))?;
                 out.push(Token::Number(number));
                 i = end;
             }
@@ -167,7 +174,8 @@ fn tokens(body: &str) -> Result<Vec<Token>, TemplateError> {
                 out.push(Token::Ident(chars[i..end].iter().collect()));
                 i = end;
             }
-            _ => return Err(TemplateError::Parse(format!("unexpected {c:?} in action"))),
+            // Go's lexer passes other characters to the parser, which rejects them.
+            _ => return Err(Fault::new(format!("unexpected {:?} in command", c.to_string()))),
         }
     }
     Ok(out)
@@ -177,21 +185,27 @@ fn word_end(chars: &[char], from: usize) -> usize {
     (from..chars.len()).find(|&j| !(chars[j].is_alphanumeric() || chars[j] == '_')).unwrap_or(chars.len())
 }
 
-/// Reads `.A.B…` starting at `from` (which may not be a dot: then the chain is empty).
-fn field_chain(chars: &[char], mut from: usize) -> (Vec<String>, usize) {
+/// Reads `.A.B…` starting at `from` (which may not be a dot: then the chain is empty). As in
+/// Go, a name must end at a space, a delimiter or one of `.,|:()`: `{{.A{` is a bad character.
+fn field_chain(chars: &[char], mut from: usize) -> Result<(Vec<String>, usize), Fault> {
     let mut fields = Vec::new();
     while chars.get(from) == Some(&'.') {
         let end = word_end(chars, from + 1);
         if end == from + 1 {
-            return (fields, from + 1);
+            return Ok((fields, from + 1));
         }
         fields.push(chars[from + 1..end].iter().collect());
         from = end;
+        match chars.get(from) {
+            None => {}
+            Some(c) if c.is_whitespace() || ".,|:()".contains(*c) => {}
+            Some(c) => return Err(Fault::new(format!("bad character U+{:04X} '{c}'", u32::from(*c)))),
+        }
     }
-    (fields, from)
+    Ok((fields, from))
 }
 
-fn string_literal(chars: &[char], open: usize) -> Result<(String, usize), TemplateError> {
+fn string_literal(chars: &[char], open: usize) -> Result<(String, usize), Fault> {
     let quote = chars[open];
     let mut text = String::new();
     let mut i = open + 1;
@@ -218,7 +232,7 @@ fn string_literal(chars: &[char], open: usize) -> Result<(String, usize), Templa
         text.push(c);
         i += 1;
     }
-    Err(TemplateError::Parse("unterminated quoted string".into()))
+    Err(Fault::new("unterminated quoted string".into()))
 }
 
 #[cfg(test)]
@@ -232,7 +246,7 @@ mod tests {
             segs,
             vec![
                 Segment::Text("a".into()),
-                Segment::Action(vec![Token::Field(vec!["X".into()])]),
+                Segment::Action(vec![Token::Field(vec!["X".into()], 6)]),
                 Segment::Text("bc".into())
             ]
         );
@@ -244,7 +258,7 @@ mod tests {
         let Segment::Action(first) = &segs[0] else { panic!() };
         assert_eq!(first[0], Token::Ident("range".into()));
         assert_eq!(first[1], Token::Variable("i".into(), vec![]));
-        assert_eq!(first[5], Token::Field(vec!["A".into(), "B".into()]));
+        assert_eq!(first[5], Token::Field(vec!["A".into(), "B".into()], 20), "located at its second dot");
         let Segment::Action(second) = &segs[1] else { panic!() };
         assert_eq!(second[2], Token::Str("x}}".into()));
     }

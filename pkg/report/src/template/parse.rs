@@ -1,7 +1,7 @@
 //! Builds the syntax tree of a template from its segments.
 
 use super::lex::{Segment, Token};
-use super::TemplateError;
+use super::Fault;
 
 /// A node of the template tree.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +36,8 @@ pub struct Pipeline {
 /// One argument of a command.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
-    Field(Vec<String>),
+    /// A field chain and the byte offset Go's errors name for it.
+    Field(Vec<String>, usize),
     Variable(String, Vec<String>),
     Func(String),
     Str(String),
@@ -47,13 +48,13 @@ pub enum Operand {
 }
 
 /// Parses a whole template.
-pub fn parse(segments: Vec<Segment>) -> Result<Vec<Node>, TemplateError> {
+pub fn parse(segments: Vec<Segment>) -> Result<Vec<Node>, Fault> {
     let mut parser = Parser { segments: segments.into_iter().collect(), pos: 0 };
     let (nodes, end) = parser.list()?;
     match end {
         ListEnd::Eof => Ok(nodes),
-        ListEnd::End => Err(TemplateError::Parse("unexpected {{end}}".into())),
-        ListEnd::Else(_) => Err(TemplateError::Parse("unexpected {{else}}".into())),
+        ListEnd::End => Err(Fault::new("unexpected {{end}}".into())),
+        ListEnd::Else(_) => Err(Fault::new("unexpected {{else}}".into())),
     }
 }
 
@@ -71,7 +72,7 @@ struct Parser {
 }
 
 impl Parser {
-    fn list(&mut self) -> Result<(Vec<Node>, ListEnd), TemplateError> {
+    fn list(&mut self) -> Result<(Vec<Node>, ListEnd), Fault> {
         let mut nodes = Vec::new();
         while let Some(segment) = self.segments.get(self.pos).cloned() {
             self.pos += 1;
@@ -94,20 +95,20 @@ impl Parser {
         Ok((nodes, ListEnd::Eof))
     }
 
-    fn block(&mut self, keyword: String, tokens: &[Token]) -> Result<Node, TemplateError> {
+    fn block(&mut self, keyword: String, tokens: &[Token]) -> Result<Node, Fault> {
         let pipe = pipeline(tokens)?;
         let (body, end) = self.list()?;
         let otherwise = match end {
-            ListEnd::Eof => return Err(TemplateError::Parse(format!("missing {{{{end}}}} for {{{{{keyword}}}}}"))),
+            ListEnd::Eof => return Err(Fault::new(format!("missing {{{{end}}}} for {{{{{keyword}}}}}"))),
             ListEnd::End => Vec::new(),
             ListEnd::Else(rest) if rest.is_empty() => match self.list()? {
                 (nodes, ListEnd::End) => nodes,
-                _ => return Err(TemplateError::Parse(format!("missing {{{{end}}}} for {{{{{keyword}}}}}"))),
+                _ => return Err(Fault::new(format!("missing {{{{end}}}} for {{{{{keyword}}}}}"))),
             },
             // `{{else if x}}` is a nested if that shares this block's {{end}}.
             ListEnd::Else(rest) => match rest.first() {
                 Some(Token::Ident(word)) if word == "if" => vec![self.block("if".into(), &rest[1..])?],
-                _ => return Err(TemplateError::Parse("unexpected tokens after else".into())),
+                _ => return Err(Fault::new("unexpected tokens after else".into())),
             },
         };
         Ok(match keyword.as_str() {
@@ -118,7 +119,7 @@ impl Parser {
     }
 }
 
-fn pipeline(tokens: &[Token]) -> Result<Pipeline, TemplateError> {
+fn pipeline(tokens: &[Token]) -> Result<Pipeline, Fault> {
     let mut pipe = Pipeline::default();
     let mut rest = tokens;
     if let Some(pos) = tokens.iter().position(|t| *t == Token::Declare) {
@@ -126,7 +127,7 @@ fn pipeline(tokens: &[Token]) -> Result<Pipeline, TemplateError> {
             match token {
                 Token::Variable(name, fields) if fields.is_empty() => pipe.declared.push(name.clone()),
                 Token::Comma => {}
-                _ => return Err(TemplateError::Parse("bad variable declaration".into())),
+                _ => return Err(Fault::new("bad variable declaration".into())),
             }
         }
         rest = &tokens[pos + 1..];
@@ -155,12 +156,12 @@ fn pipeline(tokens: &[Token]) -> Result<Pipeline, TemplateError> {
     }
     pipe.commands.push(current);
     if pipe.commands.iter().any(Vec::is_empty) {
-        return Err(TemplateError::Parse("missing value for command".into()));
+        return Err(Fault::new("missing value for command".into()));
     }
     Ok(pipe)
 }
 
-fn matching_close(tokens: &[Token], open: usize) -> Result<usize, TemplateError> {
+fn matching_close(tokens: &[Token], open: usize) -> Result<usize, Fault> {
     let mut depth = 0;
     for (i, token) in tokens.iter().enumerate().skip(open) {
         match token {
@@ -174,12 +175,12 @@ fn matching_close(tokens: &[Token], open: usize) -> Result<usize, TemplateError>
             _ => {}
         }
     }
-    Err(TemplateError::Parse("unclosed left paren".into()))
+    Err(Fault::new("unclosed left paren".into()))
 }
 
-fn operand(token: &Token) -> Result<Operand, TemplateError> {
+fn operand(token: &Token) -> Result<Operand, Fault> {
     Ok(match token {
-        Token::Field(fields) => Operand::Field(fields.clone()),
+        Token::Field(fields, at) => Operand::Field(fields.clone(), *at),
         Token::Variable(name, fields) => Operand::Variable(name.clone(), fields.clone()),
         Token::Str(text) => Operand::Str(text.clone()),
         Token::Number(n) => Operand::Number(*n),
@@ -189,6 +190,6 @@ fn operand(token: &Token) -> Result<Operand, TemplateError> {
             "nil" => Operand::Nil,
             _ => Operand::Func(word.clone()),
         },
-        other => return Err(TemplateError::Parse(format!("unexpected {other:?}"))),
+        other => return Err(Fault::new(format!("unexpected {other:?}"))),
     })
 }
