@@ -62,19 +62,24 @@ pub enum Error {
     },
     #[error("building the OCI spec: {0}")]
     Spec(String),
-    /// An OCI runtime command that failed, with what the runtime said.
-    #[error("OCI runtime {runtime} failed to {op} the container: {message}")]
+    /// An OCI runtime command (`op`) that failed, with what the runtime said, worded as Podman 5
+    /// words it: `runc: <what runc said>: OCI runtime error`.
+    #[error("{runtime}: {message}: OCI runtime error")]
     Runtime { runtime: String, op: &'static str, message: String },
     /// The OCI runtime could not run the container's command: it does not exist or is not
-    /// executable (`fault`), with what the runtime said.
-    #[error("OCI runtime {runtime} failed to {op} the container: {message}")]
+    /// executable (`fault`), with what the runtime said, worded as Podman 5 words it
+    /// (`runc: …: OCI runtime attempted to invoke a command that was not found`).
+    #[error("{runtime}: {message}: {}", fault.podman_reason())]
     CommandCannotRun { runtime: String, op: &'static str, message: String, fault: CommandFault },
-    /// The container monitor reported that the container's command could not be run.
-    #[error("container monitor: {message}")]
+    /// The container monitor reported that the container's command could not be run; the
+    /// message is the monitor's error as the user should see it.
+    #[error("{message}")]
     MonitorCommandCannotRun { message: String, fault: CommandFault },
     #[error("no OCI runtime found (looked for {0}): install runc or crun")]
     NoRuntime(String),
-    #[error("container monitor: {0}")]
+    /// What went wrong in or with a container monitor: an error it reported while starting the
+    /// container (shown as the monitor worded it), or one of starting or reaching it.
+    #[error("{0}")]
     Monitor(String),
     #[error("container {0} is not running: container state improper")]
     NotRunning(String),
@@ -111,6 +116,15 @@ pub enum CommandFault {
 }
 
 impl CommandFault {
+    /// Podman's words for the fault at the end of a runtime error (`define.ErrOCIRuntimeNotFound`,
+    /// `define.ErrOCIRuntimePermissionDenied`).
+    pub fn podman_reason(self) -> &'static str {
+        match self {
+            CommandFault::NotFound => "OCI runtime attempted to invoke a command that was not found",
+            CommandFault::NotExecutable => "OCI permission denied",
+        }
+    }
+
     /// Podman's exit code for the fault (`define.ExecErrorCodeNotFound`, `…CannotInvoke`).
     pub fn exit_code(self) -> u8 {
         match self {
@@ -195,12 +209,12 @@ mod tests {
             fault: CommandFault::NotFound,
         };
         let line = missing.monitor_report();
-        assert_eq!(line, "error 127: OCI runtime runc failed to create the container: exec: \"x\": executable file not found in $PATH");
+        assert_eq!(line, "error 127: runc: exec: \"x\": executable file not found in $PATH: OCI runtime attempted to invoke a command that was not found");
         let read = Error::from_monitor_report(&line).unwrap();
         assert_eq!(read.command_fault(), Some(CommandFault::NotFound));
-        assert_eq!(read.to_string(), format!("container monitor: {}", missing));
+        assert_eq!(read.to_string(), missing.to_string(), "shown as the monitor worded it, with no prefix");
         let plain = Error::from_monitor_report(&Error::NotRunning("c".into()).monitor_report()).unwrap();
-        assert_eq!(plain.to_string(), "container monitor: container c is not running: container state improper");
+        assert_eq!(plain.to_string(), "container c is not running: container state improper");
         assert_eq!(plain.command_fault(), None);
         assert!(Error::from_monitor_report("warn: x").is_none());
         assert!(Error::from_monitor_report("ok").is_none());
