@@ -83,6 +83,17 @@ pub enum Error {
     Monitor(String),
     #[error("container {0} is not running: container state improper")]
     NotRunning(String),
+    /// The monitor could not wire the container's stdin pipe or terminal (`-i`, `-t`).
+    #[error("setting up the container's standard streams: {0}")]
+    Stdio(#[source] std::io::Error),
+    /// The attach socket of a running container could not be reached, or this process's
+    /// terminal could not be set up to talk to it.
+    #[error("attaching to container {id}: {source}")]
+    Attach {
+        id: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// Podman 5's refusal to signal a container that is not running.
     #[error("can only kill running containers. {id} is in state {}: container state improper", state.as_str())]
     KillNotRunning { id: String, state: crate::state::ContainerStatus },

@@ -10,12 +10,18 @@
 //! It reports to the `start` that spawned it over an inherited pipe: `warn: …` lines, then
 //! `ok` once the container runs, or an error line ([`Error::monitor_report`]).
 //!
+//! With `-i` or `-t` it also holds the container's input ([`crate::runtime::stdio`]: a stdin
+//! pipe, or the terminal the runtime sends to its console socket, copied into the log) and
+//! serves the attach socket ([`crate::runtime::attach`]) through which foreground clients type
+//! into the container.
+//!
 //! This module is the monitor's process-level part (subreaper, `waitpid`, bundle, sd_notify);
 //! what to do after an exit — restart, or record it and remove a `--rm` container — is decided
 //! by [`Runtime::restart_policy_after_exit`] and [`Runtime::record_exit`], unit-tested there.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
@@ -23,14 +29,19 @@ use nix::unistd::Pid;
 use crate::config::SdNotifyMode;
 use crate::container::Runtime;
 use crate::error::{Error, Result};
+use crate::runtime::attach::{AttachListener, ATTACH_SOCKET};
 use crate::runtime::oci::OciRuntime;
+use crate::runtime::stdio::{ContainerInput, LaunchStdio, Output};
 use crate::runtime::{notify, oci, rootfs, spec};
 use crate::state::{ContainerState, ContainerStatus};
 use crate::store::Store;
 
 /// Runs the monitor of container `id`, reporting progress on `report` (the pipe to `start`).
 pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report: std::fs::File) -> Result<()> {
-    let mut started = match launch(store, id, requested_runtime, &mut report) {
+    let input = Arc::new(ContainerInput::default());
+    let launched =
+        serve_attach(store, id, &input).and_then(|()| launch(store, id, requested_runtime, &input, &mut report));
+    let mut started = match launched {
         Ok(started) => started,
         Err(err) => {
             let _ = writeln!(report, "{}", err.monitor_report());
@@ -45,6 +56,8 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
     let exit_code = loop {
         let exit_code = wait_for_exit(started.pid);
         let _ = started.runtime.delete(id, true);
+        input.disconnect();
+        started.output.finish();
         rootfs::release(store, id);
         let Some(policy) = lifecycle.restart_policy_after_exit(id, exit_code, restarts) else { break exit_code };
         restarts += 1;
@@ -52,7 +65,7 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
             .write(true)
             .open("/dev/null")
             .map_err(|source| Error::Io { path: "/dev/null".into(), source })?;
-        match launch(store, id, requested_runtime, &mut quiet) {
+        match launch(store, id, requested_runtime, &input, &mut quiet) {
             Ok(again) => started = again,
             Err(err) => {
                 tracing::warn!("restarting container {id} (--restart={policy}): {err}");
@@ -67,13 +80,39 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
 struct Started {
     pid: i32,
     runtime: oci::RuntimeBinary,
+    output: Output,
 }
 
-fn launch(store: &Store, id: &str, requested_runtime: Option<&str>, report: &mut std::fs::File) -> Result<Started> {
-    let container = store.lookup(id)?;
-    let config = &container.config;
+/// Binds the attach socket of a container made with `-i` or `-t`, once for all its launches:
+/// clients connect after `start` returns, so it is ready before the monitor reports `ok`.
+fn serve_attach(store: &Store, id: &str, input: &Arc<ContainerInput>) -> Result<()> {
+    let config = store.lookup(id)?.config;
+    if !config.stdin && !config.terminal {
+        return Ok(());
+    }
+    let run_dir = create_run_dir(store, id)?;
+    let listener =
+        AttachListener::bind(&run_dir).map_err(|source| Error::Io { path: run_dir.join(ATTACH_SOCKET), source })?;
+    listener.serve(input.clone());
+    Ok(())
+}
+
+fn create_run_dir(store: &Store, id: &str) -> Result<PathBuf> {
     let run_dir = store.runtime_dir(id);
     privatefs::create_dir_all(&run_dir).map_err(|source| Error::CreateDir { path: run_dir.clone(), source })?;
+    Ok(run_dir)
+}
+
+fn launch(
+    store: &Store,
+    id: &str,
+    requested_runtime: Option<&str>,
+    input: &ContainerInput,
+    report: &mut std::fs::File,
+) -> Result<Started> {
+    let container = store.lookup(id)?;
+    let config = &container.config;
+    let run_dir = create_run_dir(store, id)?;
     let monitor_pid = std::process::id();
     let pid_file = if config.conmon_pid_file.is_empty() {
         store.monitor_pid_file(id)
@@ -100,15 +139,23 @@ fn launch(store: &Store, id: &str, requested_runtime: Option<&str>, report: &mut
 
     let log_path = if config.log_path.is_empty() { store.container_log(id) } else { PathBuf::from(&config.log_path) };
     let container_pid_file = store.container_pid_file(id);
+    let stdio = LaunchStdio::prepare(config, &run_dir, &log_path).map_err(Error::Stdio)?;
     let runtime = create_with_first_working_runtime(
         store,
         id,
         requested_runtime.or(non_empty(&config.oci_runtime)),
         &run_dir,
         &container_pid_file,
-        &log_path,
+        &stdio,
         report,
     )?;
+    let output = match stdio.connect(input) {
+        Ok(output) => output,
+        Err(source) => {
+            let _ = runtime.delete(id, true);
+            return Err(Error::Stdio(source));
+        }
+    };
     runtime.start(id)?;
     let pid: i32 = std::fs::read_to_string(&container_pid_file)
         .ok()
@@ -131,7 +178,7 @@ fn launch(store: &Store, id: &str, requested_runtime: Option<&str>, report: &mut
         notify::send(target, &message)
             .map_err(|e| Error::Monitor(format!("notifying systemd at {}: {e}", target.display())))?;
     }
-    Ok(Started { pid, runtime })
+    Ok(Started { pid, runtime, output })
 }
 
 /// Tries the candidate runtimes in order: a runtime that cannot create containers on this host
@@ -144,10 +191,11 @@ fn create_with_first_working_runtime(
     requested: Option<&str>,
     bundle: &Path,
     pid_file: &Path,
-    log_path: &Path,
+    stdio: &LaunchStdio,
     report: &mut std::fs::File,
 ) -> Result<oci::RuntimeBinary> {
     let state_dir = store.runtime_state_dir();
+    let log_path = stdio.log_path();
     let mut failed: Vec<(oci::RuntimeBinary, Error)> = Vec::new();
     for runtime in oci::candidates(requested, &state_dir)? {
         if let Some((_, err)) = failed.last() {
@@ -161,7 +209,7 @@ fn create_with_first_working_runtime(
         privatefs::tighten_file(&output).map_err(|source| Error::Io { path: log_path.to_path_buf(), source })?;
         let log_length = output.metadata().map(|m| m.len()).unwrap_or(0);
         let for_runtime = output.try_clone().map_err(|source| Error::Io { path: log_path.to_path_buf(), source })?;
-        match runtime.create(id, bundle, pid_file, for_runtime) {
+        match runtime.create(id, bundle, pid_file, stdio.for_runtime(for_runtime).map_err(Error::Stdio)?) {
             Ok(()) => {
                 for (broken, err) in &failed {
                     oci::remember_broken(broken, &state_dir, err);
@@ -172,6 +220,7 @@ fn create_with_first_working_runtime(
                 // The runtime printed its complaint into the container's log: take it back out.
                 let _ = output.set_len(log_length);
                 let _ = runtime.delete(id, true);
+                stdio.after_failed_create();
                 failed.push((runtime, err));
             }
         }

@@ -15,6 +15,9 @@ pub struct StartArgs {
     /// Attach to the container's output and return its exit code
     #[arg(short = 'a', long)]
     pub attach: bool,
+    /// Forward stdin to a container created with -i (with --attach)
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
     /// Containers to start
     #[arg(value_name = "CONTAINER", required = true)]
     pub containers: Vec<String>,
@@ -28,7 +31,8 @@ pub fn start(args: StartArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         let output = args.attach.then(|| super::run::ContainerOutput::open(&container.config.log_path));
         lifecycle.start(&container, &|w| tracing::warn!("{w}"))?;
         if let Some(output) = output {
-            return super::run::follow_output(&store, output, &container.config.id);
+            let attachment = libpod::runtime::attach::Attachment::open(&store, &container, args.interactive)?;
+            return super::run::follow_output(&store, output, &container.config.id, attachment);
         }
         println!("{name}");
     }
@@ -178,6 +182,7 @@ pub fn logs(args: LogsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
             &store,
             super::run::ContainerOutput::open(&container.config.log_path),
             &container.config.id,
+            None,
         )?;
     } else {
         let text = std::fs::read(&container.config.log_path).unwrap_or_default();
@@ -188,6 +193,12 @@ pub fn logs(args: LogsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
+    /// Keep stdin open: the command reads this process's stdin (else /dev/null)
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+    /// Give the command a pseudo-terminal
+    #[arg(short = 't', long)]
+    pub tty: bool,
     /// Running container to run the command in
     #[arg(value_name = "CONTAINER")]
     pub container: String,
@@ -200,7 +211,8 @@ pub struct ExecArgs {
 /// fails with Podman's 127/126.
 pub fn exec(args: ExecArgs, global: &GlobalArgs) -> CommandResult {
     let store = global.open_store()?;
-    match libpod::Runtime::on_host(&store, None).exec(&store.lookup(&args.container)?, &args.command) {
+    let stdio = libpod::runtime::oci::ExecStdio { stdin: args.interactive, terminal: args.tty };
+    match libpod::Runtime::on_host(&store, None).exec(&store.lookup(&args.container)?, &args.command, stdio) {
         Ok(code) => Ok(u8::try_from(code).unwrap_or(255)),
         Err(err) => Err(libpod_failure(err)),
     }

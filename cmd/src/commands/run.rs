@@ -1,8 +1,10 @@
-//! `rpod run`: create a container and start it, attached to its output or detached (`-d`).
+//! `rpod run`: create a container and start it, attached to its output (and with `-i`/`-t` its
+//! input, see [`libpod::runtime::attach`]) or detached (`-d`).
 
 use std::io::{Read, Write};
 
 use clap::Args;
+use libpod::runtime::attach::Attachment;
 
 use super::create::{self, CreateArgs};
 use crate::failure::{libpod_failure, CommandResult};
@@ -36,7 +38,8 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> CommandResult {
         println!("{}", config.id);
         return Ok(0);
     }
-    Ok(follow_output(&store, output, &config.id)?)
+    let attachment = Attachment::open(&store, &container, true).map_err(libpod_failure)?;
+    Ok(follow_output(&store, output, &config.id, attachment)?)
 }
 
 /// The container's log, opened before its start so that an attached `run --rm`/`start -a`
@@ -70,7 +73,16 @@ impl ContainerOutput {
 }
 
 /// Copies the container's log to stdout until the container exits; returns its exit code.
-pub fn follow_output(store: &libpod::Store, mut output: ContainerOutput, id: &str) -> anyhow::Result<u8> {
+/// An `attachment` (`-i`, `-t`) keeps sending input meanwhile, and the window size on every
+/// tick; it is dropped (restoring the local terminal) on the way out, error or not.
+pub fn follow_output(
+    store: &libpod::Store,
+    mut output: ContainerOutput,
+    id: &str,
+    mut attachment: Option<Attachment>,
+) -> anyhow::Result<u8> {
+    // Typing into a terminal wants its echo back quickly; a log read is cheap.
+    let tick = std::time::Duration::from_millis(if attachment.is_some() { 10 } else { 50 });
     loop {
         let running = matches!(store.lookup(id), Ok(c) if c.state.state == libpod::ContainerStatus::Running);
         output.copy_new()?;
@@ -79,6 +91,9 @@ pub fn follow_output(store: &libpod::Store, mut output: ContainerOutput, id: &st
             output.copy_new()?;
             return Ok(u8::try_from(code).unwrap_or(255));
         }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        if let Some(attachment) = attachment.as_mut() {
+            attachment.forward_resize();
+        }
+        std::thread::sleep(tick);
     }
 }

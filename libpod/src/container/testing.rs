@@ -16,7 +16,7 @@ use crate::config::ContainerConfig;
 use crate::error::{Error, Result};
 use crate::runtime::clock::Clock;
 use crate::runtime::monitor_process::Monitors;
-use crate::runtime::oci::{OciRuntime, OciRuntimes};
+use crate::runtime::oci::{CreateStdio, ExecStdio, OciRuntime, OciRuntimes};
 use crate::state::{ContainerState, ContainerStatus};
 use crate::store::{Container, Store};
 
@@ -168,7 +168,7 @@ impl OciRuntime for FakeRuntime {
         FAKE_RUNTIME
     }
 
-    fn create(&self, _id: &str, _bundle: &Path, _pid_file: &Path, _output: std::fs::File) -> Result<()> {
+    fn create(&self, _id: &str, _bundle: &Path, _pid_file: &Path, _stdio: CreateStdio) -> Result<()> {
         Ok(())
     }
 
@@ -203,7 +203,7 @@ impl OciRuntime for FakeRuntime {
         Ok(())
     }
 
-    fn exec(&self, _id: &str, _args: &[String]) -> Result<i32> {
+    fn exec(&self, _id: &str, _args: &[String], _stdio: ExecStdio) -> Result<i32> {
         Ok(0)
     }
 }

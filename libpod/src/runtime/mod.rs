@@ -1,12 +1,16 @@
 //! Running containers: the side effects the lifecycle has on the host, each behind a small
 //! trait with one real implementation — the OCI runtime driver ([`oci`]), the clock
 //! ([`clock`]), the monitor processes ([`monitor_process`]) — plus the bundle (spec + root
-//! filesystem) and systemd readiness notification. Nothing here depends on
+//! filesystem), the containers' standard streams ([`stdio`], [`console`], [`attach`]) and
+//! systemd readiness notification. Nothing here depends on
 //! [`crate::container`] or [`crate::monitor`], which use it.
 
+pub mod attach;
 pub mod clock;
+pub mod console;
 pub mod monitor_process;
 pub mod notify;
 pub mod oci;
 pub mod rootfs;
 pub mod spec;
+pub mod stdio;

@@ -1,26 +1,52 @@
 //! Driving an OCI runtime binary (`crun`, `runc`) through its command line.
 
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use super::console::StandInTerminal;
 use crate::error::{CommandFault, Error, Result};
 
 /// What the lifecycle needs from an OCI runtime.
 pub trait OciRuntime {
     /// The runtime's name (`runc`), recorded with the container.
     fn name(&self) -> &str;
-    /// Creates the container from `bundle`; its process waits for [`OciRuntime::start`]. The
-    /// container's standard output and error go to `output`.
-    fn create(&self, id: &str, bundle: &Path, pid_file: &Path, output: std::fs::File) -> Result<()>;
+    /// Creates the container from `bundle`; its process waits for [`OciRuntime::start`], with
+    /// the standard streams `stdio` gives it.
+    fn create(&self, id: &str, bundle: &Path, pid_file: &Path, stdio: CreateStdio) -> Result<()>;
     fn start(&self, id: &str) -> Result<()>;
     /// Sends `signal` (a name such as `TERM` or a number) to the container's init process.
     fn kill(&self, id: &str, signal: &str) -> Result<()>;
     /// Deletes the runtime's record of the container (`force` also kills it).
     fn delete(&self, id: &str, force: bool) -> Result<()>;
-    /// Runs `args` inside the running container with this process's standard streams.
-    fn exec(&self, id: &str, args: &[String]) -> Result<i32>;
+    /// Runs `args` inside the running container with this process's standard output and
+    /// error, and its stdin or a terminal as `stdio` asks.
+    fn exec(&self, id: &str, args: &[String], stdio: ExecStdio) -> Result<i32>;
 }
 
+/// The standard streams of a container being created.
+#[derive(Debug)]
+pub struct CreateStdio {
+    /// The container's stdin: the reading end of a pipe the monitor writes to (`-i`); none
+    /// gives it /dev/null.
+    pub stdin: Option<OwnedFd>,
+    /// The container's output (the log file); the runtime's own messages land there too.
+    pub output: std::fs::File,
+    /// `--console-socket` (`-t`): the container's stdio is a terminal whose master the runtime
+    /// sends over this socket, and `stdin`/`output` serve the runtime alone.
+    pub console_socket: Option<PathBuf>,
+}
+
+/// What an `exec`'d process gets besides this process's stdout and stderr.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExecStdio {
+    /// `-i`: this process's stdin; without it the process reads /dev/null, as with Podman.
+    pub stdin: bool,
+    /// `-t`: a terminal the runtime makes and relays to this process's own (raw mode and
+    /// window size changes included: runc and crun do both in the foreground), or to a
+    /// [`StandInTerminal`] when this process has none.
+    pub terminal: bool,
+}
 /// A runtime binary with its own state directory under the runroot.
 #[derive(Debug, Clone)]
 pub struct RuntimeBinary {
@@ -87,14 +113,19 @@ impl OciRuntime for RuntimeBinary {
         &self.name
     }
 
-    fn create(&self, id: &str, bundle: &Path, pid_file: &Path, output: std::fs::File) -> Result<()> {
+    fn create(&self, id: &str, bundle: &Path, pid_file: &Path, stdio: CreateStdio) -> Result<()> {
         let log = bundle.join("runtime.log");
         let mut cmd = self.command();
         cmd.arg("--log").arg(&log).arg("--log-format").arg("text");
-        cmd.arg("create").arg("--bundle").arg(bundle).arg("--pid-file").arg(pid_file).arg(id);
+        cmd.arg("create").arg("--bundle").arg(bundle).arg("--pid-file").arg(pid_file);
+        if let Some(socket) = &stdio.console_socket {
+            cmd.arg("--console-socket").arg(socket);
+        }
+        cmd.arg(id);
+        let CreateStdio { stdin, output, .. } = stdio;
         let err = output.try_clone().map_err(|e| self.failed("create", e.to_string()))?;
         let status = cmd
-            .stdin(Stdio::null())
+            .stdin(stdin.map(Stdio::from).unwrap_or_else(Stdio::null))
             .stdout(output)
             .stderr(err)
             .status()
@@ -129,14 +160,38 @@ impl OciRuntime for RuntimeBinary {
         self.run("delete", cmd)
     }
 
-    fn exec(&self, id: &str, args: &[String]) -> Result<i32> {
+    fn exec(&self, id: &str, args: &[String], stdio: ExecStdio) -> Result<i32> {
         // The runtime exits 255 both when it cannot run the command (not found, not
         // executable) and when the command exits 255: an error in its own log, fresh for this
         // call, tells the two apart.
-        let log = tempfile::NamedTempFile::new().map_err(|e| self.failed("exec", e.to_string()))?;
+        let failed = |e: std::io::Error| self.failed("exec", e.to_string());
+        let log = tempfile::NamedTempFile::new().map_err(failed)?;
         let mut cmd = self.command();
         cmd.arg("--log").arg(log.path()).arg("--log-format").arg("text");
-        let status = cmd.arg("exec").arg(id).args(args).status().map_err(|e| self.failed("exec", e.to_string()))?;
+        cmd.arg("exec");
+        if stdio.terminal {
+            cmd.arg("--tty");
+        }
+        cmd.arg(id).args(args);
+        let stand_in = if stdio.terminal && StandInTerminal::needed() {
+            Some(StandInTerminal::open().map_err(failed)?)
+        } else {
+            None
+        };
+        if let Some(terminal) = &stand_in {
+            let (input, output) = terminal.runtime_side().map_err(failed)?;
+            cmd.stdin(input).stdout(output);
+        } else if !stdio.stdin {
+            cmd.stdin(Stdio::null());
+        }
+        let mut child = cmd.spawn().map_err(failed)?;
+        // The command holds handles on the stand-in's slave: they must close with the runtime.
+        drop(cmd);
+        let relay = stand_in.map(|t| t.relay(stdio.stdin)).transpose().map_err(failed)?;
+        let status = child.wait().map_err(failed)?;
+        if let Some(relay) = relay {
+            relay.finish();
+        }
         let logged = std::fs::read_to_string(log.path()).unwrap_or_default();
         match logged.lines().rev().find(|l| l.contains("level=error")) {
             Some(line) if !status.success() => Err(self.complaint("exec", log_message(line))),

@@ -33,6 +33,7 @@ pub fn build_spec(config: &ContainerConfig, rootfs: &Path, notify_socket: Option
     process.set_cwd(PathBuf::from(if config.work_dir.is_empty() { "/" } else { config.work_dir.as_str() }));
     process.set_user(resolve_user(&config.user, rootfs)?);
     process.set_no_new_privileges(Some(false));
+    process.set_terminal(Some(config.terminal));
     process.set_rlimits(Some(inherited_rlimits()));
     spec.set_process(Some(process));
 
