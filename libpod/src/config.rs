@@ -105,6 +105,10 @@ pub struct ContainerConfig {
     /// OCI runtime chosen at create time (`--runtime`), empty for the configured default.
     #[serde(rename = "runtime", default, skip_serializing_if = "String::is_empty")]
     pub oci_runtime: String,
+    /// Capabilities, seccomp, `--privileged`, `--read-only`, sysctls and ulimits, decided at
+    /// create time (absent in records made before rpod applied a profile: see [`crate::security`]).
+    #[serde(flatten)]
+    pub security: crate::security::SecurityConfig,
 }
 
 impl ContainerConfig {

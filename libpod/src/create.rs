@@ -137,6 +137,7 @@ pub fn new_container_config(
         conmon_pid_file: String::new(),
         log_path: String::new(),
         oci_runtime: opts.runtime.clone().unwrap_or_default(),
+        security: Default::default(),
     })
 }
 

@@ -216,7 +216,10 @@ fn log_message(line: &str) -> String {
 /// runtime that already failed to create a container on this boot is left out (see
 /// [`remember_broken`]) so its warning is not repeated on every start.
 pub fn candidates(requested: Option<&str>, state_dir: &Path) -> Result<Vec<RuntimeBinary>> {
-    let explicit = requested.filter(|n| !n.is_empty()).map(str::to_string).or_else(configured_runtime);
+    let explicit = match requested.filter(|n| !n.is_empty()) {
+        Some(name) => Some(name.to_string()),
+        None => containersconf::ContainersConf::load_host()?.engine.runtime,
+    };
     let names: Vec<String> = match &explicit {
         Some(name) => vec![name.clone()],
         None => vec!["crun".to_string(), "runc".to_string()],
@@ -250,16 +253,6 @@ pub fn remember_broken(runtime: &RuntimeBinary, state_dir: &Path, err: &Error) {
 
 fn broken_marker(runtime: &RuntimeBinary, state_dir: &Path) -> PathBuf {
     state_dir.join(format!("{}.broken", runtime.name))
-}
-
-/// `[engine] runtime` of `/etc/containers/containers.conf` (`CONTAINERS_CONF` overrides the path).
-fn configured_runtime() -> Option<String> {
-    let path = std::env::var_os("CONTAINERS_CONF")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "/etc/containers/containers.conf".into());
-    let text = std::fs::read_to_string(path).ok()?;
-    let table: toml::Table = text.parse().ok()?;
-    table.get("engine")?.get("runtime")?.as_str().map(str::to_string)
 }
 
 /// The OCI runtimes a container's lifecycle can reach, by the name recorded with the container

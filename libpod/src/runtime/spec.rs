@@ -1,13 +1,12 @@
 //! The OCI runtime spec (`config.json`) of a container, built with oci-spec from the stored
 //! config: runc's standard mounts and namespaces, the process from entrypoint + command, and
-//! resource limits that never exceed what this process may grant.
+//! the process profile decided at create time ([`crate::security`]: capabilities, seccomp,
+//! masked paths, a read-only root, sysctls, rlimits that never exceed what this process may
+//! grant).
 
 use std::path::{Path, PathBuf};
 
-use oci_spec::runtime::{
-    LinuxNamespace, LinuxNamespaceType, MountBuilder, PosixRlimit, PosixRlimitBuilder, PosixRlimitType, Process, Spec,
-    User,
-};
+use oci_spec::runtime::{LinuxNamespace, LinuxNamespaceType, MountBuilder, Process, Spec, User};
 
 use crate::config::ContainerConfig;
 use crate::error::{Error, Result};
@@ -32,14 +31,11 @@ pub fn build_spec(config: &ContainerConfig, rootfs: &Path, notify_socket: Option
     process.set_env(Some(env));
     process.set_cwd(PathBuf::from(if config.work_dir.is_empty() { "/" } else { config.work_dir.as_str() }));
     process.set_user(resolve_user(&config.user, rootfs)?);
-    process.set_no_new_privileges(Some(false));
     process.set_terminal(Some(config.terminal));
-    process.set_rlimits(Some(inherited_rlimits()));
     spec.set_process(Some(process));
 
     let mut root = oci_spec::runtime::Root::default();
     root.set_path(rootfs.to_path_buf());
-    root.set_readonly(Some(false));
     spec.set_root(Some(root));
     spec.set_hostname(Some(if config.hostname.is_empty() {
         config.short_id().to_string()
@@ -69,6 +65,7 @@ pub fn build_spec(config: &ContainerConfig, rootfs: &Path, notify_socket: Option
             .collect();
         linux.set_namespaces(Some(namespaces));
     }
+    crate::security::apply_to_spec(&config.security, &mut spec)?;
     Ok(spec)
 }
 
@@ -130,21 +127,6 @@ fn lookup_id(file: &str, matches: impl Fn(&[&str]) -> bool, column: usize) -> Op
     file.lines().map(|l| l.split(':').collect::<Vec<_>>()).find(|f| matches(f))?.get(column)?.parse().ok()
 }
 
-/// The file and process limits of this process: asking the runtime for more than the current
-/// hard limit fails with `setrlimit: Operation not permitted` on hosts with low hard limits.
-fn inherited_rlimits() -> Vec<PosixRlimit> {
-    [
-        (nix::sys::resource::Resource::RLIMIT_NOFILE, PosixRlimitType::RlimitNofile),
-        (nix::sys::resource::Resource::RLIMIT_NPROC, PosixRlimitType::RlimitNproc),
-    ]
-    .into_iter()
-    .filter_map(|(resource, typ)| {
-        let (soft, hard) = nix::sys::resource::getrlimit(resource).ok()?;
-        PosixRlimitBuilder::default().typ(typ).soft(soft.min(hard)).hard(hard).build().ok()
-    })
-    .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,12 +177,5 @@ mod tests {
             result.unwrap_err(),
             "reading the container's /etc/passwd to resolve --user: it is not a regular file"
         );
-    }
-
-    #[test]
-    fn rlimits_never_exceed_the_hard_limit() {
-        for limit in inherited_rlimits() {
-            assert!(limit.soft() <= limit.hard());
-        }
     }
 }
