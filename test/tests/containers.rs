@@ -114,8 +114,9 @@ fn ps_rm_and_exists() {
     assert_eq!(env.run(&["container", "exists", "one"]).code, Some(0));
     assert_eq!(env.run(&["rm", "one"]).success().trim(), id);
     assert_eq!(env.run(&["container", "exists", "one"]).code, Some(1));
-    let err = env.run(&["rm", "one"]).failure();
-    assert_eq!(err, r#"Error: no container with name or ID "one" found: no such container"#);
+    let gone = env.run(&["rm", "one"]);
+    assert_eq!(gone.code, Some(1), "Podman's rm exits 1 when a container does not exist");
+    assert_eq!(gone.stderr.trim_end(), r#"Error: no container with name or ID "one" found: no such container"#);
     env.run(&["rm", "--ignore", "one"]).success();
     assert_eq!(
         env.run(&["inspect", "nope"]).failure(),

@@ -64,7 +64,20 @@ pub fn run(args: RmArgs, global: &GlobalArgs) -> CommandResult {
     if errors.is_empty() {
         Ok(0)
     } else {
-        Err(CommandFailure { code: EXIT_ERROR, errors })
+        Err(CommandFailure { code: exit_code(&errors), errors })
+    }
+}
+
+/// Podman's `rm` exit code: 1 when a container did not exist, else 2 when one was in the
+/// wrong state (running, without `--force`), else 125.
+fn exit_code(errors: &[anyhow::Error]) -> u8 {
+    let any = |wanted: fn(&libpod::Error) -> bool| errors.iter().any(|e| e.downcast_ref().is_some_and(wanted));
+    if any(|e| matches!(e, libpod::Error::NoSuchContainer(_))) {
+        1
+    } else if any(|e| matches!(e, libpod::Error::RemoveRunning(_))) {
+        2
+    } else {
+        EXIT_ERROR
     }
 }
 
