@@ -50,6 +50,12 @@ pub enum Error {
     RemoveRunning(String),
     #[error("container {0} has no command to run: the image sets none and none was given")]
     NoCommand(String),
+    /// containers.conf exists but cannot be read or decoded.
+    #[error(transparent)]
+    ContainersConf(#[from] containersconf::Error),
+    /// A security profile Podman refuses at create time, or one that cannot be applied at start.
+    #[error(transparent)]
+    Security(#[from] crate::security::SecurityError),
     #[error("unable to find user {0:?} in the container's /etc/passwd or /etc/group")]
     UnknownUser(String),
     /// The container's `/etc/passwd` or `/etc/group` exists but cannot serve a `--user` lookup:

@@ -25,6 +25,9 @@ pub struct InspectContainer {
     pub driver: &'static str,
     pub log_path: String,
     pub conmon_pid_file: String,
+    /// `EffectiveCaps`, `BoundingCaps`.
+    #[serde(flatten)]
+    pub capabilities: crate::security::InspectCapabilities,
     pub config: InspectConfig,
     pub host_config: InspectHostConfig,
 }
@@ -79,6 +82,9 @@ pub struct InspectHostConfig {
     pub cgroup_mode: String,
     pub restart_policy: InspectRestartPolicy,
     pub auto_remove: bool,
+    /// `CapAdd`, `CapDrop`, `Privileged`, `ReadonlyRootfs`, `SecurityOpt`, `Ulimits`.
+    #[serde(flatten)]
+    pub security: crate::security::InspectHostSecurity,
 }
 
 /// `.HostConfig.RestartPolicy`.
@@ -121,6 +127,7 @@ impl From<&Container> for InspectContainer {
             driver: "overlay",
             log_path: config.log_path.clone(),
             conmon_pid_file: config.conmon_pid_file.clone(),
+            capabilities: config.security.inspect_capabilities(),
             config: InspectConfig {
                 hostname: if config.hostname.is_empty() {
                     config.short_id().to_string()
@@ -155,6 +162,7 @@ impl From<&Container> for InspectContainer {
                     maximum_retry_count: config.restart_retries.unwrap_or(0),
                 },
                 auto_remove: config.auto_remove,
+                security: config.security.inspect_host_config(),
             },
         }
     }

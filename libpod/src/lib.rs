@@ -15,6 +15,7 @@ pub mod monitor;
 pub mod names;
 pub mod ps;
 pub mod runtime;
+pub mod security;
 pub mod state;
 pub mod store;
 

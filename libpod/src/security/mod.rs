@@ -13,6 +13,7 @@
 
 mod apply;
 mod capabilities;
+mod inspect;
 mod options;
 mod process;
 
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 pub use apply::apply_to_spec;
 pub use capabilities::{merge as merge_capabilities, Capability, CapabilityArg};
+pub use inspect::{InspectCapabilities, InspectHostSecurity, InspectUlimit};
 pub use options::{SeccompChoice, SecurityOpt, Sysctl, Ulimit, UlimitKind};
 pub use process::{capabilities_in, CreatingProcess, ThisProcess};
 
