@@ -22,13 +22,6 @@ pub trait Engine: Send + Sync {
         self.command().args(args).output().expect("running the container engine").into()
     }
 
-    /// Runs `ENGINE ARGS` inside `netns` to completion; containers it starts stay inside.
-    fn run_in(&self, netns: &NetNs, args: &[&str]) -> RunResult {
-        let mut command = self.command();
-        command.args(args);
-        netns.run(&command)
-    }
-
     /// Runs `ENGINE ARGS`; panics with the output unless it exited 0; returns stdout.
     fn check(&self, args: &[&str]) -> String {
         let out = self.run(args);
