@@ -141,7 +141,7 @@ fn an_interactive_shell_runs_on_a_real_terminal_and_exits_with_its_code() {
     term.wait_for("# ");
     assert!(!term.echoes(), "rpod put the local terminal in raw mode");
     term.type_line("busybox tty; busybox stty size; echo $((6*7))");
-    term.wait_for("42");
+    term.wait_for("42\r\n");
     let shown = term.shown();
     assert!(shown.contains("/dev/pts/0\r\n"), "{shown}");
     assert!(shown.contains("40 100\r\n"), "the container's terminal took the local size: {shown}");
@@ -183,9 +183,11 @@ fn exec_gives_a_terminal_with_t_and_stdin_only_with_i() {
     cmd.args(["exec", "-it", "box", "sh"]);
     let mut term = OnTerminal::spawn(cmd, 24, 80);
     term.wait_for("# ");
-    term.type_line("busybox tty; echo $((6*7)); exit 4");
+    term.type_line("busybox tty; echo term=$TERM; echo $((6*7)); exit 4");
     assert_eq!(term.exit_code(), Some(4), "{}", term.shown());
-    assert!(term.shown().contains("42\r\n") && term.shown().contains("/dev/pts/"), "{}", term.shown());
+    let shown = term.shown();
+    assert!(shown.contains("42\r\n") && shown.contains("/dev/pts/"), "{shown}");
+    assert!(shown.contains("term=xterm\r\n"), "TERM is set as Podman sets it: {shown}");
     assert!(term.echoes(), "the local terminal is restored");
     let (code, out, err) = run_with_input(&env, &["exec", "-i", "box", "cat"], "hi\n");
     assert_eq!((code, out.as_str()), (Some(0), "hi\n"), "{err}");

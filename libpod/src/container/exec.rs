@@ -13,6 +13,31 @@ impl Runtime<'_> {
         if container.state.state != ContainerStatus::Running {
             return Err(Error::NotRunning(container.config.id.clone()));
         }
-        self.oci_runtime(container)?.exec(&container.config.id, args, stdio)
+        let env = exec_env(&container.config.env, stdio);
+        self.oci_runtime(container)?.exec(&container.config.id, args, &env, stdio)
+    }
+}
+
+/// What `exec` adds to the container's environment: `TERM=xterm` for a terminal when the
+/// container sets no `TERM`, as Podman does, so full-screen programs know what they draw on.
+fn exec_env(container_env: &[String], stdio: ExecStdio) -> Vec<String> {
+    let has_term = container_env.iter().any(|entry| entry.starts_with("TERM="));
+    if stdio.terminal && !has_term {
+        vec!["TERM=xterm".to_string()]
+    } else {
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_terminal_gets_term_unless_the_container_sets_it() {
+        let tty = ExecStdio { stdin: true, terminal: true };
+        assert_eq!(exec_env(&["PATH=/bin".into()], tty), ["TERM=xterm"]);
+        assert!(exec_env(&["TERM=vt100".into()], tty).is_empty());
+        assert!(exec_env(&[], ExecStdio { stdin: true, terminal: false }).is_empty());
     }
 }

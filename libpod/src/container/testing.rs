@@ -203,7 +203,7 @@ impl OciRuntime for FakeRuntime {
         Ok(())
     }
 
-    fn exec(&self, _id: &str, _args: &[String], _stdio: ExecStdio) -> Result<i32> {
+    fn exec(&self, _id: &str, _args: &[String], _env: &[String], _stdio: ExecStdio) -> Result<i32> {
         Ok(0)
     }
 }

@@ -19,9 +19,10 @@ pub trait OciRuntime {
     fn kill(&self, id: &str, signal: &str) -> Result<()>;
     /// Deletes the runtime's record of the container (`force` also kills it).
     fn delete(&self, id: &str, force: bool) -> Result<()>;
-    /// Runs `args` inside the running container with this process's standard output and
-    /// error, and its stdin or a terminal as `stdio` asks.
-    fn exec(&self, id: &str, args: &[String], stdio: ExecStdio) -> Result<i32>;
+    /// Runs `args` inside the running container, with `env` (`NAME=value`) added to its
+    /// environment, this process's standard output and error, and its stdin or a terminal as
+    /// `stdio` asks.
+    fn exec(&self, id: &str, args: &[String], env: &[String], stdio: ExecStdio) -> Result<i32>;
 }
 
 /// The standard streams of a container being created.
@@ -160,7 +161,7 @@ impl OciRuntime for RuntimeBinary {
         self.run("delete", cmd)
     }
 
-    fn exec(&self, id: &str, args: &[String], stdio: ExecStdio) -> Result<i32> {
+    fn exec(&self, id: &str, args: &[String], env: &[String], stdio: ExecStdio) -> Result<i32> {
         // The runtime exits 255 both when it cannot run the command (not found, not
         // executable) and when the command exits 255: an error in its own log, fresh for this
         // call, tells the two apart.
@@ -171,6 +172,9 @@ impl OciRuntime for RuntimeBinary {
         cmd.arg("exec");
         if stdio.terminal {
             cmd.arg("--tty");
+        }
+        for entry in env {
+            cmd.arg("--env").arg(entry);
         }
         cmd.arg(id).args(args);
         let stand_in = if stdio.terminal && StandInTerminal::needed() {
