@@ -36,6 +36,11 @@ const BOOL_LONG_FLAGS: &[&str] = &[
     "rmi",
 ];
 
+/// `create`/`run` value flags whose value may start with `-` (`--memory-swap -1`,
+/// `--pids-limit -1`, `--cpus -1`): pflag's guess would leave such a value to be read as a flag
+/// and take the image for its value, so these always take the next argument.
+const SIGNED_VALUE_LONG_FLAGS: &[&str] = &["memory-swap", "pids-limit", "cpus", "cpu-shares"];
+
 /// One-letter boolean flags of `create`/`run` besides `-d`: `-t`, `-i`, `-P`, `-q`.
 const BOOL_SHORT_FLAGS: &[char] = &['t', 'i', 'P', 'q'];
 
@@ -101,6 +106,9 @@ fn parse_long(flags: &mut RunFlags, arg: &str, long: &str, args: &[String], next
     let Some(flag) = Known::long(name) else {
         if inline.is_some() || BOOL_LONG_FLAGS.contains(&name) {
             return Ok(next);
+        }
+        if SIGNED_VALUE_LONG_FLAGS.contains(&name) {
+            return Ok((next + 1).min(args.len()));
         }
         return Ok(skip_unknown_value(args, next));
     };
@@ -288,6 +296,9 @@ mod tests {
             Case { args: &["-d", "--", "-image-like", "cmd"], positional_start: 2, detach: true, name: false },
             Case { args: &["-"], positional_start: 0, detach: false, name: false },
             Case { args: &["-d"], positional_start: 1, detach: true, name: false },
+            Case { args: &["--memory-swap", "-1", "alpine", "top"], positional_start: 2, detach: false, name: false },
+            Case { args: &["--pids-limit", "-1", "-d", "alpine"], positional_start: 3, detach: true, name: false },
+            Case { args: &["-m", "32m", "--cpus", "1.5", "alpine"], positional_start: 4, detach: false, name: false },
         ];
         for case in cases {
             let parsed = parse(&args(case.args)).unwrap();

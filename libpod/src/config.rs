@@ -105,6 +105,12 @@ pub struct ContainerConfig {
     /// OCI runtime chosen at create time (`--runtime`), empty for the configured default.
     #[serde(rename = "runtime", default, skip_serializing_if = "String::is_empty")]
     pub oci_runtime: String,
+    /// `--memory`, `--memory-swap`, `--cpus`, `--cpu-shares`, `--pids-limit`, `--shm-size`.
+    #[serde(flatten)]
+    pub limits: crate::limits::ResourceLimits,
+    /// `--dns`, `--dns-search`, `--dns-option`, `--add-host`, `--no-hosts`.
+    #[serde(flatten)]
+    pub name_resolution: crate::name_resolution::NameResolution,
     /// Capabilities, seccomp, `--privileged`, `--read-only`, sysctls and ulimits, decided at
     /// create time (absent in records made before rpod applied a profile: see [`crate::security`]).
     #[serde(flatten)]
@@ -115,5 +121,15 @@ impl ContainerConfig {
     /// The first 12 characters of the ID, as `ps` and `auto-update` print it.
     pub fn short_id(&self) -> &str {
         &self.id[..self.id.len().min(12)]
+    }
+
+    /// The container's host name: `--hostname`, else its short ID (rpod gives every container
+    /// a UTS namespace of its own).
+    pub fn effective_hostname(&self) -> &str {
+        if self.hostname.is_empty() {
+            self.short_id()
+        } else {
+            &self.hostname
+        }
     }
 }

@@ -14,6 +14,8 @@ use image::{RawImageName, Transport};
 
 use crate::config::{ContainerConfig, SdNotifyMode, AUTO_UPDATE_LABEL, DEFAULT_STOP_TIMEOUT, SYSTEMD_UNIT_ENV};
 use crate::error::{Error, Result};
+use crate::limits::{ResourceLimits, ResourceRequest};
+use crate::name_resolution::NameResolution;
 use crate::names;
 
 /// rpod has no bridge networking: without `--network`, a container shares the host's network
@@ -60,6 +62,10 @@ pub struct CreateOptions {
     pub stdin: bool,
     /// `-t`: give the container a pseudo-terminal.
     pub terminal: bool,
+    /// `--memory`, `--cpus`, `--pids-limit`, `--shm-size` and the like, typed.
+    pub resources: ResourceRequest,
+    /// `--dns*`, `--add-host`, `--no-hosts`, validated one by one.
+    pub name_resolution: NameResolution,
     pub runtime: Option<String>,
     /// The image argument exactly as typed.
     pub raw_image_name: RawImageName,
@@ -109,7 +115,14 @@ pub fn new_container_config(
         None if opts.command.is_empty() => (image.entrypoint.clone(), image.cmd.clone()),
         None => (image.entrypoint.clone(), opts.command.clone()),
     };
+    if entrypoint.is_empty() && command.is_empty() {
+        return Err(Error::NoCommandOrEntrypoint);
+    }
     let (restart_policy, restart_retries) = parse_restart(opts.restart.as_deref())?;
+    let network_mode = opts.network.clone().unwrap_or_else(|| DEFAULT_NETWORK.to_string());
+    opts.name_resolution.validate(&network_mode)?;
+    let cgroups_mode = opts.cgroups.clone().unwrap_or_default();
+    let limits = ResourceLimits::from_request(&opts.resources, cgroups_mode == "disabled")?;
     Ok(ContainerConfig {
         id: names::new_id(),
         name,
@@ -126,17 +139,19 @@ pub fn new_container_config(
         work_dir: opts.work_dir.clone().unwrap_or_else(|| image.working_dir.clone()),
         user: opts.user.clone().unwrap_or_else(|| image.user.clone()),
         hostname: opts.hostname.clone().unwrap_or_default(),
-        network_mode: opts.network.clone().unwrap_or_else(|| DEFAULT_NETWORK.to_string()),
+        network_mode,
         restart_policy,
         restart_retries,
         sdnotify_mode: opts.sdnotify.unwrap_or_default(),
-        cgroups_mode: opts.cgroups.clone().unwrap_or_default(),
+        cgroups_mode,
         auto_remove: opts.auto_remove,
         stdin: opts.stdin,
         terminal: opts.terminal,
         conmon_pid_file: String::new(),
         log_path: String::new(),
         oci_runtime: opts.runtime.clone().unwrap_or_default(),
+        limits,
+        name_resolution: opts.name_resolution.clone(),
         security: Default::default(),
     })
 }
@@ -212,6 +227,15 @@ mod tests {
         assert_eq!((cfg.entrypoint, cfg.command), (vec!["/entry".to_string()], vec!["top".to_string()]));
         let cfg = build(CreateOptions { entrypoint: Some(vec!["sh".into()]), ..Default::default() });
         assert_eq!((cfg.entrypoint, cfg.command), (vec!["sh".to_string()], vec![]));
+    }
+
+    #[test]
+    fn an_image_without_entrypoint_or_command_is_refused_unless_one_is_given() {
+        let bare = ImageDefaults { entrypoint: vec![], cmd: vec![], ..image() };
+        let refused = new_container_config(&CreateOptions::default(), &bare, &|_| None, Utc::now()).unwrap_err();
+        assert_eq!(refused.to_string(), "no command or entrypoint provided, and no CMD or ENTRYPOINT from image");
+        let given = CreateOptions { command: vec!["sh".into()], ..Default::default() };
+        assert!(new_container_config(&given, &bare, &|_| None, Utc::now()).is_ok());
     }
 
     #[test]

@@ -50,6 +50,15 @@ pub enum Error {
     RemoveRunning(String),
     #[error("container {0} has no command to run: the image sets none and none was given")]
     NoCommand(String),
+    /// Podman 4's refusal at create time of an image with neither entrypoint nor command.
+    #[error("no command or entrypoint provided, and no CMD or ENTRYPOINT from image")]
+    NoCommandOrEntrypoint,
+    /// Resource limits Podman refuses at create time.
+    #[error(transparent)]
+    Limits(#[from] crate::limits::LimitsError),
+    /// Name-resolution settings Podman refuses at create time.
+    #[error(transparent)]
+    NameResolution(#[from] crate::name_resolution::NameResolutionError),
     /// containers.conf exists but cannot be read or decoded.
     #[error(transparent)]
     ContainersConf(#[from] containersconf::Error),

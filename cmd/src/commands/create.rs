@@ -74,6 +74,8 @@ pub struct CreateArgs {
     #[command(flatten)]
     pub registry: crate::registry_access::RegistryArgs,
     #[command(flatten)]
+    pub limits: crate::resource_flags::ResourceFlags,
+    #[command(flatten)]
     pub security: crate::security_flags::SecurityFlags,
     /// Allocate a pseudo-terminal for the container
     #[arg(short = 't', long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
@@ -157,6 +159,8 @@ fn create_options(args: &CreateArgs) -> anyhow::Result<CreateOptions> {
         auto_remove: args.rm.unwrap_or(false),
         stdin: args.interactive.unwrap_or(false),
         terminal: args.tty.unwrap_or(false),
+        resources: args.limits.resources()?,
+        name_resolution: args.limits.name_resolution()?,
         runtime: None,
         raw_image_name: args.image.clone(),
         create_command: std::env::args().collect(),

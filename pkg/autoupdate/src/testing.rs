@@ -62,6 +62,7 @@ pub fn container(name: &str, labels: &[(&str, &str)], raw: &str, image_id: &str)
         conmon_pid_file: String::new(),
         log_path: String::new(),
         oci_runtime: String::new(),
+        ..Default::default()
     }
 }
 
