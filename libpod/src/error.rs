@@ -59,6 +59,9 @@ pub enum Error {
     /// Name-resolution settings Podman refuses at create time.
     #[error(transparent)]
     NameResolution(#[from] crate::name_resolution::NameResolutionError),
+    /// A container's /etc/hosts that cannot be written as asked.
+    #[error(transparent)]
+    EtcFiles(#[from] crate::runtime::etc_files::EtcFilesError),
     /// containers.conf exists but cannot be read or decoded.
     #[error(transparent)]
     ContainersConf(#[from] containersconf::Error),

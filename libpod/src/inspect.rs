@@ -20,6 +20,11 @@ pub struct InspectContainer {
     pub state: InspectState,
     pub image: String,
     pub image_name: String,
+    /// The host paths of the files bind-mounted at /etc/resolv.conf, /etc/hostname and
+    /// /etc/hosts; empty before the first start or when the image's file is kept.
+    pub resolv_conf_path: String,
+    pub hostname_path: String,
+    pub hosts_path: String,
     pub name: String,
     pub restart_count: u32,
     pub driver: &'static str,
@@ -58,6 +63,8 @@ pub struct InspectConfig {
     pub hostname: String,
     pub domainname: String,
     pub user: String,
+    pub tty: bool,
+    pub open_stdin: bool,
     pub env: Vec<String>,
     pub cmd: Vec<String>,
     pub image: String,
@@ -79,6 +86,20 @@ pub struct InspectConfig {
 #[serde(rename_all = "PascalCase")]
 pub struct InspectHostConfig {
     pub network_mode: String,
+    pub dns: Vec<String>,
+    pub dns_options: Vec<String>,
+    pub dns_search: Vec<String>,
+    /// `--add-host` entries as given (`name:ip`).
+    pub extra_hosts: Vec<String>,
+    /// Limits in Podman's units: bytes, CPU shares, microseconds, billionths of a CPU; 0 is none.
+    pub memory: i64,
+    pub memory_swap: i64,
+    pub nano_cpus: i64,
+    pub cpu_shares: u64,
+    pub cpu_period: u64,
+    pub cpu_quota: i64,
+    pub pids_limit: i64,
+    pub shm_size: i64,
     pub cgroup_mode: String,
     pub restart_policy: InspectRestartPolicy,
     pub auto_remove: bool,
@@ -111,7 +132,7 @@ impl From<&Container> for InspectContainer {
                 running: status == "running",
                 paused: false,
                 restarting: false,
-                oom_killed: false,
+                oom_killed: state.oom_killed,
                 dead: false,
                 pid: state.pid,
                 conmon_pid: state.conmon_pid,
@@ -122,6 +143,9 @@ impl From<&Container> for InspectContainer {
             },
             image: config.rootfs_image_id.clone(),
             image_name: config.rootfs_image_name.clone(),
+            resolv_conf_path: state.bind_mounts.get("/etc/resolv.conf").cloned().unwrap_or_default(),
+            hostname_path: state.bind_mounts.get("/etc/hostname").cloned().unwrap_or_default(),
+            hosts_path: state.bind_mounts.get("/etc/hosts").cloned().unwrap_or_default(),
             name: config.name.clone(),
             restart_count: 0,
             driver: "overlay",
@@ -136,6 +160,8 @@ impl From<&Container> for InspectContainer {
                 },
                 domainname: String::new(),
                 user: config.user.clone(),
+                tty: config.terminal,
+                open_stdin: config.stdin,
                 env: config.env.clone(),
                 cmd: config.command.clone(),
                 image: config.rootfs_image_name.clone(),
@@ -152,6 +178,18 @@ impl From<&Container> for InspectContainer {
             },
             host_config: InspectHostConfig {
                 network_mode: config.network_mode.clone(),
+                dns: config.name_resolution.dns_servers.iter().map(ToString::to_string).collect(),
+                dns_options: config.name_resolution.dns_options.clone(),
+                dns_search: config.name_resolution.dns_search.clone(),
+                extra_hosts: config.name_resolution.hosts_add.iter().map(ToString::to_string).collect(),
+                memory: config.limits.memory.unwrap_or(0),
+                memory_swap: config.limits.memory_swap.unwrap_or(0),
+                nano_cpus: config.limits.nano_cpus(),
+                cpu_shares: config.limits.cpu_shares.unwrap_or(0),
+                cpu_period: config.limits.cpu_period.unwrap_or(0),
+                cpu_quota: config.limits.cpu_quota.unwrap_or(0),
+                pids_limit: config.limits.pids_limit.unwrap_or(0),
+                shm_size: config.limits.shm_size(),
                 cgroup_mode: if config.cgroups_mode.is_empty() {
                     "enabled".into()
                 } else {

@@ -55,6 +55,7 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
     let mut restarts = 0;
     let exit_code = loop {
         let exit_code = wait_for_exit(started.pid);
+        crate::runtime::cgroup::note_oom_kills(store, id);
         let _ = started.runtime.delete(id, true);
         input.disconnect();
         started.output.finish();
@@ -131,7 +132,8 @@ fn launch(
         (Some(target), SdNotifyMode::Container) => Some(start_relay(&run_dir, target.clone(), monitor_pid)?),
         _ => None,
     };
-    let spec = spec::build_spec(config, &rootfs, relay_socket.as_deref())?;
+    let mut spec = spec::build_spec(config, &rootfs, relay_socket.as_deref())?;
+    let bind_mounts = crate::runtime::etc_files::install(&run_dir, config, &mut spec)?;
     // The spec holds the container's environment: private, like the database it came from.
     let spec_json = serde_json::to_vec(&spec).map_err(|e| Error::Spec(e.to_string()))?;
     let spec_path = run_dir.join("config.json");
@@ -167,6 +169,7 @@ fn launch(
         conmon_pid: monitor_pid as i32,
         started_time: Some(chrono::Utc::now()),
         runtime: runtime.name().to_string(),
+        bind_mounts,
         ..Default::default()
     };
     store.update_state(id, &state)?;

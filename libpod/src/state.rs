@@ -48,4 +48,11 @@ pub struct ContainerState {
     /// The OCI runtime that runs the container (the first one that worked).
     #[serde(rename = "ociRuntime", default, skip_serializing_if = "String::is_empty")]
     pub runtime: String,
+    /// Files rpod wrote for the container and bind-mounted into it, by their path inside it
+    /// (`/etc/hosts` → the run directory's `hosts`), as Podman records them.
+    #[serde(rename = "bindMounts", default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub bind_mounts: std::collections::BTreeMap<String, String>,
+    /// The OOM killer killed a process of the container's last run (reset at each start).
+    #[serde(rename = "oomKilled", default, skip_serializing_if = "std::ops::Not::not")]
+    pub oom_killed: bool,
 }

@@ -40,6 +40,7 @@ impl Runtime<'_> {
             conmon_pid: 0,
             exit_code,
             finished_time: Some(self.clock.wall()),
+            oom_killed: crate::runtime::cgroup::take_oom_marker(self.store, id),
             ..container.state.clone()
         };
         if container.config.auto_remove {
@@ -87,6 +88,19 @@ mod tests {
         assert_eq!(exited.state.runtime, "fake");
         assert_eq!(std::fs::read_to_string(world.store.exit_file(&web.config.id)).unwrap(), "42");
         assert!(world.deleted().is_empty(), "a kept container stays known to nothing but the store");
+    }
+
+    #[test]
+    fn an_oom_kill_the_monitor_noted_is_recorded_once() {
+        let world = World::new();
+        let web = world.running("web", Reaction::IgnoresTerm);
+        let marker = crate::runtime::cgroup::oom_marker(&world.store, &web.config.id);
+        std::fs::create_dir_all(marker.parent().unwrap()).unwrap();
+        std::fs::write(marker, "").unwrap();
+        world.runtime().record_exit(&web.config.id, 137).unwrap();
+        assert!(world.lookup("web").state.oom_killed);
+        world.runtime().record_exit(&web.config.id, 0).unwrap();
+        assert!(!world.lookup("web").state.oom_killed, "the mark counts for one exit");
     }
 
     #[test]

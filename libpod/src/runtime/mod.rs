@@ -6,11 +6,14 @@
 //! [`crate::container`] or [`crate::monitor`], which use it.
 
 pub mod attach;
+pub mod cgroup;
 pub mod clock;
+pub mod etc_files;
 pub mod console;
 pub mod monitor_process;
 pub mod notify;
 pub mod oci;
+pub mod resources;
 pub mod rootfs;
 pub mod spec;
 pub mod stdio;

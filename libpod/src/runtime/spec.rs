@@ -66,6 +66,7 @@ pub fn build_spec(config: &ContainerConfig, rootfs: &Path, notify_socket: Option
         linux.set_namespaces(Some(namespaces));
     }
     crate::security::apply_to_spec(&config.security, &mut spec)?;
+    super::resources::apply(config, &mut spec)?;
     Ok(spec)
 }
 
