@@ -8,8 +8,8 @@
 pub mod attach;
 pub mod cgroup;
 pub mod clock;
-pub mod etc_files;
 pub mod console;
+pub mod etc_files;
 pub mod monitor_process;
 pub mod notify;
 pub mod oci;
