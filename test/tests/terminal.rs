@@ -5,6 +5,7 @@
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -56,6 +57,18 @@ impl OnTerminal {
         let pty = openpty(Some(&size), None).unwrap();
         let (master, slave) = (File::from(pty.master), File::from(pty.slave));
         cmd.stdin(slave.try_clone().unwrap()).stdout(slave.try_clone().unwrap()).stderr(slave.try_clone().unwrap());
+        // As in a login: rpod leads a session whose controlling terminal this is, so a resize
+        // sends SIGWINCH to it and to the runtime it runs in the foreground.
+        // SAFETY: only async-signal-safe calls (setsid, ioctl) between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                nix::unistd::setsid()?;
+                if libc::ioctl(0, libc::TIOCSCTTY, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
         let child = cmd.spawn().unwrap();
         let shown = Arc::new(Mutex::new(Vec::new()));
         let (mut reader, sink) = (master.try_clone().unwrap(), shown.clone());
@@ -85,6 +98,7 @@ impl OnTerminal {
         self.master.write_all(format!("{line}\n").as_bytes()).unwrap();
     }
 
+    /// Resizes the terminal, as a terminal emulator does when its window changes.
     fn resize(&self, rows: u16, cols: u16) {
         let size = Winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
         // SAFETY: TIOCSWINSZ reads one winsize through the pointer, which outlives the call.
@@ -150,7 +164,7 @@ fn an_interactive_shell_runs_on_a_real_terminal_and_exits_with_its_code() {
     std::thread::sleep(Duration::from_millis(500));
     term.type_line("busybox stty size; exit 3");
     assert_eq!(term.exit_code(), Some(3), "{}", term.shown());
-    assert!(term.shown().contains("50 120\r\n"), "a resize reached the container: {}", term.shown());
+    term.wait_for("50 120\r\n");
     assert!(term.echoes(), "the local terminal is restored once the container exits");
     let logs = env.run(&["logs", "shell"]).success();
     assert!(logs.contains("42\r\n") && logs.contains("/dev/pts/0\r\n"), "logs show what the terminal showed: {logs}");
@@ -183,11 +197,19 @@ fn exec_gives_a_terminal_with_t_and_stdin_only_with_i() {
     cmd.args(["exec", "-it", "box", "sh"]);
     let mut term = OnTerminal::spawn(cmd, 24, 80);
     term.wait_for("# ");
-    term.type_line("busybox tty; echo term=$TERM; echo $((6*7)); exit 4");
+    term.type_line("busybox stty size");
+    term.wait_for("24 80\r\n");
+    term.resize(30, 90);
+    // The runtime passes a resize on when SIGWINCH reaches it; give that ample time.
+    std::thread::sleep(Duration::from_millis(500));
+    term.type_line("busybox stty size; busybox tty; echo term=$TERM; echo $((6*7)); exit 4");
     assert_eq!(term.exit_code(), Some(4), "{}", term.shown());
+    // rpod has exited; what it wrote last may still be on its way through the terminal.
+    term.wait_for("42\r\n");
     let shown = term.shown();
     assert!(shown.contains("42\r\n") && shown.contains("/dev/pts/"), "{shown}");
     assert!(shown.contains("term=xterm\r\n"), "TERM is set as Podman sets it: {shown}");
+    assert!(shown.contains("30 90\r\n"), "the runtime passed the resize on: {shown}");
     assert!(term.echoes(), "the local terminal is restored");
     let (code, out, err) = run_with_input(&env, &["exec", "-i", "box", "cat"], "hi\n");
     assert_eq!((code, out.as_str()), (Some(0), "hi\n"), "{err}");
