@@ -208,6 +208,26 @@ mod tests {
     }
 
     #[test]
+    fn read_only_tmpfs_go_beneath_nothing_already_mounted() {
+        let bind = |dest: &str| MountBuilder::default().destination(dest).typ("bind").source("/x").build().unwrap();
+        let mut mounts = vec![bind("/proc"), bind("/run/notify/notify.sock"), bind("/tmp")];
+        add_read_only_tmpfs(&mut mounts).unwrap();
+        let order: Vec<_> = mounts.iter().map(|m| (m.destination().display().to_string(), m.typ().clone())).collect();
+        let tmpfs = Some("tmpfs".to_string());
+        let bound = Some("bind".to_string());
+        assert_eq!(
+            order,
+            [
+                ("/proc".to_string(), bound.clone()),
+                ("/run".to_string(), tmpfs.clone()),
+                ("/run/notify/notify.sock".to_string(), bound.clone()),
+                ("/tmp".to_string(), bound),
+                ("/var/tmp".to_string(), tmpfs),
+            ]
+        );
+    }
+
+    #[test]
     fn privileged_containers_see_unmasked_paths() {
         let spec = spec_of(&SecurityConfig { privileged: true, ..Default::default() });
         let linux = spec.linux().as_ref().unwrap();
