@@ -206,7 +206,7 @@ fn is_root(user: &str) -> bool {
 }
 
 fn resolve_capabilities(request: &SecurityRequest, ctx: &SecurityContext) -> Result<CapabilitySets, SecurityError> {
-    let host = ctx.process.bounding_set();
+    let host = ctx.process.bounding_set().map_err(SecurityError::BoundingSet)?;
     let defaults = ctx
         .conf
         .containers
@@ -340,6 +340,9 @@ pub enum SecurityError {
     /// The runtime would fail with `setrlimit: operation not permitted` at every start.
     #[error("ulimit {}={}:{}: the hard limit is above this host's ({host_hard}) and rpod may not raise it (no CAP_SYS_RESOURCE)", .ulimit.kind.name(), .ulimit.soft, .ulimit.hard)]
     UlimitAboveHardLimit { ulimit: Ulimit, host_hard: u64 },
+    /// Without its own bounding set rpod cannot tell which capabilities it may hand on.
+    #[error("reading rpod's capability bounding set from /proc/self/status")]
+    BoundingSet(#[source] std::io::Error),
     /// A containers.conf default that Podman would refuse too.
     #[error("containers.conf {key}")]
     ContainersConf {

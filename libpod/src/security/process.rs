@@ -7,7 +7,7 @@ use super::options::UlimitKind;
 /// The creating process, as the security decisions need it.
 pub trait CreatingProcess {
     /// The capabilities in this process's bounding set.
-    fn bounding_set(&self) -> Vec<Capability>;
+    fn bounding_set(&self) -> std::io::Result<Vec<Capability>>;
     /// This process's (soft, hard) limit of `kind`, if it can be read.
     fn rlimit(&self, kind: UlimitKind) -> Option<(u64, u64)>;
     /// Whether this process may raise hard limits (it has `CAP_SYS_RESOURCE`).
@@ -20,19 +20,19 @@ pub struct ThisProcess;
 
 impl ThisProcess {
     /// The mask of `/proc/self/status` field `field` (`CapBnd`, `CapEff`).
-    fn mask(field: &str) -> u64 {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    fn mask(field: &str) -> std::io::Result<u64> {
+        let status = std::fs::read_to_string("/proc/self/status")?;
         status
             .lines()
             .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
             .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
-            .unwrap_or(0)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("no {field} line")))
     }
 }
 
 impl CreatingProcess for ThisProcess {
-    fn bounding_set(&self) -> Vec<Capability> {
-        capabilities_in(Self::mask("CapBnd"))
+    fn bounding_set(&self) -> std::io::Result<Vec<Capability>> {
+        Self::mask("CapBnd").map(capabilities_in)
     }
 
     fn rlimit(&self, kind: UlimitKind) -> Option<(u64, u64)> {
@@ -41,7 +41,7 @@ impl CreatingProcess for ThisProcess {
 
     fn may_raise_limits(&self) -> bool {
         const CAP_SYS_RESOURCE: u8 = 24;
-        Self::mask("CapEff") & (1 << CAP_SYS_RESOURCE) != 0
+        Self::mask("CapEff").is_ok_and(|mask| mask & (1 << CAP_SYS_RESOURCE) != 0)
     }
 }
 
@@ -97,7 +97,7 @@ mod tests {
                 "CAP_SYS_CHROOT"
             ]
         );
-        assert!(!ThisProcess.bounding_set().is_empty());
+        assert!(!ThisProcess.bounding_set().unwrap().is_empty());
         assert!(ThisProcess.rlimit(UlimitKind::Nofile).is_some());
     }
 }

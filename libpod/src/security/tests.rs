@@ -21,8 +21,8 @@ impl Default for FakeProcess {
 }
 
 impl CreatingProcess for FakeProcess {
-    fn bounding_set(&self) -> Vec<Capability> {
-        self.bounding.clone()
+    fn bounding_set(&self) -> std::io::Result<Vec<Capability>> {
+        Ok(self.bounding.clone())
     }
 
     fn rlimit(&self, kind: UlimitKind) -> Option<(u64, u64)> {
