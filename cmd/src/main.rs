@@ -9,9 +9,9 @@ mod go_flags;
 mod image_resolve;
 mod pull_progress;
 mod registry_access;
-mod targets;
 mod resource_flags;
 mod security_flags;
+mod targets;
 mod usage_errors;
 
 use std::process::ExitCode;
