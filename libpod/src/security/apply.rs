@@ -7,28 +7,6 @@ use oci_spec::runtime::{
 use super::process::{CreatingProcess, ThisProcess};
 use super::{seccomp_target, Capability, SecurityConfig, SecurityError, UlimitKind};
 
-/// Paths Podman hides from a container that is not `--privileged` (containers.conf's
-/// `DefaultMaskedPaths`, Podman 5): host information or kernel interfaces a container must not
-/// read.
-pub const MASKED_PATHS: [&str; 11] = [
-    "/proc/acpi",
-    "/proc/kcore",
-    "/proc/keys",
-    "/proc/latency_stats",
-    "/proc/sched_debug",
-    "/proc/scsi",
-    "/proc/timer_list",
-    "/proc/timer_stats",
-    "/sys/devices/virtual/powercap",
-    "/sys/firmware",
-    "/sys/fs/selinux",
-];
-
-/// Paths Podman mounts read-only in a container that is not `--privileged`: kernel settings a
-/// container could change for the whole host.
-pub const READONLY_PATHS: [&str; 6] =
-    ["/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
-
 /// Where a `--read-only` container still gets writable (empty) tmpfs, as with Podman's default
 /// `--read-only-tmpfs`.
 pub const READ_ONLY_TMPFS: [&str; 3] = ["/run", "/tmp", "/var/tmp"];
@@ -59,9 +37,7 @@ pub fn apply_to_spec(security: &SecurityConfig, spec: &mut Spec) -> Result<(), S
         None => None,
     };
     if let Some(linux) = spec.linux_mut() {
-        let owned = |paths: &[&str]| paths.iter().map(|p| p.to_string()).collect::<Vec<_>>();
-        let (masked, readonly) =
-            if security.privileged { (None, None) } else { (Some(owned(&MASKED_PATHS)), Some(owned(&READONLY_PATHS))) };
+        let (masked, readonly) = security.paths.spec_paths(security.privileged);
         linux.set_masked_paths(masked);
         linux.set_readonly_paths(readonly);
         linux.set_sysctl((!security.sysctls.is_empty()).then(|| security.sysctls.clone().into_iter().collect()));
@@ -158,7 +134,7 @@ fn rlimit_type(kind: UlimitKind) -> PosixRlimitType {
 #[cfg(test)]
 mod tests {
     use super::super::tests::FakeProcess;
-    use super::super::{CapabilitySets, SeccompProfile, Ulimit};
+    use super::super::{CapabilitySets, SeccompProfile, Ulimit, MASKED_PATHS};
     use super::*;
 
     fn spec_of(security: &SecurityConfig) -> Spec {

@@ -15,6 +15,7 @@ mod apply;
 mod capabilities;
 mod inspect;
 mod options;
+mod paths;
 mod process;
 
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ pub use apply::apply_to_spec;
 pub use capabilities::{merge as merge_capabilities, Capability, CapabilityArg};
 pub use inspect::{InspectCapabilities, InspectHostSecurity, InspectUlimit};
 pub use options::{SeccompChoice, SecurityOpt, Sysctl, Ulimit, UlimitKind};
+pub use paths::{PathRules, MASKED_PATHS, READONLY_PATHS};
 pub use process::{capabilities_in, CreatingProcess, ThisProcess};
 
 /// The stored decisions, flattened into [`crate::ContainerConfig`].
@@ -48,6 +50,9 @@ pub struct SecurityConfig {
     /// `/tmp` and `/var/tmp` (Podman's `--read-only-tmpfs` default).
     #[serde(rename = "rootfsReadOnly", default, skip_serializing_if = "std::ops::Not::not")]
     pub read_only: bool,
+    /// `--security-opt mask=`/`unmask=`: changes to Podman's masked and read-only paths.
+    #[serde(flatten)]
+    pub paths: PathRules,
     /// containers.conf's `default_sysctls` (less those the container cannot hold) and
     /// `--sysctl`.
     #[serde(rename = "sysctl", default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -121,7 +126,7 @@ impl SecurityConfig {
             SeccompProfile::Named(path) => opts.push(format!("seccomp={}", path.display())),
             SeccompProfile::None | SeccompProfile::Default(_) => {}
         }
-        if self.privileged {
+        if self.paths.spec_paths(self.privileged).0.is_none() {
             opts.push("unmask=all".to_string());
         }
         opts
@@ -178,6 +183,7 @@ pub fn resolve(request: &SecurityRequest, ctx: &SecurityContext) -> Result<Secur
             .find_map(|opt| if let SecurityOpt::NoNewPrivileges(on) = opt { Some(*on) } else { None })
             .unwrap_or(false),
         read_only: request.read_only,
+        paths: resolve_paths(request),
         sysctls: resolve_sysctls(request, ctx)?,
         ulimits: resolve_ulimits(request, ctx)?,
     })
@@ -258,6 +264,18 @@ fn resolve_seccomp(request: &SecurityRequest, conf: &containersconf::ContainersC
     }
 }
 
+fn resolve_paths(request: &SecurityRequest) -> PathRules {
+    let mut rules = PathRules::default();
+    for opt in &request.security_opts {
+        match opt {
+            SecurityOpt::Mask(paths) => rules.mask.extend(paths.iter().cloned()),
+            SecurityOpt::Unmask(patterns) => rules.unmask.push(patterns.clone()),
+            _ => {}
+        }
+    }
+    rules
+}
+
 /// containers.conf's sysctls (those of the network namespace left out when the container
 /// shares the host's), then the user's, which may not touch a shared namespace.
 fn resolve_sysctls(
@@ -325,6 +343,8 @@ pub enum SecurityError {
     InvalidSecurityOpt { form: u8, opt: String },
     #[error("apparmor profile {0:?} specified, but rpod does not apply AppArmor profiles")]
     AppArmorUnsupported(String),
+    #[error("invalid systempaths option {0:?}, only `unconfined` is supported")]
+    InvalidSystemPaths(String),
     #[error("--security-opt {0:?} is not supported by rpod")]
     UnsupportedSecurityOpt(String),
     #[error("{0} is invalid, sysctl values must be in the form of KEY=VALUE")]

@@ -20,6 +20,11 @@ pub enum SecurityOpt {
     Label(String),
     /// `apparmor=unconfined`: accepted; rpod applies no AppArmor profile.
     AppArmorUnconfined,
+    /// `mask=PATH[:PATH...]`: more paths to hide.
+    Mask(Vec<String>),
+    /// `unmask=ALL|PATTERN[:PATTERN...]` (and `systempaths=unconfined`, which is `unmask=ALL`):
+    /// default masked or read-only paths to leave alone.
+    Unmask(String),
 }
 
 /// The user's seccomp choice.
@@ -52,7 +57,11 @@ impl FromStr for SecurityOpt {
             "label" => Ok(SecurityOpt::Label(value.to_string())),
             "apparmor" if value == "unconfined" => Ok(SecurityOpt::AppArmorUnconfined),
             "apparmor" => Err(Error::AppArmorUnsupported(value.to_string())),
-            "mask" | "unmask" | "proc-opts" | "systempaths" => Err(Error::UnsupportedSecurityOpt(opt.to_string())),
+            "mask" => Ok(SecurityOpt::Mask(value.split(':').map(str::to_string).collect())),
+            "unmask" => Ok(SecurityOpt::Unmask(value.to_string())),
+            "systempaths" if value == "unconfined" => Ok(SecurityOpt::Unmask("ALL".to_string())),
+            "systempaths" => Err(Error::InvalidSystemPaths(value.to_string())),
+            "proc-opts" => Err(Error::UnsupportedSecurityOpt(opt.to_string())),
             _ => Err(invalid()),
         }
     }
@@ -224,7 +233,10 @@ mod tests {
         assert_eq!(err("foo=bar"), r#"invalid --security-opt 2: "foo=bar""#);
         assert_eq!(err("no-new-privileges=maybe"), r#"invalid --security-opt 2: "no-new-privileges=maybe""#);
         assert!(err("apparmor=docker-default").contains("AppArmor"));
-        assert!(err("unmask=ALL").contains("not supported"));
+        assert!(err("proc-opts=hidepid=2").contains("not supported"));
+        assert_eq!(ok("systempaths=unconfined"), SecurityOpt::Unmask("ALL".into()));
+        assert_eq!(ok("mask=/a:/b"), SecurityOpt::Mask(vec!["/a".into(), "/b".into()]));
+        assert_eq!(err("systempaths=x"), r#"invalid systempaths option "x", only `unconfined` is supported"#);
     }
 
     #[test]

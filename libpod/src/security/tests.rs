@@ -235,3 +235,16 @@ fn records_without_the_new_keys_decode_to_no_profile() {
     let json = serde_json::to_string(&security).unwrap();
     assert_eq!(serde_json::from_str::<SecurityConfig>(&json).unwrap(), security);
 }
+
+#[test]
+fn mask_and_unmask_are_recorded_and_shown_as_podman_shows_them() {
+    let world = World::new("");
+    let security = world.resolve(&["--security-opt", "unmask=ALL"], "", "host").unwrap();
+    assert_eq!(security.paths.unmask, ["ALL"]);
+    assert_eq!(security.security_opts(), ["unmask=all"]);
+    let security = world
+        .resolve(&["--security-opt", "mask=/srv/a:/srv/b", "--security-opt", "unmask=/proc/kcore"], "", "host")
+        .unwrap();
+    assert_eq!((security.paths.mask.len(), security.paths.unmask.len()), (2, 1));
+    assert!(security.security_opts().is_empty());
+}
