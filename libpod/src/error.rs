@@ -101,6 +101,12 @@ pub enum Error {
     Monitor(String),
     #[error("container {0} is not running: container state improper")]
     NotRunning(String),
+    /// Podman 5's refusal to signal a container that is not running.
+    #[error("can only kill running containers. {id} is in state {}: container state improper", state.as_str())]
+    KillNotRunning { id: String, state: crate::state::ContainerStatus },
+    /// Podman's refusal to wait for a health state of a container without a health check.
+    #[error("cannot use condition {condition:?}: container {id} has no healthcheck")]
+    NoHealthCheck { condition: &'static str, id: String },
     /// The monitor could not wire the container's stdin pipe or terminal (`-i`, `-t`).
     #[error("setting up the container's standard streams: {0}")]
     Stdio(#[source] std::io::Error),
@@ -112,12 +118,6 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// Podman 5's refusal to signal a container that is not running.
-    #[error("can only kill running containers. {id} is in state {}: container state improper", state.as_str())]
-    KillNotRunning { id: String, state: crate::state::ContainerStatus },
-    /// Podman's refusal to wait for a health state of a container without a health check.
-    #[error("cannot use condition {condition:?}: container {id} has no healthcheck")]
-    NoHealthCheck { condition: &'static str, id: String },
     #[error(transparent)]
     Image(#[from] image::Error),
     #[error("{}: {source}", path.display())]
