@@ -3,7 +3,7 @@
 //! rpod then fails it, rpod is wrong.
 
 use std::process::Command;
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::netns::NetNs;
 use crate::podman::Podman;
@@ -104,24 +104,37 @@ impl Drop for ContainerGuard<'_> {
 pub const DEBIAN_IMAGE: &str = "localhost/rpod-test/bookworm:latest";
 
 /// rpod and Podman, each with the Debian image ([`crate::debian_image`]) imported as
-/// [`DEBIAN_IMAGE`]. Importing 190 MB takes rpod's debug build about half a minute, so the tests
-/// of one test binary share one pair ([`DebianEngines::shared`]) and name their containers apart.
+/// [`DEBIAN_IMAGE`]. Importing 130 MB takes rpod's debug build about 20 s, so the tests of one
+/// test binary share one pair ([`DebianEngines::shared`]) and name their containers apart.
 pub struct DebianEngines {
     pub rpod: TestEnv,
     pub podman: Podman,
 }
 
+/// The pair of this test binary, once made; taken and dropped when the process exits.
+static SHARED: Mutex<Option<Arc<DebianEngines>>> = Mutex::new(None);
+
+/// Drops [`SHARED`]'s pair, removing its containers, images and directories; registered with
+/// atexit(3), which runs once libtest's main returns or exits, after the last test.
+extern "C" fn remove_shared() {
+    let pair = SHARED.lock().unwrap_or_else(PoisonError::into_inner).take();
+    drop(pair);
+}
+
 impl DebianEngines {
-    /// The pair the running tests of this binary hold, or a new one (built while the others
-    /// wait). It goes, with everything in it, when the last test holding it ends.
+    /// The pair of this test binary: made by the first test that asks (the others wait), and
+    /// kept until the process exits, so no test pays for the import twice.
     pub fn shared() -> Arc<DebianEngines> {
-        static SHARED: Mutex<Weak<DebianEngines>> = Mutex::new(Weak::new());
         let mut slot = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(engines) = slot.upgrade() {
-            return engines;
+        if let Some(engines) = slot.as_ref() {
+            return Arc::clone(engines);
         }
         let engines = Arc::new(DebianEngines::with_image());
-        *slot = Arc::downgrade(&engines);
+        *slot = Some(Arc::clone(&engines));
+        // SAFETY: remove_shared is a plain function that neither unwinds (every Drop on the
+        // way ignores its errors) nor needs anything atexit(3) has already torn down.
+        let registered = unsafe { libc::atexit(remove_shared) };
+        assert_eq!(registered, 0, "atexit could not register the clean-up of the shared engines");
         engines
     }
 
