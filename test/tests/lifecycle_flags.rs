@@ -81,4 +81,13 @@ fn a_missing_command_is_one_line_in_podmans_words() {
     assert_eq!(errors.len(), 1, "{}", out.stderr);
     assert!(errors[0].ends_with(": OCI runtime attempted to invoke a command that was not found"), "{}", errors[0]);
     assert!(!out.stderr.contains("container monitor"), "{}", out.stderr);
+
+    env.run(&["run", "-d", "--name", "web", IMAGE, "sleep", "1000"]).success();
+    let out = env.run(&["exec", "web", "no-such-command"]);
+    assert_eq!(out.code, Some(127), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "runc's own 'exec failed' line is not shown: {}", out.stderr);
+    assert!(out.stderr.starts_with("Error: runc: exec failed: "), "{}", out.stderr);
+    let own = env.run(&["exec", "web", "sh", "-c", "echo 'exec failed: mine' >&2; exit 3"]);
+    assert_eq!((own.code, own.stderr.as_str()), (Some(3), "exec failed: mine\n"), "the command's own words stay");
+    env.run(&["rm", "-f", "-t", "0", "web"]).success();
 }

@@ -10,6 +10,7 @@ pub mod cgroup;
 pub mod clock;
 pub mod console;
 pub mod etc_files;
+pub mod exec_stderr;
 pub mod monitor_process;
 pub mod notify;
 pub mod oci;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::console::StandInTerminal;
+use super::exec_stderr::StderrRelay;
 use crate::error::{CommandFault, Error, Result};
 
 /// What the lifecycle needs from an OCI runtime.
@@ -188,18 +189,29 @@ impl OciRuntime for RuntimeBinary {
         } else if !stdio.stdin {
             cmd.stdin(Stdio::null());
         }
+        let (stderr_reader, stderr_writer) = std::io::pipe().map_err(failed)?;
+        cmd.stderr(stderr_writer);
         let mut child = cmd.spawn().map_err(failed)?;
-        // The command holds handles on the stand-in's slave: they must close with the runtime.
+        // The command holds handles on the stand-in's slave and the stderr pipe: they must
+        // close with the runtime.
         drop(cmd);
+        let stderr = StderrRelay::start(stderr_reader.into());
         let relay = stand_in.map(|t| t.relay(stdio.stdin)).transpose().map_err(failed)?;
         let status = child.wait().map_err(failed)?;
         if let Some(relay) = relay {
             relay.finish();
         }
         let logged = std::fs::read_to_string(log.path()).unwrap_or_default();
-        match logged.lines().rev().find(|l| l.contains("level=error")) {
-            Some(line) if !status.success() => Err(self.complaint("exec", log_message(line))),
-            _ => Ok(status.code().unwrap_or(125)),
+        let failure = logged.lines().rev().find(|l| l.contains("level=error")).map(log_message);
+        match failure.filter(|_| !status.success()) {
+            Some(message) => {
+                stderr.finish(Some(&message));
+                Err(self.complaint("exec", message))
+            }
+            None => {
+                stderr.finish(None);
+                Ok(status.code().unwrap_or(125))
+            }
         }
     }
 }
