@@ -13,11 +13,33 @@ pub fn parse_bool(value: &str) -> Result<bool, String> {
 /// A Go `uint` flag value (`strconv.ParseUint(s, 0, 64)`: `0x`, `0o`, `0b` and leading-`0` octal
 /// prefixes, `_` between digits), limited to `u32`. `flag` is pflag's spelling, e.g. `-t, --time`.
 pub fn parse_uint(flag: &str, value: &str) -> anyhow::Result<u32> {
-    let invalid = |reason: &str| {
+    go_magnitude(value).and_then(|n| u32::try_from(n).map_err(|_| OUT_OF_RANGE)).map_err(|reason| {
         anyhow::anyhow!(
             "invalid argument \"{value}\" for \"{flag}\" flag: strconv.ParseUint: parsing \"{value}\": {reason}"
         )
+    })
+}
+
+/// clap value parser for a Go `int` flag (`strconv.ParseInt(s, 0, 64)`): `-1` is a value, as
+/// Podman 5's `stop -t -1`.
+pub fn parse_int(value: &str) -> Result<i64, String> {
+    let (negative, unsigned) = match value.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, value.strip_prefix('+').unwrap_or(value)),
     };
+    let magnitude = if unsigned.starts_with(['+', '-']) { Err(INVALID_SYNTAX) } else { go_magnitude(unsigned) };
+    let signed = magnitude.and_then(|n| {
+        let n = i64::try_from(n).map_err(|_| OUT_OF_RANGE)?;
+        Ok(if negative { -n } else { n })
+    });
+    signed.map_err(|reason| format!("strconv.ParseInt: parsing \"{value}\": {reason}"))
+}
+
+const INVALID_SYNTAX: &str = "invalid syntax";
+const OUT_OF_RANGE: &str = "value out of range";
+
+/// The unsigned number Go's `strconv.ParseUint(s, 0, 64)` reads from `value`, or why none.
+fn go_magnitude(value: &str) -> Result<u64, &'static str> {
     let lower = value.to_ascii_lowercase();
     let (digits, radix) = match lower.get(..2) {
         Some("0x") => (&lower[2..], 16),
@@ -29,27 +51,9 @@ pub fn parse_uint(flag: &str, value: &str) -> anyhow::Result<u32> {
     let digits = digits.replace('_', "");
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) || value.starts_with('_') || value.ends_with('_')
     {
-        return Err(invalid("invalid syntax"));
+        return Err(INVALID_SYNTAX);
     }
-    u32::from_str_radix(&digits, radix).map_err(|_| invalid("value out of range"))
-}
-
-/// clap value parser for a Go `int` flag (`strconv.ParseInt(s, 0, 64)`): `-1` is a value, as
-/// Podman 5's `stop -t -1`.
-pub fn parse_int(value: &str) -> Result<i64, String> {
-    let error = |reason: &str| format!("strconv.ParseInt: parsing \"{value}\": {reason}");
-    let (negative, unsigned) = match value.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, value.strip_prefix('+').unwrap_or(value)),
-    };
-    if unsigned.starts_with(['+', '-']) {
-        return Err(error("invalid syntax"));
-    }
-    let magnitude = parse_uint("", unsigned).map_err(|err| {
-        let out_of_range = err.to_string().ends_with("value out of range");
-        error(if out_of_range { "value out of range" } else { "invalid syntax" })
-    })?;
-    Ok(if negative { -i64::from(magnitude) } else { i64::from(magnitude) })
+    u64::from_str_radix(&digits, radix).map_err(|_| OUT_OF_RANGE)
 }
 
 /// A Go duration (`time.ParseDuration`: `250ms`, `1.5s`, `1h2m`), as `wait --interval` takes
