@@ -160,7 +160,7 @@ fn an_interactive_shell_runs_on_a_real_terminal_and_exits_with_its_code() {
     assert!(shown.contains("/dev/pts/0\r\n"), "{shown}");
     assert!(shown.contains("40 100\r\n"), "the container's terminal took the local size: {shown}");
     term.resize(50, 120);
-    // The client looks at the size every 10 ms; give it ample time to pass it on.
+    // The client looks at the size every 20 ms; give it ample time to pass it on.
     std::thread::sleep(Duration::from_millis(500));
     term.type_line("busybox stty size; exit 3");
     assert_eq!(term.exit_code(), Some(3), "{}", term.shown());

@@ -81,8 +81,9 @@ pub fn follow_output(
     id: &str,
     mut attachment: Option<Attachment>,
 ) -> anyhow::Result<u8> {
-    // Typing into a terminal wants its echo back quickly; a log read is cheap.
-    let tick = std::time::Duration::from_millis(if attachment.is_some() { 10 } else { 50 });
+    // Typing into a terminal wants its echo back within a blink; a tick reads the log and the
+    // container's state, cheap enough at 50 a second while someone types.
+    let tick = std::time::Duration::from_millis(if attachment.is_some() { 20 } else { 50 });
     loop {
         let running = matches!(store.lookup(id), Ok(c) if c.state.state == libpod::ContainerStatus::Running);
         output.copy_new()?;
