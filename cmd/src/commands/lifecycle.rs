@@ -110,17 +110,31 @@ pub struct KillArgs {
     /// Signal to send: a name (KILL, SIGHUP, rtmin+3) or a number
     #[arg(short = 's', long, default_value = "KILL", value_name = "SIGNAL")]
     pub signal: String,
+    /// Signal all running containers
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Read the container ID from this file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<PathBuf>,
     /// Containers to signal
-    #[arg(value_name = "CONTAINER", required = true)]
+    #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
 }
 
 /// Sends the signal to each container; the signal is checked before anything is touched.
 pub fn kill(args: KillArgs, global: &GlobalArgs) -> CommandResult {
     let signal = libpod::Signal::parse(&args.signal)?;
+    let selection = Selection {
+        names: &args.containers,
+        all: args.all,
+        cidfiles: &args.cidfile,
+        running_only: true,
+        ..Default::default()
+    };
+    selection.check()?;
     let store = global.open_store()?;
+    let targets = selection.resolve(&store, libpod::cidfile::read_all(&args.cidfile, false)?, false)?;
     let lifecycle = libpod::Runtime::on_host(&store, None);
-    let targets = Target::named(&store, args.containers, false)?;
     for_each_target(targets, |container| lifecycle.kill(container, signal))
 }
 
