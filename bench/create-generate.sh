@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # rpod next to Podman 4.3.1 for the everyday commands around auto-update, in one run each:
 #   create      `create IMAGE true` into a store that already holds the image
+#   run         `run --rm --network none IMAGE true`: create, start with the seccomp profile
+#               translated into the spec, wait, remove
 #   generate    `generate systemd --new --name c` of one container
 #   pull        `pull` of a ~50 MiB single-layer image from a loopback registry (image removed between runs)
 # Prints hyperfine's means and the ratio podman/rpod. Needs root, hyperfine, podman,
@@ -8,8 +10,10 @@
 #
 #   bench/create-generate.sh            RPOD_BIN=path/to/rpod bench/create-generate.sh
 #
-# Podman gets its own containers.conf (runc, ulimits under this host's hard limits) and storage
-# (vfs) in a temporary directory; nothing under /etc is touched.
+# Both read one containers.conf through CONTAINERS_CONF: the machine's (Debian's default
+# capabilities and sysctls, the process profile every container gets) with runc, the cgroupfs
+# manager and ulimits under this host's hard limits added. Podman gets its own storage (vfs) in a
+# temporary directory; nothing under /etc is touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z ${RPOD_BIN:-} ]]; then cargo build -q --release -p rpod; fi
@@ -24,13 +28,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$work/containers.conf" <<CONF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-runtime = "runc"
-events_logger = "file"
-CONF
+machine_conf=/usr/share/containers/containers.conf
+[[ -f $machine_conf ]] || machine_conf=/dev/null
+{
+  sed -e '/^\[containers\]$/a default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]' \
+    -e '/^\[engine\]$/a runtime = "runc"\nevents_logger = "file"\ncgroup_manager = "cgroupfs"' "$machine_conf"
+  grep -q '^\[containers\]$' "$machine_conf" || printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n'
+  grep -q '^\[engine\]$' "$machine_conf" || printf '[engine]\nruntime = "runc"\nevents_logger = "file"\ncgroup_manager = "cgroupfs"\n'
+} >"$work/containers.conf"
 export CONTAINERS_CONF=$work/containers.conf
 rpod=("$rpod_bin" --root "$work/rpod-root" --runroot "$work/rpod-run")
 podman=(podman --storage-driver vfs --root "$work/podman-root" --runroot "$work/podman-run")
@@ -73,6 +78,7 @@ PY
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(podman --version); rpod $("$rpod_bin" --version | cut -d' ' -f2) ($rpod_bin)"
 compare create "${rpod[*]} create $image true" "${podman[*]} create $image true"
+compare run "${rpod[*]} run --rm --network none $image true" "${podman[*]} run --rm --network none $image true"
 compare generate "${rpod[*]} generate systemd --new --name c" "${podman[*]} generate systemd --new --name c"
 RUNS=${PULL_RUNS:-5} runs=${PULL_RUNS:-5} compare pull \
   "${rpod[*]} pull -q --tls-verify=false $big" "${podman[*]} pull -q --tls-verify=false $big" \
