@@ -72,6 +72,11 @@ const ROWS: &[(&[&str], Known)] = &[
     (&["ps", "x"], Same),
     (&["version", "x"], Same),
     (&["stop", "--all", CONTAINER], Same),
+    (&["kill", "--all", CONTAINER], Same),
+    (&["restart", "--all", CONTAINER], Same),
+    (&["restart", "--running"], Same),
+    (&["stop", "--cidfile", "x", CONTAINER], Same),
+    (&["restart", "--filter", "name=c1", CONTAINER], Same),
     // Unknown containers and images.
     (&["stop", "nosuch"], Same),
     (&["stop", "--ignore", "nosuch"], Same),
@@ -87,6 +92,8 @@ const ROWS: &[(&[&str], Known)] = &[
     (&["kill", "-s", "BOGUS", CONTAINER], Same),
     (&["kill", "-s", "0", CONTAINER], Same),
     (&["kill", "-s", "99", CONTAINER], Same),
+    (&["kill", "-s", "rtmin+16", CONTAINER], Same),
+    (&["kill", "-s", "SIGRTMAX-1", "nosuch"], Same),
     (&["kill", "-s", "TERM", CONTAINER], Same),
     (&["ps", "--filter", "status=bogus"], Same),
     (&["ps", "--filter", "bogus=1"], Same),
@@ -95,6 +102,7 @@ const ROWS: &[(&[&str], Known)] = &[
     (&["wait", "--condition", "configured", CONTAINER], Same),
     (&["wait", "--condition", "created", CONTAINER], Same),
     (&["wait", "--interval", "abc", CONTAINER], Same),
+    (&["wait", "--interval", "5x", CONTAINER], Same),
     (&["wait", "--condition", "healthy", CONTAINER], Differs("Podman 5 accepts health conditions and refuses them for a container without a health check", "Error: cannot use condition \"healthy\": container <ID> has no healthcheck", "Error: unknown container state: healthy: invalid argument")),
     // Templates.
     (&["ps", "-a", "--format", "{{.Nope}}"], Same),
