@@ -132,11 +132,13 @@ fn bad_input_is_one_clear_line_and_changes_nothing() {
         vec!["create", "--restart", "sometimes", IMAGE],
         vec!["create", "--entrypoint", "[broken", IMAGE],
         vec!["create", "quay.io/rpod-test/missing:1", "--pull=never"],
-        vec!["create", "--bogus-flag", IMAGE],
     ] {
         let line = env.run(&args).failure();
         assert!(line.len() > "Error: ".len(), "{args:?}");
     }
+    let unknown = env.run(&["create", "--bogus-flag", IMAGE]);
+    assert_eq!(unknown.code, Some(125));
+    assert_eq!(unknown.stderr, "Error: unknown flag: --bogus-flag\nSee 'rpod create --help'\n", "Podman's two lines");
     assert!(stored_configs(&env).is_empty());
 }
 

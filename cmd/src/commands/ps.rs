@@ -12,6 +12,63 @@ use crate::global::GlobalArgs;
 const DEFAULT_FORMAT: &str =
     "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
 
+/// The fields of a `ps` row (Podman 5's `psReporter`), in the order [`row`] fills them.
+const FIELDS: [&str; 35] = [
+    "ID",
+    "Image",
+    "ImageID",
+    "Command",
+    "CreatedHuman",
+    "RunningFor",
+    "CreatedAt",
+    "Created",
+    "Status",
+    "State",
+    "Ports",
+    "Names",
+    "Labels",
+    "AutoRemove",
+    "Exited",
+    "ExitedAt",
+    "ExitCode",
+    "Pid",
+    "StartedAt",
+    "Restarts",
+    "IsInfra",
+    "Mounts",
+    "Networks",
+    "Pod",
+    "PodName",
+    "CIDFile",
+    "Size",
+    "Cgroup",
+    "IPC",
+    "MNT",
+    "NET",
+    "PIDNS",
+    "User",
+    "UTS",
+    "Namespaces",
+];
+
+/// Podman 5's `ps` headers that are not the field name split at its words.
+const HEADER_OVERRIDES: [(&str, &str); 14] = [
+    ("Cgroup", "cgroupns"),
+    ("CreatedHuman", "created"),
+    ("ID", "container id"),
+    ("IPC", "ipc"),
+    ("MNT", "mnt"),
+    ("NET", "net"),
+    ("Networks", "networks"),
+    ("PIDNS", "pidns"),
+    ("Pod", "pod id"),
+    ("PodName", "podname"),
+    ("Restarts", "restarts"),
+    ("RunningFor", "running for"),
+    ("UTS", "uts"),
+    ("User", "userns"),
+];
+
 #[derive(Debug, Args)]
 pub struct PsArgs {
     /// Show all containers, not only running ones
@@ -49,11 +106,7 @@ pub fn run(args: PsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         return Ok(0);
     }
     let rows = containers.iter().map(|c| row(c, args.no_trunc)).collect::<Vec<_>>();
-    let headers = json!({
-        "ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "CreatedHuman": "CREATED",
-        "Status": "STATUS", "Ports": "PORTS", "Names": "NAMES", "Labels": "LABELS", "State": "STATE",
-        "CreatedAt": "CREATED AT", "ImageID": "IMAGE ID",
-    });
+    let headers = report::headers(&FIELDS, &HEADER_OVERRIDES);
     let format = args.format.as_deref().unwrap_or(DEFAULT_FORMAT);
     print!("{}", report::render_user_format(&report::podman_types::PS, format, &rows, &headers)?);
     Ok(0)
@@ -115,9 +168,11 @@ fn row(container: &Container, no_trunc: bool) -> Value {
         "CIDFile": "",
         "Size": "",
     });
-    for namespace in ["Cgroup", "IPC", "MNT", "NET", "PIDNS", "User", "UTS"] {
+    let namespaces = ["Cgroup", "IPC", "MNT", "NET", "PIDNS", "User", "UTS"];
+    for namespace in namespaces {
         fields[namespace] = json!("");
     }
+    fields["Namespaces"] = namespaces.iter().map(|n| (n.to_string(), json!(""))).collect();
     fields
 }
 
@@ -127,4 +182,25 @@ fn go_time(time: chrono::DateTime<Utc>) -> String {
     let fraction = fraction.trim_end_matches('0');
     let dot = if fraction.is_empty() { "" } else { "." };
     format!("{}{dot}{fraction} +0000 UTC", time.format("%Y-%m-%d %H:%M:%S"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_has_a_header_and_podmans_words() {
+        let container = Container { config: Default::default(), state: Default::default() };
+        let Value::Object(fields) = row(&container, false) else { panic!("a row is an object") };
+        let mut keys: Vec<&str> = fields.keys().map(String::as_str).collect();
+        let mut listed = FIELDS.to_vec();
+        keys.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(keys, listed, "FIELDS lists what row fills");
+        let headers = report::headers(&FIELDS, &HEADER_OVERRIDES);
+        assert_eq!(headers["ID"], "CONTAINER ID");
+        assert_eq!(headers["ImageID"], "IMAGE ID");
+        assert_eq!(headers["ExitedAt"], "EXITED AT");
+        assert_eq!(headers["RunningFor"], "RUNNING FOR");
+    }
 }

@@ -1,6 +1,7 @@
 //! Podman-style output: Go templates (`--format`) and tab-aligned tables.
 
 pub mod format;
+pub mod headers;
 pub mod human;
 pub mod json;
 pub mod podman_types;
@@ -9,6 +10,7 @@ pub mod tabwriter;
 pub mod template;
 
 pub use format::{is_table_format, render_table, render_user_format, Output};
+pub use headers::headers;
 pub use human::human_duration;
 pub use json::to_json_pretty;
 pub use size::human_size;
