@@ -2,14 +2,14 @@
 //! (test/e2e/generate_systemd_test.go) that apply to containers, with every generated unit
 //! checked by `systemd-analyze verify` (systemd's parser; no manager is started).
 
-use std::path::Path;
 use std::process::Command;
 
 use rpod_e2e::{rpod_binary, TestEnv};
 use serde_json::json;
 
 /// The image every container here is created from: a one-file image imported under a
-/// fully-qualified name (the units are only generated and parsed, never run).
+/// fully-qualified name, with alpine's `CMD ["/bin/sh"]` (create refuses an image without a
+/// command, as Podman does); the units are only generated and parsed, never run.
 const IMAGE: &str = "quay.io/libpod/alpine:latest";
 
 /// A test environment with [`IMAGE`] in its store.
@@ -26,7 +26,8 @@ impl Rpod {
         let tarball = env.dir().join("rootfs.tar");
         let tar = Command::new("tar").arg("-cf").arg(&tarball).arg("-C").arg(&rootfs).arg(".").status().expect("tar");
         assert!(tar.success(), "tar failed");
-        env.run(&[Path::new("import").as_os_str(), tarball.as_os_str(), IMAGE.as_ref()]).success();
+        let import = ["import".as_ref(), "--change".as_ref(), r#"CMD ["/bin/sh"]"#.as_ref(), tarball.as_os_str()];
+        env.run(&[&import[..], &[IMAGE.as_ref()]].concat()).success();
         Rpod { env }
     }
 
