@@ -123,6 +123,8 @@ pub fn new_container_config(
     opts.name_resolution.validate(&network_mode)?;
     let cgroups_mode = opts.cgroups.clone().unwrap_or_default();
     let limits = ResourceLimits::from_request(&opts.resources, cgroups_mode == "disabled")?;
+    let mut env = merge_env(&image.env, &opts.env, host_env);
+    env.extend(default_term(&env, opts.terminal).map(str::to_string));
     Ok(ContainerConfig {
         id: names::new_id(),
         name,
@@ -135,7 +137,7 @@ pub fn new_container_config(
         created_time: now,
         entrypoint,
         command,
-        env: merge_env(&image.env, &opts.env, host_env),
+        env,
         work_dir: opts.work_dir.clone().unwrap_or_else(|| image.working_dir.clone()),
         user: opts.user.clone().unwrap_or_else(|| image.user.clone()),
         hostname: opts.hostname.clone().unwrap_or_default(),
@@ -154,6 +156,12 @@ pub fn new_container_config(
         name_resolution: opts.name_resolution.clone(),
         security: Default::default(),
     })
+}
+
+/// The `TERM` a process on a terminal gets when its environment sets none: Podman gives `run -t`
+/// containers and `exec -t` commands `TERM=xterm`, so full-screen programs know what they draw on.
+pub(crate) fn default_term(env: &[String], terminal: bool) -> Option<&'static str> {
+    (terminal && !env.iter().any(|entry| entry.starts_with("TERM="))).then_some("TERM=xterm")
 }
 
 /// `PATH` a container gets when neither the image nor the user sets one (Podman's default).
@@ -248,6 +256,15 @@ mod tests {
         let no_path = ImageDefaults { env: vec![], ..image() };
         let cfg = new_container_config(&CreateOptions::default(), &no_path, &|_| None, Utc::now()).unwrap();
         assert_eq!(cfg.env, [format!("PATH={DEFAULT_PATH}")]);
+    }
+
+    #[test]
+    fn a_terminal_gets_term_xterm_unless_the_image_or_user_sets_it() {
+        let cfg = build(CreateOptions { terminal: true, ..Default::default() });
+        assert_eq!(cfg.env, ["PATH=/bin", "A=image", "TERM=xterm"]);
+        let cfg = build(CreateOptions { terminal: true, env: vec!["TERM=vt100".into()], ..Default::default() });
+        assert_eq!(cfg.env, ["PATH=/bin", "A=image", "TERM=vt100"]);
+        assert!(!build(CreateOptions::default()).env.iter().any(|e| e.starts_with("TERM=")));
     }
 
     #[test]

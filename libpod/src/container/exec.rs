@@ -1,6 +1,7 @@
 //! `exec`: a command inside a running container.
 
 use super::Runtime;
+use crate::create::default_term;
 use crate::error::{Error, Result};
 use crate::runtime::oci::ExecStdio;
 use crate::state::ContainerStatus;
@@ -18,15 +19,10 @@ impl Runtime<'_> {
     }
 }
 
-/// What `exec` adds to the container's environment: `TERM=xterm` for a terminal when the
-/// container sets no `TERM`, as Podman does, so full-screen programs know what they draw on.
+/// What `exec` adds to the container's environment: the `TERM` of a terminal (see
+/// [`default_term`]).
 fn exec_env(container_env: &[String], stdio: ExecStdio) -> Vec<String> {
-    let has_term = container_env.iter().any(|entry| entry.starts_with("TERM="));
-    if stdio.terminal && !has_term {
-        vec!["TERM=xterm".to_string()]
-    } else {
-        Vec::new()
-    }
+    default_term(container_env, stdio.terminal).map(str::to_string).into_iter().collect()
 }
 
 #[cfg(test)]
