@@ -109,8 +109,7 @@ pub fn create(args: &CreateArgs, global: &GlobalArgs) -> anyhow::Result<libpod::
         anyhow::bail!("rpod can only create containers from registry images, not from transport {transport:?}");
     }
     let image = image_resolve::resolve(global, &args.image, args.pull, &args.registry)?;
-    let mut config =
-        libpod::new_container_config(&opts, &image, &|name| std::env::var(name).ok(), chrono::Utc::now())?;
+    let mut config = libpod::new_container_config(&opts, &image, &|name| std::env::var(name).ok(), chrono::Utc::now())?;
     config.security = libpod::security::resolve_on_host(&security, &config)?;
     let placement = CreatePlacement { cidfile: args.cidfile.clone(), replace: args.replace.unwrap_or(false) };
     let store = global.open_store()?;
