@@ -118,6 +118,9 @@ fn ps_rm_and_exists() {
     assert_eq!(gone.code, Some(1), "Podman's rm exits 1 when a container does not exist");
     assert_eq!(gone.stderr.trim_end(), r#"Error: no container with name or ID "one" found: no such container"#);
     env.run(&["rm", "--ignore", "one"]).success();
+    let two = env.run(&["create", "--name", "two", IMAGE]).success().trim().to_string();
+    assert_eq!(env.run(&["rm", "--all"]).success().trim(), two);
+    assert_eq!(env.run(&["rm", "-f", "-a"]).success(), "", "--all with nothing left removes nothing, as Podman's");
     assert_eq!(
         env.run(&["inspect", "nope"]).failure(),
         r#"Error: no container with name or ID "nope" found: no such container"#

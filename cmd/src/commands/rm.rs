@@ -40,7 +40,7 @@ pub fn run(args: RmArgs, global: &GlobalArgs) -> CommandResult {
     if args.all {
         targets.extend(store.list()?.into_iter().map(|c| c.config.id));
     }
-    if targets.is_empty() && args.cidfile.is_empty() {
+    if targets.is_empty() && args.cidfile.is_empty() && !args.all {
         return Err(anyhow::anyhow!("rm requires at least one argument").into());
     }
     let mut errors: Vec<anyhow::Error> = Vec::new();
