@@ -24,19 +24,8 @@ fn parse(json: &str) -> Profile {
     serde_json::from_str(json).unwrap()
 }
 
-const DEFAULT_CAPS: [&str; 11] = [
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_SETFCAP",
-    "CAP_SETGID",
-    "CAP_SETPCAP",
-    "CAP_SETUID",
-    "CAP_SYS_CHROOT",
-];
+/// The capabilities every container gets by default (containers.conf's eleven).
+const DEFAULT_CAPS: [&str; 11] = containersconf::DEFAULT_CAPABILITIES;
 
 #[test]
 fn the_installed_profile_follows_capabilities() {
