@@ -65,6 +65,9 @@ pub enum Error {
     /// containers.conf exists but cannot be read or decoded.
     #[error(transparent)]
     ContainersConf(#[from] containersconf::Error),
+    /// Named volumes: bad names, taken names, volumes in use.
+    #[error(transparent)]
+    Volume(#[from] crate::volume::VolumeError),
     /// A security profile Podman refuses at create time, or one that cannot be applied at start.
     #[error(transparent)]
     Security(#[from] crate::security::SecurityError),

@@ -20,6 +20,7 @@ pub mod runtime;
 pub mod security;
 pub mod state;
 pub mod store;
+pub mod volume;
 
 pub use config::{ContainerConfig, SdNotifyMode};
 pub use container::{CreatePlacement, Runtime, Signal, SignalError, StopTimeout, WaitCondition};
@@ -28,3 +29,4 @@ pub use error::{CommandFault, Error, Result};
 pub use runtime::monitor_process::{MonitorCommand, MONITOR_REPORT_FD};
 pub use state::{ContainerState, ContainerStatus};
 pub use store::{Container, Store};
+pub use volume::{InspectVolumeData, Volume, VolumeError, VolumeName, VolumeSpec};

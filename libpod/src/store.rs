@@ -12,7 +12,8 @@ use crate::state::ContainerState;
 
 /// Forward migrations; entry `n` takes the schema from version `n` to `n + 1`. Never edit a
 /// released entry: append a new one. Table and column names follow Podman's SQLite backend.
-const MIGRATIONS: &[&str] = &["CREATE TABLE ContainerConfig (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE ContainerConfig (
          ID   TEXT PRIMARY KEY NOT NULL,
          Name TEXT NOT NULL UNIQUE,
          JSON TEXT NOT NULL
@@ -20,7 +21,19 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE ContainerConfig (
      CREATE TABLE ContainerState (
          ID   TEXT PRIMARY KEY NOT NULL REFERENCES ContainerConfig (ID) ON DELETE CASCADE,
          JSON TEXT NOT NULL
-     );"];
+     );",
+    // Named volumes (issue 15), and which containers use them: a container's rows go with it,
+    // and a used volume's row cannot be deleted.
+    "CREATE TABLE Volume (
+         Name TEXT PRIMARY KEY NOT NULL,
+         JSON TEXT NOT NULL
+     );
+     CREATE TABLE VolumeUse (
+         ContainerID TEXT NOT NULL REFERENCES ContainerConfig (ID) ON DELETE CASCADE,
+         VolumeName  TEXT NOT NULL REFERENCES Volume (Name),
+         PRIMARY KEY (ContainerID, VolumeName)
+     );",
+];
 
 /// A container as the store returns it: its immutable config and its current state.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,19 +125,28 @@ impl Store {
     /// the insert happen in one transaction, so two processes cannot both take a name.
     pub fn add_container(&self, config: &ContainerConfig, state: &ContainerState) -> Result<()> {
         let tx = self.write_transaction()?;
-        let holder: Option<String> = tx
-            .query_row("SELECT ID FROM ContainerConfig WHERE Name = ?1", [&config.name], |row| row.get(0))
-            .optional()?;
-        if let Some(id) = holder {
-            return Err(Error::NameInUse { name: config.name.clone(), id });
-        }
-        tx.execute(
-            "INSERT INTO ContainerConfig (ID, Name, JSON) VALUES (?1, ?2, ?3)",
-            params![config.id, config.name, to_json(config)?],
-        )?;
-        tx.execute("INSERT INTO ContainerState (ID, JSON) VALUES (?1, ?2)", params![config.id, to_json(state)?])?;
+        insert_container(&tx, config, state)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// [`Store::add_container`] for a container that mounts named volumes: the volumes that do
+    /// not exist yet are created and the container's use of each is recorded in the same
+    /// transaction, so no other process can remove a volume between the two, and a name clash
+    /// leaves no volume behind. Returns the volumes in `volumes`' order.
+    pub fn add_container_with_volumes(
+        &self,
+        config: &ContainerConfig,
+        state: &ContainerState,
+        volumes: &[crate::volume::VolumeSpec],
+    ) -> Result<Vec<crate::volume::Volume>> {
+        let tx = self.write_transaction()?;
+        insert_container(&tx, config, state)?;
+        self.use_volumes_in(tx, &config.id, volumes)
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
     }
 
     /// Finds a container by full ID, by name, or by a unique ID prefix (Podman's order). Only
@@ -191,7 +213,7 @@ impl Store {
         Ok(self.list()?.into_iter().filter(|c| c.config.rootfs_image_id == image_id).map(|c| c.config.id).collect())
     }
 
-    fn write_transaction(&self) -> Result<Transaction<'_>> {
+    pub(crate) fn write_transaction(&self) -> Result<Transaction<'_>> {
         Ok(statedb::write_transaction(&self.conn)?)
     }
 
@@ -215,7 +237,22 @@ fn decode((id, config, state): RawRow) -> Result<Container> {
     })
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+/// Inserts a container's rows after checking its name is free, inside the caller's transaction.
+fn insert_container(tx: &Transaction<'_>, config: &ContainerConfig, state: &ContainerState) -> Result<()> {
+    let holder: Option<String> =
+        tx.query_row("SELECT ID FROM ContainerConfig WHERE Name = ?1", [&config.name], |row| row.get(0)).optional()?;
+    if let Some(id) = holder {
+        return Err(Error::NameInUse { name: config.name.clone(), id });
+    }
+    tx.execute(
+        "INSERT INTO ContainerConfig (ID, Name, JSON) VALUES (?1, ?2, ?3)",
+        params![config.id, config.name, to_json(config)?],
+    )?;
+    tx.execute("INSERT INTO ContainerState (ID, JSON) VALUES (?1, ?2)", params![config.id, to_json(state)?])?;
+    Ok(())
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(Error::Encode)
 }
 
