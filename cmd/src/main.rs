@@ -7,6 +7,7 @@ mod failure;
 mod global;
 mod go_flags;
 mod image_resolve;
+mod mount_flags;
 mod pull_progress;
 mod registry_access;
 mod resource_flags;

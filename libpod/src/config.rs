@@ -115,6 +115,9 @@ pub struct ContainerConfig {
     /// create time (absent in records made before rpod applied a profile: see [`crate::security`]).
     #[serde(flatten)]
     pub security: crate::security::SecurityConfig,
+    /// `-v/--volume`, `--mount` and `--tmpfs`: the container's bind and tmpfs mounts.
+    #[serde(flatten)]
+    pub mounts: crate::mounts::MountsConfig,
 }
 
 impl ContainerConfig {

@@ -155,6 +155,7 @@ pub fn new_container_config(
         limits,
         name_resolution: opts.name_resolution.clone(),
         security: Default::default(),
+        mounts: Default::default(),
     })
 }
 

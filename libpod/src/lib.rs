@@ -13,6 +13,7 @@ pub mod images;
 pub mod inspect;
 pub mod limits;
 pub mod monitor;
+pub mod mounts;
 pub mod name_resolution;
 pub mod names;
 pub mod ps;

@@ -77,6 +77,8 @@ pub struct CreateArgs {
     pub limits: crate::resource_flags::ResourceFlags,
     #[command(flatten)]
     pub security: crate::security_flags::SecurityFlags,
+    #[command(flatten)]
+    pub mounts: crate::mount_flags::MountFlags,
     /// Allocate a pseudo-terminal for the container
     #[arg(short = 't', long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
     pub tty: Option<bool>,
@@ -104,6 +106,7 @@ pub fn run(args: CreateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
 pub fn create(args: &CreateArgs, global: &GlobalArgs) -> anyhow::Result<libpod::ContainerConfig> {
     let opts = create_options(args)?;
     let security = args.security.request()?;
+    let mounts = args.mounts.config()?;
     libpod::validate_auto_update_image(&opts.labels.iter().cloned().collect(), &args.image)?;
     if let Transport::Other(transport) = args.image.transport() {
         anyhow::bail!("rpod can only create containers from registry images, not from transport {transport:?}");
@@ -111,6 +114,7 @@ pub fn create(args: &CreateArgs, global: &GlobalArgs) -> anyhow::Result<libpod::
     let image = image_resolve::resolve(global, &args.image, args.pull, &args.registry)?;
     let mut config = libpod::new_container_config(&opts, &image, &|name| std::env::var(name).ok(), chrono::Utc::now())?;
     config.security = libpod::security::resolve_on_host(&security, &config)?;
+    config.mounts = mounts;
     let placement = CreatePlacement { cidfile: args.cidfile.clone(), replace: args.replace.unwrap_or(false) };
     let store = global.open_store()?;
     Ok(libpod::Runtime::on_host(&store, None).create(config, args.name.is_none(), &placement)?)

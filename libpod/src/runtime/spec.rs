@@ -54,6 +54,7 @@ pub fn build_spec(config: &ContainerConfig, rootfs: &Path, notify_socket: Option
             .map_err(|e| Error::Spec(e.to_string()))?;
         mounts.push(mount);
     }
+    crate::mounts::spec::add_mounts(&config.mounts, &mut mounts).map_err(Error::Spec)?;
     spec.set_mounts(Some(mounts));
 
     if let Some(linux) = spec.linux_mut() {
