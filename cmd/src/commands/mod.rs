@@ -17,6 +17,7 @@ mod restart;
 mod rm;
 mod run;
 mod version;
+mod volume;
 
 use clap::Subcommand;
 
@@ -86,6 +87,8 @@ pub enum Command {
     Untag(Deferred<images::UntagArgs>),
     /// Show the rpod version
     Version(Deferred<version::VersionArgs>),
+    /// Manage volumes
+    Volume(Deferred<volume::VolumeArgs>),
 }
 
 /// Runs one command; the `Ok` value is the process exit code (a container's own code for
@@ -121,5 +124,6 @@ pub fn run(command: Command, global: &GlobalArgs) -> CommandResult {
         Command::Tag(Deferred(args)) => Ok(images::tag(args, global)?),
         Command::Untag(Deferred(args)) => Ok(images::untag(args, global)?),
         Command::Version(Deferred(args)) => Ok(version::run(args, global)?),
+        Command::Volume(Deferred(args)) => volume::run(args, global),
     }
 }

@@ -20,6 +20,12 @@ pub enum VolumeError {
     UnknownDriver { name: String, driver: String },
     #[error("invalid mount option {0} for driver 'local': invalid argument")]
     InvalidOption(String),
+    /// A filter value that cannot be read (`dangling=maybe`, `until=soon`, no `=`).
+    #[error("invalid filter {0:?}")]
+    InvalidFilter(String),
+    /// Podman's refusal of a filter key the command does not take.
+    #[error("{0:?} is an invalid volume filter")]
+    UnknownFilterKey(String),
     #[error("creating volume directory {}: {source}", path.display())]
     CreateDir {
         path: PathBuf,

@@ -7,6 +7,7 @@
 //! step under one write lock.
 
 mod error;
+mod filter;
 mod inspect;
 mod name;
 mod store;
@@ -18,6 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use error::VolumeError;
+pub use filter::{matches_all, FilterUse, VolumeFilter};
 pub use inspect::InspectVolumeData;
 pub use name::VolumeName;
 
