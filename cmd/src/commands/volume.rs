@@ -40,11 +40,10 @@ const LS_FIELDS: [&str; 17] = [
 ];
 
 /// `volume ls` templates run over Podman's `VolumeListReport`s.
-const LS_OUTPUT: Output = Output { name: "ls", schema: Schema { item: "entities.VolumeListReport", structs: &[] } };
+const LS_OUTPUT: Output = Output { name: "ls", schema: Schema { item: "*entities.VolumeListReport", structs: &[] } };
 
-/// `volume inspect` templates run over Podman's `VolumeConfigResponse`s.
-const INSPECT_OUTPUT: Output =
-    Output { name: "inspect", schema: Schema { item: "*entities.VolumeConfigResponse", structs: &[] } };
+/// `volume inspect` templates run over `interface {}` values, as Podman 4.3 names them.
+const INSPECT_OUTPUT: Output = Output { name: "inspect", schema: Schema { item: "interface {}", structs: &[] } };
 
 #[derive(Debug, Args)]
 pub struct VolumeArgs {
