@@ -133,6 +133,7 @@ fn launch(
         _ => None,
     };
     let mut spec = spec::build_spec(config, &rootfs, relay_socket.as_deref())?;
+    crate::mounts::volumes::mount_volumes(store, config, &rootfs, &mut spec)?;
     let bind_mounts = crate::runtime::etc_files::install(&run_dir, config, &mut spec)?;
     // The spec holds the container's environment: private, like the database it came from.
     let spec_json = serde_json::to_vec(&spec).map_err(|e| Error::Spec(e.to_string()))?;

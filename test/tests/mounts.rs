@@ -1,6 +1,9 @@
 //! `-v/--volume`, `--mount` and `--tmpfs`: containers run by the real OCI runtime see the
 //! mounts asked for, and bad flags are refused with Podman's words before anything is stored.
 
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
 use rpod_e2e::{TestEnv, TestImage};
 
 const IMAGE: &str = "localhost/rpod-test/busybox:1";
@@ -9,9 +12,67 @@ const IMAGE: &str = "localhost/rpod-test/busybox:1";
 fn env_with_image() -> TestEnv {
     let env = TestEnv::new();
     let tarball = env.dir().join("rootfs.tar");
-    TestImage::busybox(&[("VERSION", "1")], &[]).write_rootfs(&tarball);
+    TestImage::busybox(&[("VERSION", "1"), ("srv/app.conf", "setting=1\n")], &[]).write_rootfs(&tarball);
     env.run(&["import", "--change", "CMD=[\"sh\"]", tarball.to_str().unwrap(), IMAGE]).success();
     env
+}
+
+/// The names of the volumes under the test root (what `<root>/volumes` holds).
+fn volume_dirs(env: &TestEnv) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(env.root().join("volumes")) {
+        Ok(entries) => entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
+fn volume_data(env: &TestEnv, name: &str) -> PathBuf {
+    env.root().join("volumes").join(name).join("_data")
+}
+
+#[test]
+fn a_named_volume_keeps_its_data_across_run_rm_containers() {
+    let env = env_with_image();
+    env.run(&["run", "--rm", "-v", "data:/data", IMAGE, "sh", "-c", "echo kept > /data/f"]).success();
+    let mount = "type=volume,source=data,destination=/srv";
+    assert_eq!(env.run(&["run", "--rm", "--mount", mount, IMAGE, "cat", "/srv/f"]).success(), "kept\n");
+    assert_eq!(volume_dirs(&env), ["data"], "the named volume outlives its containers");
+    assert_eq!(std::fs::read_to_string(volume_data(&env, "data").join("f")).unwrap(), "kept\n");
+}
+
+#[test]
+fn copy_up_fills_a_new_volume_with_the_images_files_unless_nocopy() {
+    let env = env_with_image();
+    let out = env.run(&["run", "--rm", "-v", "conf:/etc", "-v", "tools:/bin", IMAGE, "cat", "/etc/passwd"]);
+    assert!(out.success().starts_with("root:x:0:0:"));
+    let mode = |path: PathBuf| std::fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode(volume_data(&env, "conf").join("passwd")), 0o644);
+    assert_eq!(mode(volume_data(&env, "tools").join("busybox")), 0o755);
+    assert_eq!(std::fs::read_link(volume_data(&env, "tools").join("sh")).unwrap(), PathBuf::from("busybox"));
+    // Only the first mount copies: files removed from the volume stay removed.
+    std::fs::remove_file(volume_data(&env, "conf").join("passwd")).unwrap();
+    env.run(&["run", "--rm", "-v", "conf:/etc", IMAGE, "true"]).success();
+    assert!(!volume_data(&env, "conf").join("passwd").exists());
+
+    let out = env.run(&["run", "--rm", "-v", "srv:/srv", IMAGE, "cat", "/srv/app.conf"]);
+    assert_eq!(out.success(), "setting=1\n");
+    env.run(&["run", "--rm", "-v", "bare:/srv:nocopy", IMAGE, "true"]).success();
+    assert_eq!(std::fs::read_dir(volume_data(&env, "bare")).unwrap().count(), 0, "nocopy copied");
+}
+
+#[test]
+fn anonymous_volumes_go_with_rm_v_and_run_rm_and_named_ones_stay() {
+    let env = env_with_image();
+    env.run(&["create", "--name", "keep", "-v", "/cache", "-v", "named:/named", IMAGE, "true"]).success();
+    let anonymous: Vec<String> = volume_dirs(&env).into_iter().filter(|n| n != "named").collect();
+    assert_eq!(anonymous.len(), 1, "{anonymous:?}");
+    assert_eq!(anonymous[0].len(), 64, "an anonymous volume has a generated name");
+    env.run(&["rm", "-v", "keep"]).success();
+    assert_eq!(volume_dirs(&env), ["named"]);
+
+    env.run(&["run", "--rm", "-v", "/cache", IMAGE, "sh", "-c", "echo x > /cache/f"]).success();
+    assert_eq!(volume_dirs(&env), ["named"], "run --rm removed its anonymous volume");
 }
 
 #[test]

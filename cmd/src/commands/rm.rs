@@ -25,6 +25,9 @@ pub struct RmArgs {
     /// Remove all containers
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// Remove anonymous volumes associated with the container
+    #[arg(short = 'v', long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
+    pub volumes: Option<bool>,
     /// Containers to remove
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
@@ -53,7 +56,14 @@ pub fn run(args: RmArgs, global: &GlobalArgs) -> CommandResult {
                 continue;
             }
         };
-        match libpod::Runtime::on_host(&store, None).remove(&container, force, args.time) {
+        let removed = libpod::Runtime::on_host(&store, None).remove(&container, force, args.time);
+        let removed = match removed {
+            Ok(()) if args.volumes.unwrap_or(false) => {
+                libpod::mounts::volumes::remove_anonymous(&store, &container.config)
+            }
+            other => other,
+        };
+        match removed {
             Ok(()) => println!("{}", container.config.id),
             // Another process removed it after our lookup: as gone as --ignore allows.
             Err(libpod::Error::NoSuchContainer(_)) if ignore => {}

@@ -39,7 +39,13 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> CommandResult {
         return Ok(0);
     }
     let attachment = Attachment::open(&store, &container, true).map_err(libpod_failure)?;
-    Ok(follow_output(&store, output, &config.id, attachment)?)
+    let code = follow_output(&store, output, &config.id, attachment)?;
+    if config.auto_remove {
+        // The monitor removes the anonymous volumes just after the container, which `run`
+        // waits for: removed here too, `run --rm` returns with them gone, as Podman's.
+        libpod::mounts::volumes::remove_anonymous(&store, &config).map_err(libpod_failure)?;
+    }
+    Ok(code)
 }
 
 /// The container's log, opened before its start so that an attached `run --rm`/`start -a`

@@ -41,7 +41,7 @@ impl Runtime<'_> {
         let state = ContainerState::default();
         let mut attempts = 0;
         loop {
-            match store.add_container(&config, &state) {
+            match store.add_container_with_volumes(&config, &state, &config.mounts.volume_specs()).map(drop) {
                 Err(Error::NameInUse { .. }) if generated_name && attempts < 100 => {
                     attempts += 1;
                     config.name = format!("{}_{attempts}", crate::names::generate_name());

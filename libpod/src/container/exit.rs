@@ -50,7 +50,8 @@ impl Runtime<'_> {
             // `rmi` does not find the image still in use.
             let exited = Container { state, ..container };
             return match self.remove(&exited, false, None) {
-                Ok(()) | Err(Error::NoSuchContainer(_)) => Ok(()),
+                Ok(()) => crate::mounts::volumes::remove_anonymous(self.store, &exited.config),
+                Err(Error::NoSuchContainer(_)) => Ok(()),
                 Err(err) => Err(err),
             };
         }

@@ -3,12 +3,16 @@
 //! The flags are parsed once, at the edge, into [`MountSpec`]s ([`parse`]); a container stores
 //! them as [`MountsConfig`] with Podman's keys, and at start they become OCI mounts ([`spec`]).
 
+pub mod copy_up;
 pub mod parse;
 pub mod spec;
+pub mod volumes;
 
 use serde::{Deserialize, Serialize};
 
 pub use parse::{parse_mount, parse_tmpfs, parse_volume, MountError, MountSpec};
+
+use crate::volume::{VolumeName, VolumeSpec};
 
 /// A bind or tmpfs mount as the container stores it: the OCI mount it becomes at start, with
 /// Podman's keys (its `spec.Mount`). Options are the user's, checked, in their order.
@@ -24,17 +28,34 @@ pub struct StoredMount {
     pub options: Vec<String>,
 }
 
+/// A named or anonymous volume a container mounts, with Podman's keys (its
+/// `ContainerNamedVolume`). An anonymous volume has a generated name, fixed at create.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedVolume {
+    #[serde(rename = "volumeName")]
+    pub volume_name: VolumeName,
+    pub dest: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// Made for this container alone: `rm -v` and `--rm` remove it with the container.
+    #[serde(rename = "isAnonymous", default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_anonymous: bool,
+}
+
 /// The mounts of one container, flattened into [`crate::ContainerConfig`] under Podman's keys.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MountsConfig {
     /// Bind and tmpfs mounts, in the order the flags gave them.
     #[serde(rename = "mounts", default, skip_serializing_if = "Vec::is_empty")]
     pub mounts: Vec<StoredMount>,
+    /// Named and anonymous volumes, in the order the flags gave them.
+    #[serde(rename = "namedVolumes", default, skip_serializing_if = "Vec::is_empty")]
+    pub named_volumes: Vec<NamedVolume>,
 }
 
 impl MountsConfig {
     /// The config of the parsed `specs`, which must name distinct destinations (Podman's
-    /// `duplicate mount destination` otherwise). Volumes are refused until rpod stores them.
+    /// `duplicate mount destination` otherwise). Anonymous volumes are given their names here.
     pub fn from_specs(specs: Vec<MountSpec>) -> Result<MountsConfig, MountError> {
         let mut config = MountsConfig::default();
         let mut seen = std::collections::BTreeSet::new();
@@ -46,12 +67,32 @@ impl MountsConfig {
             let (kind, source, options) = match spec {
                 MountSpec::Bind { source, options, .. } => ("bind", source, options),
                 MountSpec::Tmpfs { options, .. } => ("tmpfs", String::new(), options),
-                MountSpec::Named { .. } | MountSpec::Anonymous { .. } => {
-                    return Err(MountError::VolumesUnsupported(dest));
+                MountSpec::Named { name, options, .. } => {
+                    config.named_volumes.push(NamedVolume { volume_name: name, dest, options, is_anonymous: false });
+                    continue;
+                }
+                MountSpec::Anonymous { options, .. } => {
+                    let volume_name = VolumeName::random();
+                    config.named_volumes.push(NamedVolume { volume_name, dest, options, is_anonymous: true });
+                    continue;
                 }
             };
             config.mounts.push(StoredMount { destination: dest, kind: kind.to_string(), source, options });
         }
         Ok(config)
+    }
+}
+
+impl MountsConfig {
+    /// What the store creates (when missing) and records as used when the container is added.
+    pub fn volume_specs(&self) -> Vec<VolumeSpec> {
+        let spec =
+            |v: &NamedVolume| VolumeSpec { anonymous: v.is_anonymous, ..VolumeSpec::named(v.volume_name.clone()) };
+        self.named_volumes.iter().map(spec).collect()
+    }
+
+    /// The container's anonymous volumes, which go when it is removed with `-v` or `--rm`.
+    pub fn anonymous_volumes(&self) -> impl Iterator<Item = &VolumeName> {
+        self.named_volumes.iter().filter(|v| v.is_anonymous).map(|v| &v.volume_name)
     }
 }

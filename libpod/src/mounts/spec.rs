@@ -83,8 +83,10 @@ mod tests {
     fn user_mounts_replace_standard_ones_at_their_destination() {
         let mut mounts = oci_spec::runtime::Spec::default().mounts().clone().unwrap();
         let before = mounts.len();
-        let config =
-            MountsConfig { mounts: vec![StoredMount { destination: "/dev/shm".into(), ..stored("tmpfs", "", &[]) }] };
+        let config = MountsConfig {
+            mounts: vec![StoredMount { destination: "/dev/shm".into(), ..stored("tmpfs", "", &[]) }],
+            ..Default::default()
+        };
         add_mounts(&config, &mut mounts).unwrap();
         assert_eq!(mounts.len(), before);
         assert_eq!(mounts.last().unwrap().options().clone().unwrap(), ["rw", "noexec", "nosuid", "nodev"]);

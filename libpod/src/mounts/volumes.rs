@@ -1,0 +1,72 @@
+//! A container's volumes at start: first-mount work on each volume (ownership, copy-up, `U`),
+//! then a bind of its `_data` directory at the destination.
+
+use std::path::Path;
+
+use oci_spec::runtime::Spec;
+
+use super::copy_up::{chown_tree, copy_up};
+use super::spec::oci_mount;
+use super::StoredMount;
+use crate::config::ContainerConfig;
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::volume::VolumeError;
+
+/// Prepares every volume of `config` and adds its mount to `spec`, whose process user is the
+/// one a new volume and `U` give the data to. A volume's first mount gives its directory to
+/// that user and copies the image's content at the destination in (unless `nocopy`), as
+/// Podman's does; the volume records that both are done.
+pub fn mount_volumes(store: &Store, config: &ContainerConfig, rootfs: &Path, spec: &mut Spec) -> Result<()> {
+    let (uid, gid) = spec.process().as_ref().map_or((0, 0), |p| (p.user().uid(), p.user().gid()));
+    let mut mounts = spec.mounts().clone().unwrap_or_default();
+    for named in &config.mounts.named_volumes {
+        let mut volume = store.volume(named.volume_name.as_str())?;
+        let has = |option: &str| named.options.iter().any(|o| o == option);
+        let io = |source| Error::Io { path: volume.mountpoint.clone(), source };
+        let first_mount = volume.needs_chown || (volume.needs_copy_up && !has("nocopy"));
+        if volume.needs_chown {
+            nix::unistd::chown(&volume.mountpoint, Some(uid.into()), Some(gid.into())).map_err(|e| io(e.into()))?;
+            volume.needs_chown = false;
+        }
+        if volume.needs_copy_up && !has("nocopy") {
+            copy_up(rootfs, &named.dest, &volume.mountpoint).map_err(io)?;
+            volume.needs_copy_up = false;
+        }
+        if has("U") {
+            chown_tree(&volume.mountpoint, uid, gid).map_err(io)?;
+        }
+        if first_mount {
+            store.update_volume(&volume)?;
+        }
+        // Podman mounts volumes nosuid and nodev unless the user says otherwise.
+        let mut options = named.options.clone();
+        for (default, opposite) in [("nosuid", "suid"), ("nodev", "dev")] {
+            if !has(default) && !has(opposite) {
+                options.push(default.to_string());
+            }
+        }
+        let stored = StoredMount {
+            destination: named.dest.clone(),
+            kind: "bind".to_string(),
+            source: volume.mountpoint.to_string_lossy().into_owned(),
+            options,
+        };
+        mounts.retain(|m| m.destination().to_str() != Some(named.dest.as_str()));
+        mounts.push(oci_mount(&stored).map_err(Error::Spec)?);
+    }
+    spec.set_mounts(Some(mounts));
+    Ok(())
+}
+
+/// Removes the anonymous volumes of the removed container `config` (`rm -v`, `--rm`). One that
+/// is already gone, or that another container now uses, is left as it is, as Podman does.
+pub fn remove_anonymous(store: &Store, config: &ContainerConfig) -> Result<()> {
+    for name in config.mounts.anonymous_volumes() {
+        match store.remove_volume(name.as_str()) {
+            Ok(()) | Err(Error::Volume(VolumeError::NoSuchVolume(_) | VolumeError::InUse { .. })) => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
+}
