@@ -88,7 +88,9 @@ fn tables_and_json_match_podman() {
 fn errors_and_exit_codes_match_podman() {
     let (rpod, podman) = (TestEnv::new(), Podman::new());
     for engine in [&rpod as &dyn Engine, &podman] {
-        engine.check(&["volume", "create", "myvol"]);
+        for name in ["myvol", "abc1", "abc2", "xyz"] {
+            engine.check(&["volume", "create", name]);
+        }
     }
     let commands: &[&[&str]] = &[
         &["volume", "create", "myvol"],
@@ -108,11 +110,18 @@ fn errors_and_exit_codes_match_podman() {
         &["volume", "exists", "nope"],
         &["volume", "exists", "a/b"],
         &["volume", "exists", "myvol"],
+        &["volume", "exists", "my"],
+        &["volume", "inspect", "abc"],
+        &["volume", "rm", "abc"],
+        &["volume", "inspect", "--format", "{{.Name}}", "xy"],
+        &["volume", "rm", "xy"],
+        &["volume", "rm", "abc1", "abc2"],
     ];
     for args in commands {
         let (ours, theirs) = (rpod.run(args), podman.run(args));
         assert_eq!(ours.code, theirs.code, "{args:?}: rpod {ours:?}, podman {theirs:?}");
         assert_eq!(ours.stderr, theirs.stderr, "{args:?}");
+        assert_eq!(ours.stdout, theirs.stdout, "{args:?}");
     }
     // Known difference: Podman 5 refuses a prune filter other than label/until; 4.3.1 ignored it.
     let prune_by_name = ["volume", "prune", "--force", "--filter", "name=x"];

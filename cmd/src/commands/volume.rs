@@ -202,7 +202,8 @@ fn exists(args: ExistsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     }
 }
 
-/// Prints the volumes found, then fails for those not found (Podman 4.3's wording).
+/// Prints the volumes found (by name or unique partial name), then fails for those not found
+/// (Podman 4.3's wording); a partial name matching several fails at once.
 fn inspect(args: InspectArgs, global: &GlobalArgs) -> CommandResult {
     if args.all != args.names.is_empty() {
         return Err(anyhow::anyhow!("provide one or more volume names or use --all").into());
@@ -214,12 +215,12 @@ fn inspect(args: InspectArgs, global: &GlobalArgs) -> CommandResult {
         volumes = store.volumes()?;
     }
     for name in &args.names {
-        match store.volume(name) {
+        match store.lookup_volume(name) {
             Ok(volume) => volumes.push(volume),
             Err(libpod::Error::Volume(VolumeError::NoSuchVolume(_))) => {
                 errors.push(anyhow::anyhow!("inspecting object: no such volume {name}"))
             }
-            Err(err) => return Err(err.into()),
+            Err(err) => return Err(anyhow::Error::from(err).context(format!("inspecting volume {name}")).into()),
         }
     }
     let records: Vec<InspectVolumeData> = volumes.iter().map(InspectVolumeData::from).collect();
@@ -346,7 +347,7 @@ fn rm(args: RmArgs, global: &GlobalArgs) -> CommandResult {
     let mut errors: Vec<anyhow::Error> = Vec::new();
     for name in names {
         match remove_one(&store, &name, args.force, args.time) {
-            Ok(()) => println!("{name}"),
+            Ok(removed) => println!("{removed}"),
             Err(err) => errors.push(err.into()),
         }
     }
@@ -366,11 +367,12 @@ fn rm(args: RmArgs, global: &GlobalArgs) -> CommandResult {
     Err(CommandFailure { code, errors })
 }
 
-fn remove_one(store: &Store, name: &str, force: bool, time: Option<u32>) -> libpod::Result<()> {
+/// Removes the volume `name` (or the one a unique partial name picks) and returns its name.
+fn remove_one(store: &Store, name: &str, force: bool, time: Option<u32>) -> libpod::Result<VolumeName> {
+    let name = store.lookup_volume(name)?.name;
     if force {
-        store.volume(name)?;
         let runtime = libpod::Runtime::on_host(store, None);
-        for id in store.volume_users(name)? {
+        for id in store.volume_users(name.as_str())? {
             match store.lookup(&id) {
                 Ok(container) => runtime.remove(&container, true, time)?,
                 Err(libpod::Error::NoSuchContainer(_)) => {}
@@ -378,5 +380,6 @@ fn remove_one(store: &Store, name: &str, force: bool, time: Option<u32>) -> libp
             }
         }
     }
-    store.remove_volume(name)
+    store.remove_volume(name.as_str())?;
+    Ok(name)
 }

@@ -12,6 +12,9 @@ pub enum VolumeError {
     Exists(String),
     #[error("no volume with name {0:?} found: no such volume")]
     NoSuchVolume(String),
+    /// A partial name that starts more than one volume's name (Podman's words).
+    #[error("more than one result for volume name {0:?}: volume already exists")]
+    Ambiguous(String),
     /// Podman's refusal to remove a volume a container still uses.
     #[error("volume {name} is being used by the following container(s): {}: volume is being used", containers.join(", "))]
     InUse { name: String, containers: Vec<String> },

@@ -40,6 +40,24 @@ impl Store {
         volume_in(self.conn(), name)?.ok_or_else(|| VolumeError::NoSuchVolume(name.to_string()).into())
     }
 
+    /// The volume called `name`, else the one volume whose name starts with it, as Podman's
+    /// `volume inspect` and `volume rm` find volumes ("a unique partial name").
+    pub fn lookup_volume(&self, name_or_prefix: &str) -> Result<Volume> {
+        if let Some(volume) = volume_in(self.conn(), name_or_prefix)? {
+            return Ok(volume);
+        }
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT Name, JSON FROM Volume WHERE substr(Name, 1, length(?1)) = ?1 ORDER BY Name LIMIT 2")?;
+        let mut rows =
+            stmt.query_map([name_or_prefix], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        match rows.len() {
+            0 => Err(VolumeError::NoSuchVolume(name_or_prefix.to_string()).into()),
+            1 => decode(rows.remove(0)),
+            _ => Err(VolumeError::Ambiguous(name_or_prefix.to_string()).into()),
+        }
+    }
+
     /// Every volume, by name (Podman's `volume ls` order).
     pub fn volumes(&self) -> Result<Vec<Volume>> {
         let mut stmt = self.conn().prepare("SELECT Name, JSON FROM Volume ORDER BY Name")?;
@@ -312,6 +330,22 @@ mod tests {
         assert!(names.windows(2).all(|w| w[0] < w[1]));
         let missing = store.volume("nope").unwrap_err().to_string();
         assert_eq!(missing, "no volume with name \"nope\" found: no such volume");
+    }
+
+    #[test]
+    fn lookup_takes_a_unique_prefix_but_an_exact_name_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = store_at(tmp.path());
+        for v in ["abc", "abc1", "abc2", "xyz"] {
+            store.create_volume(&VolumeSpec::named(name(v))).unwrap();
+        }
+        assert_eq!(store.lookup_volume("abc").unwrap().name, name("abc"));
+        assert_eq!(store.lookup_volume("xy").unwrap().name, name("xyz"));
+        assert!(store.volume("xy").is_err(), "volume() takes exact names only");
+        let ambiguous = store.lookup_volume("ab").unwrap_err().to_string();
+        assert_eq!(ambiguous, "more than one result for volume name \"ab\": volume already exists");
+        assert!(store.lookup_volume("a_c").is_err(), "no SQL wildcards");
+        assert!(store.lookup_volume("q").is_err());
     }
 
     #[test]
