@@ -33,6 +33,9 @@ pub struct InspectContainer {
     /// `EffectiveCaps`, `BoundingCaps`.
     #[serde(flatten)]
     pub capabilities: crate::security::InspectCapabilities,
+    /// Volumes and bind mounts; filled by [`InspectContainer::with_mounts`], which knows where
+    /// the store keeps volumes.
+    pub mounts: Vec<crate::mounts::inspect::InspectMount>,
     pub config: InspectConfig,
     pub host_config: InspectHostConfig,
 }
@@ -116,6 +119,14 @@ pub struct InspectRestartPolicy {
     pub maximum_retry_count: u32,
 }
 
+impl InspectContainer {
+    /// Fills `Mounts` from `container`'s config, its volumes being under `store`.
+    pub fn with_mounts(mut self, container: &Container, store: &crate::Store) -> Self {
+        self.mounts = crate::mounts::inspect::mounts(&container.config.mounts, &store.volumes_dir());
+        self
+    }
+}
+
 impl From<&Container> for InspectContainer {
     fn from(container: &Container) -> Self {
         let (config, state) = (&container.config, &container.state);
@@ -152,6 +163,7 @@ impl From<&Container> for InspectContainer {
             log_path: config.log_path.clone(),
             conmon_pid_file: config.conmon_pid_file.clone(),
             capabilities: config.security.inspect_capabilities(),
+            mounts: Vec::new(),
             config: InspectConfig {
                 hostname: if config.hostname.is_empty() {
                     config.short_id().to_string()

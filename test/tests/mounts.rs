@@ -68,6 +68,9 @@ fn anonymous_volumes_go_with_rm_v_and_run_rm_and_named_ones_stay() {
     let anonymous: Vec<String> = volume_dirs(&env).into_iter().filter(|n| n != "named").collect();
     assert_eq!(anonymous.len(), 1, "{anonymous:?}");
     assert_eq!(anonymous[0].len(), 64, "an anonymous volume has a generated name");
+    let format = "{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.RW}} {{.Propagation}};{{end}}";
+    let mounts = env.run(&["inspect", "--format", format, "keep"]).success();
+    assert_eq!(mounts, format!("volume {} /cache true rprivate;volume named /named true rprivate;\n", anonymous[0]));
     env.run(&["rm", "-v", "keep"]).success();
     assert_eq!(volume_dirs(&env), ["named"]);
 

@@ -20,7 +20,8 @@ pub fn run(args: InspectArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = global.open_store()?;
     let mut found = Vec::new();
     for name in &args.containers {
-        found.push(InspectContainer::from(&libpod::Runtime::on_host(&store, None).refreshed(store.lookup(name)?)?));
+        let container = libpod::Runtime::on_host(&store, None).refreshed(store.lookup(name)?)?;
+        found.push(InspectContainer::from(&container).with_mounts(&container, &store));
     }
     let values =
         found.iter().map(serde_json::to_value).collect::<Result<Vec<_>, _>>().context("encoding inspect data")?;

@@ -4,6 +4,7 @@
 //! them as [`MountsConfig`] with Podman's keys, and at start they become OCI mounts ([`spec`]).
 
 pub mod copy_up;
+pub mod inspect;
 pub mod parse;
 pub mod spec;
 pub mod volumes;
