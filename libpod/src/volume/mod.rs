@@ -86,6 +86,23 @@ pub struct Volume {
     pub needs_chown: bool,
 }
 
+impl Volume {
+    /// Refuses, in one clear error, a volume whose data is a filesystem to mount (`--opt
+    /// type=`, `device=`, or `o=` with more than `uid=`/`gid=`): rpod stores such volumes but
+    /// does not mount them yet, and a container must not get the empty directory instead.
+    pub fn check_mountable(&self) -> Result<(), VolumeError> {
+        let needs_mount = self.options.iter().any(|(key, value)| match key.to_ascii_lowercase().as_str() {
+            "type" | "device" => true,
+            "o" => value.split(',').any(|item| !item.starts_with("uid=") && !item.starts_with("gid=")),
+            _ => false,
+        });
+        if needs_mount {
+            return Err(VolumeError::DeviceMountUnsupported(self.name.to_string()));
+        }
+        Ok(())
+    }
+}
+
 /// The `uid=`/`gid=` values in a `local` volume's `o=` option, which Podman lifts into the
 /// volume's own `UID`/`GID`.
 fn owner_from_options(options: &BTreeMap<String, String>) -> (Option<u32>, Option<u32>) {
@@ -125,6 +142,32 @@ mod tests {
         );
         let option = spec(None, &[("bad", "1")]).validate(&name).unwrap_err().to_string();
         assert_eq!(option, "invalid mount option bad for driver 'local': invalid argument");
+    }
+
+    #[test]
+    fn only_volumes_without_a_filesystem_to_mount_are_mountable() {
+        let volume = |options: &[(&str, &str)]| Volume {
+            name: VolumeName::parse("v").unwrap(),
+            driver: LOCAL_DRIVER.into(),
+            mountpoint: "/x".into(),
+            created_at: Utc::now(),
+            labels: BTreeMap::new(),
+            options: options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            uid: None,
+            gid: None,
+            anonymous: false,
+            needs_copy_up: true,
+            needs_chown: true,
+        };
+        assert!(volume(&[]).check_mountable().is_ok());
+        assert!(volume(&[("o", "uid=1,gid=2"), ("nocopy", "")]).check_mountable().is_ok());
+        for options in [&[("type", "tmpfs")][..], &[("device", "/dev/sdb1")], &[("o", "uid=1,size=1m")]] {
+            let err = volume(options).check_mountable().unwrap_err().to_string();
+            assert_eq!(
+                err,
+                "volume v has driver options (type, device or o) that name a filesystem to mount: rpod cannot mount those yet"
+            );
+        }
     }
 
     #[test]
