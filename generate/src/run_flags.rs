@@ -299,6 +299,18 @@ mod tests {
             Case { args: &["--memory-swap", "-1", "alpine", "top"], positional_start: 2, detach: false, name: false },
             Case { args: &["--pids-limit", "-1", "-d", "alpine"], positional_start: 3, detach: true, name: false },
             Case { args: &["-m", "32m", "--cpus", "1.5", "alpine"], positional_start: 4, detach: false, name: false },
+            Case {
+                args: &["-v", "data:/data:ro", "--volume=/srv:/srv", "--mount", "type=tmpfs,dst=/t", "alpine", "-d"],
+                positional_start: 5,
+                detach: false,
+                name: false,
+            },
+            Case {
+                args: &["--tmpfs", "/run", "-d", "--mount=type=volume,dst=/v", "alpine"],
+                positional_start: 4,
+                detach: true,
+                name: false,
+            },
         ];
         for case in cases {
             let parsed = parse(&args(case.args)).unwrap();

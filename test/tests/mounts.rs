@@ -151,3 +151,19 @@ fn bad_mount_flags_are_refused_and_nothing_is_stored() {
     }
     assert_eq!(env.run(&["ps", "-a", "-q"]).success(), "", "nothing was stored");
 }
+
+#[test]
+fn generate_systemd_new_keeps_every_mount_flag() {
+    let env = env_with_image();
+    let flags =
+        ["-v", "data:/data:ro,Z", "--mount", "type=tmpfs,destination=/t,tmpfs-size=1m", "--tmpfs", "/run/x:size=1m"];
+    let mut create = vec!["create", "--name", "svc"];
+    create.extend(flags);
+    create.extend([IMAGE, "sleep", "100"]);
+    env.run(&create).success();
+    let unit = env.run(&["generate", "systemd", "--new", "svc"]).success();
+    // The ExecStart= command, its continuation lines joined.
+    let start = unit.split("ExecStart=").nth(1).and_then(|rest| rest.split("\nExec").next()).unwrap_or_default();
+    let exec = start.replace("\\\n", " ").split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(exec.contains(&flags.join(" ")), "{unit}");
+}
