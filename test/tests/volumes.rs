@@ -193,3 +193,47 @@ fn prune_without_confirmation_matches_podman() {
         .collect();
     assert_eq!(outputs[0], outputs[1]);
 }
+
+/// Both engines with the same imported busybox image and a created (never started) container
+/// `c1` using the named volume `data`; returns each container's ID.
+fn container_using_data(engines: [&dyn Engine; 2], dir: &std::path::Path) -> Vec<String> {
+    let tarball = dir.join("rootfs.tar");
+    rpod_e2e::TestImage::busybox(&[], &[]).write_rootfs(&tarball);
+    let tarball = tarball.to_str().expect("a UTF-8 path");
+    let image = "quay.io/rpod-test/busybox:1";
+    engines
+        .iter()
+        .map(|engine| {
+            engine.check(&["import", "--change", "CMD=[\"sh\"]", tarball, image]);
+            engine.check(&["create", "--name", "c1", "-v", "data:/data", image]).trim().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_volume_in_use_is_kept_until_forced_as_podman_does() {
+    let (rpod, podman) = (TestEnv::new(), Podman::new());
+    let engines: [&dyn Engine; 2] = [&rpod, &podman];
+    let ids = container_using_data(engines, rpod.dir());
+    let commands: &[&[&str]] = &[
+        &["volume", "ls"],
+        &["volume", "ls", "--filter", "dangling=false", "-q"],
+        &["volume", "ls", "--filter", "dangling=true", "-q"],
+        &["volume", "rm", "data"],
+        &["volume", "prune", "--force"],
+        &["volume", "rm", "--force", "data"],
+        &["container", "exists", "c1"],
+        &["volume", "ls", "-q"],
+    ];
+    for args in commands {
+        let results: Vec<RunResult> = engines.iter().map(|e| e.run(args)).collect();
+        let text = |r: &RunResult, id: &str| (r.code, r.stdout.replace(id, "<id>"), r.stderr.replace(id, "<id>"));
+        assert_eq!(text(&results[0], &ids[0]), text(&results[1], &ids[1]), "{args:?}");
+        if *args == ["volume", "rm", "data"] {
+            let refused = format!("Error: volume data is being used by the following container(s): {}", ids[0]);
+            assert_eq!(results[0].code, Some(2));
+            assert!(results[0].stderr.starts_with(&refused), "{:?}", results[0].stderr);
+        }
+    }
+    assert!(!rpod.root().join("volumes/data").exists());
+}
