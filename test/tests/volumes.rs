@@ -237,3 +237,25 @@ fn a_volume_in_use_is_kept_until_forced_as_podman_does() {
     }
     assert!(!rpod.root().join("volumes/data").exists());
 }
+
+#[test]
+fn racing_creates_of_one_name_make_one_volume() {
+    let rpod = TestEnv::new();
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            rpod.command()
+                .args(["volume", "create", "shared"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("starting rpod")
+        })
+        .collect();
+    let results: Vec<RunResult> = children.into_iter().map(|c| c.wait_with_output().expect("rpod").into()).collect();
+    assert_eq!(results.iter().filter(|r| r.code == Some(0)).count(), 1, "{results:?}");
+    for refused in results.into_iter().filter(|r| r.code != Some(0)) {
+        assert_eq!(refused.failure(), "Error: volume with name shared already exists: volume already exists");
+    }
+    assert_eq!(rpod.check(&["volume", "ls", "-q"]), "shared\n");
+    assert!(rpod.root().join("volumes/shared/_data").is_dir());
+}
