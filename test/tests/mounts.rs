@@ -167,3 +167,23 @@ fn generate_systemd_new_keeps_every_mount_flag() {
     let exec = start.replace("\\\n", " ").split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(exec.contains(&flags.join(" ")), "{unit}");
 }
+
+#[test]
+fn u_gives_a_volume_and_a_bind_source_to_the_containers_user() {
+    use std::os::unix::fs::MetadataExt;
+    let env = env_with_image();
+    let host = env.dir().join("owned");
+    std::fs::create_dir_all(host.join("sub")).unwrap();
+    std::fs::write(host.join("sub/f"), "x").unwrap();
+    env.run(&["run", "--rm", "-v", "vol:/data", IMAGE, "sh", "-c", "echo x > /data/f"]).success();
+    let owner = |path: PathBuf| {
+        let meta = std::fs::symlink_metadata(path).unwrap();
+        (meta.uid(), meta.gid())
+    };
+    assert_eq!(owner(volume_data(&env, "vol").join("f")), (0, 0));
+    let bind = format!("{}:/host:U", host.display());
+    env.run(&["run", "--rm", "--user", "4242:4243", "-v", "vol:/data:U", "-v", &bind, IMAGE, "true"]).success();
+    assert_eq!(owner(volume_data(&env, "vol").join("f")), (4242, 4243));
+    assert_eq!(owner(volume_data(&env, "vol")), (4242, 4243));
+    assert_eq!(owner(host.join("sub/f")), (4242, 4243));
+}

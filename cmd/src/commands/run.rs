@@ -31,6 +31,7 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> CommandResult {
     if let Err(err) = started {
         if config.auto_remove {
             let _ = libpod::Runtime::on_host(&store, None).remove(&container, true, None);
+            let _ = libpod::mounts::volumes::remove_anonymous(&store, &config);
         }
         return Err(libpod_failure(err));
     }

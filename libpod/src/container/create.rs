@@ -56,6 +56,7 @@ impl Runtime<'_> {
         if let Some(path) = &placement.cidfile {
             if let Err(err) = crate::cidfile::write(path, &config.id) {
                 let _ = store.remove(&config.id);
+                let _ = crate::mounts::volumes::remove_anonymous(store, &config);
                 return Err(err);
             }
         }

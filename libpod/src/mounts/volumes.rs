@@ -14,7 +14,8 @@ use crate::store::Store;
 use crate::volume::VolumeError;
 
 /// Prepares every volume of `config` and adds its mount to `spec`, whose process user is the
-/// one a new volume and `U` give the data to. A volume's first mount gives its directory to
+/// one a new volume and `U` give the data to (`U` on a bind mount gives its host source, as
+/// Podman's does). A volume's first mount gives its directory to
 /// that user and copies the image's content at the destination in (unless `nocopy`), as
 /// Podman's does; the volume records that both are done.
 pub fn mount_volumes(store: &Store, config: &ContainerConfig, rootfs: &Path, spec: &mut Spec) -> Result<()> {
@@ -54,6 +55,11 @@ pub fn mount_volumes(store: &Store, config: &ContainerConfig, rootfs: &Path, spe
         };
         mounts.retain(|m| m.destination().to_str() != Some(named.dest.as_str()));
         mounts.push(oci_mount(&stored).map_err(Error::Spec)?);
+    }
+    for bind in config.mounts.mounts.iter().filter(|m| m.options.iter().any(|o| o == "U")) {
+        let source = Path::new(&bind.source);
+        chown_tree(source, uid, gid)
+            .map_err(|source_err| Error::Io { path: source.to_path_buf(), source: source_err })?;
     }
     spec.set_mounts(Some(mounts));
     Ok(())
