@@ -187,3 +187,25 @@ fn u_gives_a_volume_and_a_bind_source_to_the_containers_user() {
     assert_eq!(owner(volume_data(&env, "vol")), (4242, 4243));
     assert_eq!(owner(host.join("sub/f")), (4242, 4243));
 }
+
+#[test]
+fn two_containers_starting_together_on_a_new_volume_share_one_copy_up() {
+    let env = env_with_image();
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            env.command()
+                .args(["run", "--rm", "-v", "shared:/srv", IMAGE, "cat", "/srv/app.conf"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "setting=1\n", "{stderr}");
+    }
+    assert_eq!(volume_dirs(&env), ["shared"]);
+}

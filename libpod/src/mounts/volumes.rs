@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use nix::fcntl::{Flock, FlockArg};
 use oci_spec::runtime::Spec;
 
 use super::copy_up::{chown_tree, copy_up};
@@ -22,9 +23,14 @@ pub fn mount_volumes(store: &Store, config: &ContainerConfig, rootfs: &Path, spe
     let (uid, gid) = spec.process().as_ref().map_or((0, 0), |p| (p.user().uid(), p.user().gid()));
     let mut mounts = spec.mounts().clone().unwrap_or_default();
     for named in &config.mounts.named_volumes {
+        let mountpoint = store.volume(named.volume_name.as_str())?.mountpoint;
+        let io = |source| Error::Io { path: mountpoint.clone(), source };
+        // Two containers starting at once on a new volume: the second waits here, then reads
+        // the record the first updated and copies nothing.
+        let _first_mount_lock = Flock::lock(std::fs::File::open(&mountpoint).map_err(io)?, FlockArg::LockExclusive)
+            .map_err(|(_, errno)| io(errno.into()))?;
         let mut volume = store.volume(named.volume_name.as_str())?;
         let has = |option: &str| named.options.iter().any(|o| o == option);
-        let io = |source| Error::Io { path: volume.mountpoint.clone(), source };
         let first_mount = volume.needs_chown || (volume.needs_copy_up && !has("nocopy"));
         if volume.needs_chown {
             nix::unistd::chown(&volume.mountpoint, Some(uid.into()), Some(gid.into())).map_err(|e| io(e.into()))?;
