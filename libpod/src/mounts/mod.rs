@@ -97,3 +97,34 @@ impl MountsConfig {
         self.named_volumes.iter().filter(|v| v.is_anonymous).map(|v| &v.volume_name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volumes_are_stored_with_podmans_keys_and_anonymous_ones_get_names() {
+        let cwd = std::path::Path::new("/");
+        let specs = vec![parse_volume("/cache", cwd).unwrap(), parse_volume("data:/data:ro", cwd).unwrap()];
+        let config = MountsConfig::from_specs(specs).unwrap();
+        let anonymous: Vec<_> = config.anonymous_volumes().collect();
+        assert_eq!(anonymous.len(), 1);
+        assert_eq!(anonymous[0].as_str().len(), 64);
+        let specs = config.volume_specs();
+        assert_eq!((specs[0].anonymous, specs[1].anonymous), (true, false));
+        let json = serde_json::to_value(&config).unwrap();
+        assert_eq!(
+            json["namedVolumes"][1],
+            serde_json::json!({"volumeName": "data", "dest": "/data", "options": ["ro"]})
+        );
+        assert_eq!(json["namedVolumes"][0]["isAnonymous"], true);
+        assert_eq!(serde_json::from_value::<MountsConfig>(json).unwrap(), config);
+    }
+
+    #[test]
+    fn one_destination_takes_one_mount() {
+        let cwd = std::path::Path::new("/");
+        let specs = vec![parse_volume("v:/x", cwd).unwrap(), parse_tmpfs("/x").unwrap()];
+        assert_eq!(MountsConfig::from_specs(specs).unwrap_err().to_string(), "/x: duplicate mount destination");
+    }
+}
