@@ -209,3 +209,16 @@ fn two_containers_starting_together_on_a_new_volume_share_one_copy_up() {
     }
     assert_eq!(volume_dirs(&env), ["shared"]);
 }
+
+#[test]
+fn a_volumes_own_options_apply_at_its_first_mount() {
+    let env = env_with_image();
+    env.run(&["volume", "create", "--opt", "nocopy", "bare"]).success();
+    env.run(&["run", "--rm", "-v", "bare:/srv", IMAGE, "true"]).success();
+    assert_eq!(std::fs::read_dir(volume_data(&env, "bare")).unwrap().count(), 0, "the volume's nocopy was ignored");
+
+    env.run(&["volume", "create", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "fs"]).success();
+    let line = env.run(&["run", "--rm", "-v", "fs:/srv", IMAGE, "true"]).error_line();
+    assert!(line.contains("volume fs") || line.contains("\"fs\""), "{line}");
+    assert_eq!(env.run(&["ps", "-a", "-q"]).success(), "", "the --rm container is gone");
+}

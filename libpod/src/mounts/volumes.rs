@@ -30,7 +30,10 @@ pub fn mount_volumes(store: &Store, config: &ContainerConfig, rootfs: &Path, spe
         let _first_mount_lock = Flock::lock(std::fs::File::open(&mountpoint).map_err(io)?, FlockArg::LockExclusive)
             .map_err(|(_, errno)| io(errno.into()))?;
         let mut volume = store.volume(named.volume_name.as_str())?;
-        let has = |option: &str| named.options.iter().any(|o| o == option);
+        volume.check_mountable()?;
+        // `volume create --opt nocopy` turns copy-up off for every container, as `-v …:nocopy`.
+        let volume_nocopy = volume.options.keys().any(|k| k.eq_ignore_ascii_case("nocopy"));
+        let has = |option: &str| named.options.iter().any(|o| o == option) || (option == "nocopy" && volume_nocopy);
         let first_mount = volume.needs_chown || (volume.needs_copy_up && !has("nocopy"));
         if volume.needs_chown {
             nix::unistd::chown(&volume.mountpoint, Some(uid.into()), Some(gid.into())).map_err(|e| io(e.into()))?;
