@@ -20,6 +20,14 @@ struct World {
     env: TestEnv,
 }
 
+impl Drop for World {
+    /// Containers started outside units die with the sandbox, before any monitor deletes their
+    /// runtime state: removing them first keeps their cgroups from outliving the test on the host.
+    fn drop(&mut self) {
+        let _ = self.rpod(&["rm", "--force", "--all", "--time", "0"]);
+    }
+}
+
 impl World {
     fn new() -> World {
         World { sandbox: Sandbox::start(), env: TestEnv::new() }
