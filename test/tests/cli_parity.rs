@@ -6,8 +6,8 @@
 //! says so with [`Known::Differs`] (why, rpod's line, 4.3.1's line), and both sides are still
 //! checked, so the note stays true.
 //! Rows never create network namespaces: containers are created, never started.
-//! Volume and network rows (`volume ls`, `network ls`, unknown volumes and networks) wait for
-//! issues 15 and 16, which add those commands.
+//! Network rows (`network ls`, unknown networks) wait for issue 16, which adds those commands;
+//! `test/tests/volumes.rs` compares every `volume` table and JSON key with Podman's.
 
 use std::process::Command;
 
@@ -85,6 +85,14 @@ const ROWS: &[(&[&str], Known)] = &[
     (&["start", "nosuch"], Same),
     (&["logs", "nosuch"], Same),
     (&["restart", "nosuch"], Same),
+    (&["container", "exists"], Same),
+    (&["image", "exists"], Same),
+    (&["volume", "exists"], Same),
+    (&["volume", "inspect", "nosuch"], Same),
+    (&["volume", "rm", "nosuch"], Same),
+    (&["volume", "create", "a/b"], Same),
+    (&["volume", "ls", "--bogus"], Same),
+    (&["volume", "ls", "--filter", "bogus=1"], Same),
     (&["container", "exists", "nosuch"], Same),
     (&["rmi", "localhost/nosuch"], Same),
     (&["image", "exists", "localhost/nosuch"], Same),
