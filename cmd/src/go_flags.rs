@@ -56,40 +56,6 @@ fn go_magnitude(value: &str) -> Result<u64, &'static str> {
     u64::from_str_radix(&digits, radix).map_err(|_| OUT_OF_RANGE)
 }
 
-/// A Go duration (`time.ParseDuration`: `250ms`, `1.5s`, `1h2m`), as `wait --interval` takes
-/// it; a plain number is milliseconds there, so callers try `VALUE` then `VALUEms`.
-pub fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
-    let invalid = || format!("time: invalid duration {value:?}");
-    let unsigned = value.strip_prefix('+').unwrap_or(value);
-    if unsigned == "0" {
-        return Ok(std::time::Duration::ZERO);
-    }
-    if unsigned.is_empty() || unsigned.starts_with('-') {
-        return Err(invalid());
-    }
-    let mut rest = unsigned;
-    let mut nanos: f64 = 0.0;
-    while !rest.is_empty() {
-        let number_end = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
-        let number: f64 = rest[..number_end].parse().map_err(|_| invalid())?;
-        rest = &rest[number_end..];
-        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
-        let scale = match &rest[..unit_end] {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            "" => return Err(format!("time: missing unit in duration {value:?}")),
-            unit => return Err(format!("time: unknown unit {unit:?} in duration {value:?}")),
-        };
-        nanos += number * scale;
-        rest = &rest[unit_end..];
-    }
-    Ok(std::time::Duration::from_nanos(nanos as u64))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,22 +115,5 @@ mod tests {
             assert_eq!(parse_int(value).ok(), want, "{value:?}");
         }
         assert_eq!(parse_int("abc").unwrap_err(), "strconv.ParseInt: parsing \"abc\": invalid syntax");
-    }
-
-    #[test]
-    fn durations_like_go() {
-        use std::time::Duration;
-        let cases = [
-            ("250ms", Ok(Duration::from_millis(250))),
-            ("1.5s", Ok(Duration::from_millis(1500))),
-            ("1m30s", Ok(Duration::from_secs(90))),
-            ("0", Ok(Duration::ZERO)),
-            ("abc", Err("time: invalid duration \"abc\"".to_string())),
-            ("5", Err("time: missing unit in duration \"5\"".to_string())),
-            ("5x", Err("time: unknown unit \"x\" in duration \"5x\"".to_string())),
-        ];
-        for (value, want) in cases {
-            assert_eq!(parse_duration(value), want, "{value:?}");
-        }
     }
 }

@@ -1,6 +1,7 @@
 //! The text forms `create` and `run` flags take (`--label`, `--label-file`, `--env-file`,
-//! `--env`, `--entrypoint`), parsed here rather than in `cmd/` so that the rules have unit
-//! tests and the fuzz targets under `fuzz/` can reach them.
+//! `--env`, `--entrypoint`), and Go's durations (`wait --interval`, `until=` filters), parsed
+//! here rather than in `cmd/` so that the rules have unit tests and the fuzz targets under
+//! `fuzz/` can reach them.
 
 use crate::error::{Error, Result};
 
@@ -35,6 +36,51 @@ pub fn check_env_entries(env: &[String]) -> Result<()> {
         Some(bad) => Err(Error::EmptyEnvName(bad.clone())),
         None => Ok(()),
     }
+}
+
+/// Why Go's `time.ParseDuration` refuses a duration, in its words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GoDurationError {
+    #[error("time: invalid duration {0:?}")]
+    Invalid(String),
+    #[error("time: missing unit in duration {0:?}")]
+    MissingUnit(String),
+    #[error("time: unknown unit {unit:?} in duration {value:?}")]
+    UnknownUnit { unit: String, value: String },
+}
+
+/// A non-negative Go duration (`time.ParseDuration`: `250ms`, `1.5s`, `1h2m`, `0`), as Podman
+/// takes `wait --interval` and the `until=` of filters.
+pub fn parse_go_duration(value: &str) -> std::result::Result<std::time::Duration, GoDurationError> {
+    let invalid = || GoDurationError::Invalid(value.to_string());
+    let unsigned = value.strip_prefix('+').unwrap_or(value);
+    if unsigned == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    if unsigned.is_empty() || unsigned.starts_with('-') {
+        return Err(invalid());
+    }
+    let mut rest = unsigned;
+    let mut nanos: f64 = 0.0;
+    while !rest.is_empty() {
+        let number_end = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
+        let number: f64 = rest[..number_end].parse().map_err(|_| invalid())?;
+        rest = &rest[number_end..];
+        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let scale = match &rest[..unit_end] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            "" => return Err(GoDurationError::MissingUnit(value.to_string())),
+            unit => return Err(GoDurationError::UnknownUnit { unit: unit.to_string(), value: value.to_string() }),
+        };
+        nanos += number * scale;
+        rest = &rest[unit_end..];
+    }
+    Ok(std::time::Duration::from_nanos(nanos as u64))
 }
 
 #[cfg(test)]
@@ -83,6 +129,26 @@ mod tests {
         for bad in ["=x", "", "="] {
             let err = check_env_entries(&[bad.to_string()]).unwrap_err();
             assert_eq!(err.to_string(), format!("invalid environment variable {bad:?}: the name is empty"));
+        }
+    }
+
+    #[test]
+    fn durations_like_go() {
+        use std::time::Duration;
+        let cases = [
+            ("250ms", Ok(Duration::from_millis(250))),
+            ("1.5s", Ok(Duration::from_millis(1500))),
+            ("1m30s", Ok(Duration::from_secs(90))),
+            ("1h30m", Ok(Duration::from_secs(5400))),
+            ("0", Ok(Duration::ZERO)),
+            ("abc", Err("time: invalid duration \"abc\"".to_string())),
+            ("", Err("time: invalid duration \"\"".to_string())),
+            ("5", Err("time: missing unit in duration \"5\"".to_string())),
+            ("10", Err("time: missing unit in duration \"10\"".to_string())),
+            ("5x", Err("time: unknown unit \"x\" in duration \"5x\"".to_string())),
+        ];
+        for (value, want) in cases {
+            assert_eq!(parse_go_duration(value).map_err(|e| e.to_string()), want, "{value:?}");
         }
     }
 }

@@ -157,9 +157,9 @@ pub struct WaitArgs {
 
 /// Waits for each container in turn and prints its exit code (-1 for a state condition).
 pub fn wait(args: WaitArgs, global: &GlobalArgs) -> CommandResult {
-    let interval = go_flags::parse_duration(&args.interval)
-        .or_else(|err| go_flags::parse_duration(&format!("{}ms", args.interval)).map_err(|_| err))
-        .map_err(anyhow::Error::msg)?;
+    let interval = libpod::flag_values::parse_go_duration(&args.interval)
+        .or_else(|err| libpod::flag_values::parse_go_duration(&format!("{}ms", args.interval)).map_err(|_| err))
+        .map_err(anyhow::Error::from)?;
     let mut conditions =
         args.condition.iter().map(|c| libpod::WaitCondition::parse(c)).collect::<Result<Vec<_>, _>>()?;
     if conditions.is_empty() {

@@ -110,29 +110,8 @@ fn parse_until(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     if let Ok(seconds) = text.parse::<i64>() {
         return DateTime::from_timestamp(seconds, 0);
     }
-    let ago = go_duration_nanos(text)?;
-    Some(now - chrono::Duration::nanoseconds(ago))
-}
-
-/// Go's `time.ParseDuration` for non-negative durations (`1h30m`, `90s`, `1.5h`), in nanoseconds.
-fn go_duration_nanos(text: &str) -> Option<i64> {
-    const UNITS: [(&str, f64); 7] =
-        [("ns", 1.0), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)];
-    let mut rest = text;
-    let mut total = 0f64;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
-        let number: f64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
-        let factor = UNITS.iter().find(|(u, _)| *u == &rest[..unit_len])?.1;
-        total += number * factor;
-        rest = &rest[unit_len..];
-    }
-    Some(total as i64)
+    let ago = crate::flag_values::parse_go_duration(text).ok()?;
+    Some(now - chrono::Duration::from_std(ago).ok()?)
 }
 
 #[cfg(test)]
@@ -183,13 +162,5 @@ mod tests {
         assert_eq!(err("dangling=maybe", FilterUse::List), "invalid filter \"dangling=maybe\"");
         assert_eq!(err("until=soon", FilterUse::List), "invalid filter \"until=soon\"");
         assert_eq!(err("name", FilterUse::List), "invalid filter \"name\"");
-    }
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(go_duration_nanos("1h30m"), Some(5_400_000_000_000));
-        assert_eq!(go_duration_nanos("1.5s"), Some(1_500_000_000));
-        assert_eq!(go_duration_nanos("10"), None);
-        assert_eq!(go_duration_nanos(""), None);
     }
 }
