@@ -8,6 +8,7 @@ pub mod config;
 pub mod container;
 pub mod create;
 pub mod error;
+mod filters;
 pub mod flag_values;
 pub mod images;
 pub mod inspect;

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::filters;
 use crate::state::ContainerStatus;
 use crate::store::Container;
 
@@ -49,10 +50,10 @@ impl PsFilter {
         let invalid = || Error::InvalidFilter(text.to_string());
         let (key, value) = text.split_once('=').ok_or_else(invalid)?;
         Ok(match key {
-            "label" => match value.split_once('=') {
-                Some((k, v)) => PsFilter::Label(k.to_string(), Some(v.to_string())),
-                None => PsFilter::Label(value.to_string(), None),
-            },
+            "label" => {
+                let (key, value) = filters::key_and_value(value);
+                PsFilter::Label(key, value)
+            }
             "name" => PsFilter::Name(value.to_string()),
             "id" => PsFilter::Id(value.to_string()),
             "status" if STATES.contains(&value) => PsFilter::Status(value.to_string()),
@@ -74,11 +75,7 @@ impl PsFilter {
     fn matches(&self, container: &Container) -> bool {
         let config = &container.config;
         match self {
-            PsFilter::Label(key, value) => match (config.labels.get(key), value) {
-                (Some(found), Some(wanted)) => found == wanted,
-                (found, None) => found.is_some(),
-                (None, Some(_)) => false,
-            },
+            PsFilter::Label(key, value) => filters::has_entry(&config.labels, key, value.as_deref()),
             PsFilter::Name(part) => config.name.contains(part.as_str()),
             PsFilter::Id(prefix) => config.id.starts_with(prefix.as_str()),
             PsFilter::Status(status) => container.state.state.as_str() == status,
@@ -91,13 +88,7 @@ pub fn select(containers: Vec<Container>, all: bool, filters: &[PsFilter]) -> Ve
     containers
         .into_iter()
         .filter(|c| all || c.state.state == ContainerStatus::Running || !filters.is_empty())
-        .filter(|c| {
-            let mut by_key: BTreeMap<&str, Vec<&PsFilter>> = BTreeMap::new();
-            for filter in filters {
-                by_key.entry(filter.key()).or_default().push(filter);
-            }
-            by_key.values().all(|group| group.iter().any(|f| f.matches(c)))
-        })
+        .filter(|c| filters::match_all(filters, PsFilter::key, |f| f.matches(c)))
         .collect()
 }
 

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Volume, VolumeError};
+use crate::filters::{has_entry, key_and_value, match_all};
 
 /// One `--filter KEY=VALUE`, checked when parsed so a bad one fails before anything is listed
 /// or removed.
@@ -40,13 +41,9 @@ impl VolumeFilter {
     /// Parses `KEY=VALUE`, refusing a key `usage` does not take in Podman's words.
     pub fn parse(text: &str, usage: FilterUse, now: DateTime<Utc>) -> Result<VolumeFilter, VolumeError> {
         let (key, value) = text.split_once('=').ok_or_else(|| VolumeError::InvalidFilter(text.to_string()))?;
-        let pair = |v: &str| match v.split_once('=') {
-            Some((k, v)) => (k.to_string(), Some(v.to_string())),
-            None => (v.to_string(), None),
-        };
         let filter = match (key, usage) {
             ("label", _) => {
-                let (key, value) = pair(value);
+                let (key, value) = key_and_value(value);
                 VolumeFilter::Label { key, value }
             }
             ("until", _) => VolumeFilter::Until(
@@ -56,7 +53,7 @@ impl VolumeFilter {
             ("driver", FilterUse::List) => VolumeFilter::Driver(value.to_string()),
             ("scope", FilterUse::List) => VolumeFilter::Scope(value.to_string()),
             ("opt", FilterUse::List) => {
-                let (key, value) = pair(value);
+                let (key, value) = key_and_value(value);
                 VolumeFilter::Opt { key, value }
             }
             ("dangling", FilterUse::List) => match value {
@@ -82,14 +79,11 @@ impl VolumeFilter {
     }
 
     fn matches(&self, volume: &Volume, in_use: bool) -> bool {
-        let has = |map: &std::collections::BTreeMap<String, String>, key: &str, value: &Option<String>| {
-            map.get(key).is_some_and(|v| value.as_ref().is_none_or(|want| want == v))
-        };
         match self {
             VolumeFilter::Name(part) => volume.name.as_str().contains(part.as_str()),
             VolumeFilter::Driver(driver) => volume.driver == *driver,
-            VolumeFilter::Label { key, value } => has(&volume.labels, key, value),
-            VolumeFilter::Opt { key, value } => has(&volume.options, key, value),
+            VolumeFilter::Label { key, value } => has_entry(&volume.labels, key, value.as_deref()),
+            VolumeFilter::Opt { key, value } => has_entry(&volume.options, key, value.as_deref()),
             VolumeFilter::Scope(scope) => scope == "local",
             VolumeFilter::Dangling(dangling) => *dangling != in_use,
             VolumeFilter::Until(time) => volume.created_at < *time,
@@ -99,7 +93,7 @@ impl VolumeFilter {
 
 /// Whether `volume` passes every key of `filters` (any value of a key will do).
 pub fn matches_all(filters: &[VolumeFilter], volume: &Volume, in_use: bool) -> bool {
-    filters.iter().all(|f| filters.iter().filter(|g| g.key() == f.key()).any(|g| g.matches(volume, in_use)))
+    match_all(filters, VolumeFilter::key, |f| f.matches(volume, in_use))
 }
 
 /// A time as Podman's `until` takes it: RFC 3339, Unix seconds, or a Go duration before `now`.
