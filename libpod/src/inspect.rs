@@ -165,11 +165,7 @@ impl From<&Container> for InspectContainer {
             capabilities: config.security.inspect_capabilities(),
             mounts: Vec::new(),
             config: InspectConfig {
-                hostname: if config.hostname.is_empty() {
-                    config.short_id().to_string()
-                } else {
-                    config.hostname.clone()
-                },
+                hostname: config.effective_hostname().to_string(),
                 domainname: String::new(),
                 user: config.user.clone(),
                 tty: config.terminal,

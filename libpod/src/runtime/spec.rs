@@ -37,11 +37,7 @@ pub fn build_spec(config: &ContainerConfig, rootfs: &Path, notify_socket: Option
     let mut root = oci_spec::runtime::Root::default();
     root.set_path(rootfs.to_path_buf());
     spec.set_root(Some(root));
-    spec.set_hostname(Some(if config.hostname.is_empty() {
-        config.short_id().to_string()
-    } else {
-        config.hostname.clone()
-    }));
+    spec.set_hostname(Some(config.effective_hostname().to_string()));
 
     let mut mounts = spec.mounts().clone().unwrap_or_default();
     if let Some(socket) = notify_socket {
