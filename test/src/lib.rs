@@ -16,7 +16,7 @@ pub mod token_service;
 pub use engine::{ContainerGuard, DebianEngines, Engine, EngineInNetNs, DEBIAN_IMAGE};
 pub use faulty::{Fault, FaultyRegistry};
 pub use images::TestImage;
-pub use netns::NetNs;
+pub use netns::{NetNs, NetNsHandle};
 pub use podman::Podman;
 pub use registry::{RegistryOptions, TestRegistry};
 pub use rpod::{rpod_binary, RunResult, TestEnv};

@@ -42,19 +42,13 @@ impl NetNs {
     /// `command` to run inside the namespace, through `nsenter`: the same program, arguments,
     /// environment changes and working directory.
     pub fn enter(&self, command: &Command) -> Command {
-        let mut inside = Command::new("nsenter");
-        inside.arg(format!("--net={}", self.path().display())).arg("--").arg(command.get_program());
-        inside.args(command.get_args());
-        for (key, value) in command.get_envs() {
-            match value {
-                Some(value) => inside.env(key, value),
-                None => inside.env_remove(key),
-            };
-        }
-        if let Some(dir) = command.get_current_dir() {
-            inside.current_dir(dir);
-        }
-        inside
+        self.handle().enter(command)
+    }
+
+    /// A handle on this namespace for what starts inside it and outlives a borrow (a registry,
+    /// a systemd sandbox). The namespace must outlive the handle's use: keep the `NetNs`.
+    pub fn handle(&self) -> NetNsHandle {
+        NetNsHandle { path: self.path() }
     }
 
     /// Runs `command` inside to completion.
@@ -68,6 +62,41 @@ impl NetNs {
         let mut curl = Command::new("curl");
         curl.args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", url]);
         self.run(&curl).stdout
+    }
+}
+
+/// A way into a [`NetNs`], owned by what runs inside it.
+#[derive(Debug, Clone)]
+pub struct NetNsHandle {
+    path: PathBuf,
+}
+
+impl NetNsHandle {
+    /// `command` run inside the namespace through `nsenter --net=`: the same program,
+    /// arguments, environment changes and working directory.
+    pub fn enter(&self, command: &Command) -> Command {
+        let mut inside = Command::new("nsenter");
+        inside.arg(format!("--net={}", self.path.display())).arg("--").arg(command.get_program());
+        inside.args(command.get_args());
+        for (key, value) in command.get_envs() {
+            match value {
+                Some(value) => inside.env(key, value),
+                None => inside.env_remove(key),
+            };
+        }
+        if let Some(dir) = command.get_current_dir() {
+            inside.current_dir(dir);
+        }
+        inside
+    }
+}
+
+/// `command` as it is, or entered into `netns` when there is one: how a harness part that can
+/// run in the machine's namespace or a test's own starts its processes.
+pub fn maybe_enter(netns: Option<&NetNsHandle>, command: Command) -> Command {
+    match netns {
+        Some(netns) => netns.enter(&command),
+        None => command,
     }
 }
 

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use std::sync::Arc;
 
 use crate::images::TestImage;
+use crate::netns::{maybe_enter, NetNs, NetNsHandle};
 use crate::rpod::TEST_BASE;
 use crate::token_service::TokenService;
 
@@ -33,6 +34,9 @@ pub struct TestRegistry {
     port: u16,
     options: RegistryOptions,
     tokens: Option<Arc<TokenService>>,
+    /// The test's own network namespace the registry listens in, when it does not listen in
+    /// the machine's: publishing and readiness checks go there too.
+    netns: Option<NetNsHandle>,
 }
 
 impl TestRegistry {
@@ -42,16 +46,22 @@ impl TestRegistry {
     }
 
     pub fn start_with(options: RegistryOptions) -> TestRegistry {
-        TestRegistry::launch(options, false)
+        TestRegistry::launch(options, false, None)
+    }
+
+    /// A plain-HTTP registry listening on 127.0.0.1 of `netns` only, for tests whose containers
+    /// get bridges, addresses and firewall rules: everything they pull from stays inside.
+    pub fn start_in(netns: &NetNs) -> TestRegistry {
+        TestRegistry::launch(RegistryOptions::default(), false, Some(netns.handle()))
     }
 
     /// A plain-HTTP registry that wants bearer tokens from a token service, which issues them
     /// for [`TEST_USER`]/[`TEST_PASSWORD`] (the flow of Docker Hub and quay.io).
     pub fn start_with_token_auth() -> TestRegistry {
-        TestRegistry::launch(RegistryOptions::default(), true)
+        TestRegistry::launch(RegistryOptions::default(), true, None)
     }
 
-    fn launch(options: RegistryOptions, token_auth: bool) -> TestRegistry {
+    fn launch(options: RegistryOptions, token_auth: bool, netns: Option<NetNsHandle>) -> TestRegistry {
         std::fs::create_dir_all(TEST_BASE).expect("creating the test base directory");
         let dir = tempfile::Builder::new().prefix("registry-").tempdir_in(TEST_BASE).expect("a registry directory");
         let port = free_port();
@@ -82,15 +92,15 @@ impl TestRegistry {
         }
         std::fs::write(dir.path().join("config.yml"), config).expect("writing the registry config");
         let log = std::fs::File::create(dir.path().join("registry.log")).expect("the registry log");
-        let child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(dir.path().join("config.yml"))
+        let mut serve = Command::new("docker-registry");
+        serve.arg("serve").arg(dir.path().join("config.yml"));
+        let child = maybe_enter(netns.as_ref(), serve)
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log)
             .stdin(Stdio::null())
             .spawn()
             .expect("docker-registry (package docker-registry) must be installed");
-        let registry = TestRegistry { child, dir, port, options, tokens };
+        let registry = TestRegistry { child, dir, port, options, tokens, netns };
         registry.wait_ready();
         registry
     }
@@ -250,7 +260,8 @@ impl TestRegistry {
         if let Some(tokens) = &self.tokens {
             cmd.args(["-H", &format!("Authorization: Bearer {}", tokens.mint(TEST_USER, repo, &["pull", "push"]))]);
         }
-        let out = cmd.args(args).output().expect("curl must be installed");
+        cmd.args(args);
+        let out = maybe_enter(self.netns.as_ref(), cmd).output().expect("curl must be installed");
         assert!(
             out.status.success(),
             "curl {args:?}: {}{}",
@@ -263,8 +274,9 @@ impl TestRegistry {
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            let status =
-                Command::new("curl").args(["-sk", "-o", "/dev/null", "-w", "%{http_code}", &self.url("/v2/")]).output();
+            let mut probe = Command::new("curl");
+            probe.args(["-sk", "-o", "/dev/null", "-w", "%{http_code}", &self.url("/v2/")]);
+            let status = maybe_enter(self.netns.as_ref(), probe).output();
             if let Ok(out) = status {
                 let code = String::from_utf8_lossy(&out.stdout).to_string();
                 if code == "200" || code == "401" {

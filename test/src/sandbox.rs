@@ -1,10 +1,12 @@
 //! A real systemd manager for tests, booted by `test/sandbox/rpod-test-sandbox` as PID 1 of
 //! private namespaces over a throwaway overlay of the host (see that script). Units, /run and
-//! /tmp stay inside; the network and files under /var/tmp are shared with the host.
+//! /tmp stay inside; files under /var/tmp are shared with the host, and the network namespace is
+//! the host's ([`Sandbox::start`]) or a test's own ([`Sandbox::start_in`]).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::netns::{maybe_enter, NetNs, NetNsHandle};
 use crate::rpod::TEST_BASE;
 
 /// A running sandbox; powered off on drop.
@@ -13,11 +15,23 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Boots a sandbox and waits until its manager is running.
+    /// Boots a sandbox in the machine's network namespace and waits until its manager is running.
     pub fn start() -> Sandbox {
+        Sandbox::boot(None)
+    }
+
+    /// Boots a sandbox whose manager, units and containers live in `netns`, the test's own
+    /// network namespace: what a test that gives containers bridges and published ports needs.
+    pub fn start_in(netns: &NetNs) -> Sandbox {
+        Sandbox::boot(Some(netns.handle()))
+    }
+
+    fn boot(netns: Option<NetNsHandle>) -> Sandbox {
         std::fs::create_dir_all(TEST_BASE).expect("creating the test base directory");
         let dir = tempfile::Builder::new().prefix("sandbox-").tempdir_in(TEST_BASE).expect("a sandbox directory");
-        let out = Command::new(script()).arg("up").arg(dir.path()).output().expect("running rpod-test-sandbox");
+        let mut up = Command::new(script());
+        up.arg("up").arg(dir.path());
+        let out = maybe_enter(netns.as_ref(), up).output().expect("running rpod-test-sandbox");
         assert!(
             out.status.success(),
             "the systemd sandbox did not boot: {}{}",
