@@ -23,6 +23,8 @@ pub enum Change {
     User(String),
     Label(String, String),
     StopSignal(String),
+    /// `VOLUME`: destinations added to the image's, a JSON array or space-separated paths.
+    Volume(Vec<String>),
 }
 
 impl Change {
@@ -58,6 +60,14 @@ impl Change {
                 Change::Label(k, v)
             }
             "STOPSIGNAL" => Change::StopSignal(value.to_string()),
+            "VOLUME" => {
+                let paths: Vec<String> =
+                    serde_json::from_str(value).unwrap_or_else(|_| value.split(' ').map(str::to_string).collect());
+                if paths.is_empty() || paths.iter().any(String::is_empty) {
+                    return Err(invalid());
+                }
+                Change::Volume(paths)
+            }
             _ => return Err(invalid()),
         })
     }
@@ -92,6 +102,10 @@ pub fn one_layer_image(
                 defaults.labels.get_or_insert_with(Default::default).insert(k, v);
             }
             Change::StopSignal(signal) => defaults.stop_signal = Some(signal),
+            Change::Volume(paths) => {
+                let volumes = defaults.volumes.get_or_insert_with(Default::default);
+                volumes.extend(paths.into_iter().map(|path| (path, json!({}))));
+            }
         }
     }
     let platform = Platform::host();
@@ -199,6 +213,19 @@ mod tests {
         assert_eq!(Change::parse("ENV=A=b").unwrap(), Change::Env("A".into(), "b".into()));
         assert!(Change::parse("BOGUS=1").is_err());
         assert!(Change::parse("CMD=[broken").is_err());
+        assert_eq!(Change::parse(r#"VOLUME=["/a","/b"]"#).unwrap(), Change::Volume(vec!["/a".into(), "/b".into()]));
+        assert_eq!(Change::parse("VOLUME /a /b").unwrap(), Change::Volume(vec!["/a".into(), "/b".into()]));
+        assert!(Change::parse("VOLUME=/a  /b").is_err(), "an empty path");
+        assert!(Change::parse("VOLUME=[]").is_err());
+    }
+
+    #[test]
+    fn volume_changes_add_up_in_the_image_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let changes = [Change::Volume(vec!["/var/lib/x".into()]), Change::Volume(vec!["/data".into()])];
+        let record = store.import(&rootfs_tar("v")[..], None, &changes).unwrap();
+        assert_eq!(record.config.volumes, ["/data", "/var/lib/x"]);
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub struct InspectConfig {
     pub env: Vec<String>,
     pub cmd: Vec<String>,
     pub entrypoint: Vec<String>,
+    /// `{"/data": {}}` for each `VOLUME`; absent when the image declares none, as in Podman.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub volumes: BTreeMap<String, serde_json::Value>,
     pub working_dir: String,
     pub user: String,
     /// `null` when the image has none, as Podman prints it.
@@ -63,6 +66,7 @@ impl From<&ImageRecord> for ImageInspect {
                 env: config.env.clone(),
                 cmd: config.cmd.clone(),
                 entrypoint: config.entrypoint.clone(),
+                volumes: config.volumes.iter().map(|v| (v.clone(), serde_json::json!({}))).collect(),
                 working_dir: config.working_dir.clone(),
                 user: config.user.clone(),
                 labels: (!config.labels.is_empty()).then(|| config.labels.clone()),

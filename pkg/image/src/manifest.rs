@@ -105,6 +105,9 @@ pub struct RuntimeDefaults {
     pub labels: Option<std::collections::BTreeMap<String, String>>,
     #[serde(default)]
     pub stop_signal: Option<String>,
+    /// `VOLUME` destinations, a JSON object whose values are always `{}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volumes: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 impl ImageConfigBlob {

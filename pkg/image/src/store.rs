@@ -35,6 +35,10 @@ pub struct ImageConfig {
     pub user: String,
     pub stop_signal: String,
     pub labels: std::collections::BTreeMap<String, String>,
+    /// `VOLUME` destinations (the config's `Volumes` keys, sorted): each container of the image
+    /// gets an anonymous volume there unless one of its mounts covers it (Podman's rule).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<String>,
 }
 
 /// One layer of an image.
@@ -202,6 +206,7 @@ impl Store {
                 user: defaults.user.unwrap_or_default(),
                 stop_signal: defaults.stop_signal.unwrap_or_default(),
                 labels: defaults.labels.unwrap_or_default(),
+                volumes: defaults.volumes.unwrap_or_default().into_keys().collect(),
             },
             layers: manifest
                 .layers
