@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::{ContainersConf, Error};
+use crate::{ContainersConf, Error, SubnetPool};
 
 /// The keys one file sets; `None` for a key it leaves alone.
 #[derive(Debug, Default, Deserialize)]
@@ -13,6 +13,8 @@ pub(crate) struct Layer {
     containers: ContainersLayer,
     #[serde(default)]
     engine: EngineLayer,
+    #[serde(default)]
+    network: NetworkLayer,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -24,6 +26,14 @@ struct ContainersLayer {
 }
 
 #[derive(Debug, Default, Deserialize)]
+struct NetworkLayer {
+    default_network: Option<String>,
+    default_subnet: Option<String>,
+    default_subnet_pools: Option<Vec<SubnetPool>>,
+    network_config_dir: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
 struct EngineLayer {
     runtime: Option<String>,
 }
@@ -31,7 +41,7 @@ struct EngineLayer {
 impl Layer {
     /// Replaces in `conf` every key this file sets.
     pub(crate) fn apply_to(self, conf: &mut ContainersConf) {
-        let (containers, engine) = (self.containers, self.engine);
+        let (containers, engine, network) = (self.containers, self.engine, self.network);
         let target = &mut conf.containers;
         replace(&mut target.default_capabilities, containers.default_capabilities);
         replace(&mut target.default_sysctls, containers.default_sysctls);
@@ -43,6 +53,20 @@ impl Layer {
         if let Some(runtime) = engine.runtime {
             conf.engine.runtime = (!runtime.is_empty()).then_some(runtime);
         }
+        let target = &mut conf.network;
+        replace_unless_empty(&mut target.default_network, network.default_network);
+        replace_unless_empty(&mut target.default_subnet, network.default_subnet);
+        replace(&mut target.default_subnet_pools, network.default_subnet_pools.map(Some));
+        if let Some(dir) = network.network_config_dir.filter(|d| !d.is_empty()) {
+            target.network_config_dir = Some(PathBuf::from(dir));
+        }
+    }
+}
+
+/// A string key set to `""` is Go's zero value: Podman keeps the earlier value.
+fn replace_unless_empty(slot: &mut Option<String>, value: Option<String>) {
+    if let Some(value) = value.filter(|v| !v.is_empty()) {
+        *slot = Some(value);
     }
 }
 

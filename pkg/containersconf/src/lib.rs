@@ -41,6 +41,8 @@ pub struct ContainersConf {
     pub containers: ContainersTable,
     /// The `[engine]` table.
     pub engine: EngineTable,
+    /// The `[network]` table.
+    pub network: NetworkTable,
     /// Where Podman looks for a seccomp profile when `seccomp_profile` is unset.
     seccomp_candidates: [PathBuf; 2],
 }
@@ -57,6 +59,27 @@ pub struct ContainersTable {
     pub default_ulimits: Vec<String>,
     /// `seccomp_profile`: the default seccomp profile, when a file sets one.
     pub seccomp_profile: Option<PathBuf>,
+}
+
+/// The keys of `[network]` rpod honours, as written (the network crate parses them).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NetworkTable {
+    /// `default_network`: the network a container joins when it names none (Podman: `podman`).
+    pub default_network: Option<String>,
+    /// `default_subnet`: the default network's subnet (Podman: `10.88.0.0/16`).
+    pub default_subnet: Option<String>,
+    /// `default_subnet_pools`: where `network create` looks for a free subnet.
+    pub default_subnet_pools: Option<Vec<SubnetPool>>,
+    /// `network_config_dir`: where network definitions live (Podman, as root:
+    /// `/etc/containers/networks`).
+    pub network_config_dir: Option<std::path::PathBuf>,
+}
+
+/// One entry of `default_subnet_pools`: subnets of `size` bits carved from `base`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct SubnetPool {
+    pub base: String,
+    pub size: u8,
 }
 
 /// The keys of `[engine]` rpod honours.
@@ -77,6 +100,7 @@ impl ContainersConf {
                 seccomp_profile: None,
             },
             engine: EngineTable::default(),
+            network: NetworkTable::default(),
             seccomp_candidates: sources.seccomp_candidates.clone(),
         }
     }

@@ -113,3 +113,20 @@ fn seccomp_profile_falls_back_to_etc_then_usr_share() {
     let conf = ContainersConf::load(&sources(d)).unwrap();
     assert_eq!(conf.default_seccomp_profile(), Some(etc), "an empty value is unset");
 }
+
+#[test]
+fn network_keys_are_read_and_empty_strings_leave_them_unset() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d.join("usr.conf"),
+        "[network]\ndefault_network = \"podman\"\nnetwork_config_dir = \"/x/networks\"\n\
+         default_subnet_pools = [{base = \"10.1.0.0/16\", size = 24}]\n",
+    );
+    write(d.join("etc.conf"), "[network]\ndefault_network = \"\"\ndefault_subnet = \"10.77.0.0/16\"\n");
+    let conf = ContainersConf::load(&sources(d)).unwrap();
+    assert_eq!(conf.network.default_network.as_deref(), Some("podman"));
+    assert_eq!(conf.network.default_subnet.as_deref(), Some("10.77.0.0/16"));
+    assert_eq!(conf.network.network_config_dir, Some(PathBuf::from("/x/networks")));
+    assert_eq!(conf.network.default_subnet_pools, Some(vec![SubnetPool { base: "10.1.0.0/16".into(), size: 24 }]));
+}
