@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail};
 use autoupdate::adapters::{RegistryClients, SystemdUnits};
-use autoupdate::{auto_update, resolve_authfile, Backends, Options, ReportRow, RunLock, DEFAULT_ROW, HEADERS};
+use autoupdate::{
+    auto_update, resolve_authfile, Backends, Options, ReportRow, RunLock, SystemClock, DEFAULT_ROW, HEADERS,
+};
 use clap::Args;
 use serde_json::Value;
 
@@ -37,6 +39,12 @@ pub struct AutoUpdateArgs {
     /// Seconds to wait for each unit's restart job
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     restart_timeout: u64,
+    /// The maximum number of units restarted at once (default: 3 × CPUs + 1, as Podman's --max-workers)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    max_workers: Option<u16>,
+    /// Roll back an updated unit that exits or turns unhealthy within this time after it is ready (e.g. 2m; 0: off)
+    #[arg(long, value_name = "DURATION", value_parser = parse_window)]
+    watch_window: Option<Duration>,
     /// Not accepted; kept to answer with Podman's error
     #[arg(hide = true)]
     args: Vec<String>,
@@ -53,6 +61,8 @@ pub fn run(args: AutoUpdateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         authfile: resolve_authfile(args.authfile, std::env::var_os("REGISTRY_AUTH_FILE").map(PathBuf::from))?,
         tls_verify: args.tls_verify,
         concurrency: CONCURRENCY,
+        max_workers: args.max_workers.map_or_else(default_workers, usize::from),
+        watch_window: args.watch_window,
         settle_timeout: Duration::from_secs(args.restart_timeout),
     };
     let (root, runroot) = (global.root_dir(), global.runroot_dir());
@@ -67,7 +77,8 @@ pub fn run(args: AutoUpdateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         Some(global.host.containers_auth_file()),
     );
     let units = SystemdUnits::new(global.host.clone(), Duration::from_secs(args.restart_timeout));
-    let backends = Backends { containers: &containers, images: &images, registry: &registry, units: &units };
+    let backends =
+        Backends { containers: &containers, images: &images, registry: &registry, units: &units, clock: &SystemClock };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let outcome = runtime.block_on(auto_update(&lock, &backends, &options))?;
     if !outcome.reports.is_empty() {
@@ -78,6 +89,15 @@ pub fn run(args: AutoUpdateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         Some(text) => Err(anyhow!(text)),
         None => Ok(0),
     }
+}
+
+/// Podman's default for `--max-workers`: three per CPU, plus one.
+fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from) * 3 + 1
+}
+
+fn parse_window(value: &str) -> Result<Duration, String> {
+    libpod::flag_values::parse_go_duration(value).map_err(|e| e.to_string())
 }
 
 /// The default table, `json` (Go's MarshalIndent with 4 spaces) or a user template.

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use image::RawImageName;
 use libpod::ContainerConfig;
@@ -42,6 +43,47 @@ pub trait ContainerSource {
     /// Configurations of the containers that are running now; stopped containers are never
     /// updated (their unit is not running either).
     fn running_containers(&self) -> Result<Vec<ContainerConfig>, BackendError>;
+    /// The running containers a unit runs now (label `PODMAN_SYSTEMD_UNIT`), with their health:
+    /// what the watch window after an update looks at.
+    fn unit_containers(&self, unit: &str) -> Result<Vec<Observed>, BackendError>;
+}
+
+/// One running container of a unit, as the watch window sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observed {
+    pub id: String,
+    pub name: String,
+    pub health: Health,
+}
+
+/// A container's health check status (`State.Health.Status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    /// The container has no health check.
+    None,
+    Starting,
+    Healthy,
+    Unhealthy,
+}
+
+/// Time, for the watch window: real time in the command, a fake that jumps in tests.
+#[allow(async_fn_in_trait)]
+pub trait Clock {
+    fn now(&self) -> Instant;
+    async fn sleep(&self, duration: Duration);
+}
+
+/// The real clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(duration).await
+    }
 }
 
 /// The local image store.

@@ -55,15 +55,34 @@ pub enum Error {
     RestartDuringUpdate {
         unit: String,
         #[source]
-        source: BackendError,
+        source: SharedCause,
     },
-    /// Re-tagging the previous image for a rollback failed.
-    #[error("rolling back image for container {id} in unit {unit}: {source}")]
-    RollbackImage {
-        id: String,
+    /// A unit failed on a new image (its restart job failed, or it went down or turned
+    /// unhealthy in its watch window), so the image name went back to the previous image and
+    /// every unit on it was restarted onto that. Unlike Podman (exit 0), a run that rolled
+    /// back fails, so a timer's failure shows in `systemctl --failed` and `OnFailure=`.
+    #[error("image {image} rolled back: unit {unit} failed with it: {source}")]
+    RolledBack {
+        image: String,
         unit: String,
         #[source]
+        source: SharedCause,
+    },
+    /// Pointing an image name back at its previous image failed.
+    #[error("rolling back image {image} to {old}: {source}")]
+    RetagFailed {
+        image: String,
+        old: String,
+        #[source]
         source: BackendError,
+    },
+    /// The container's `io.containers.autoupdate.watch-window` label is not a duration.
+    #[error("auto-updating container \"{id}\": invalid {label} label: {source}")]
+    InvalidWatchWindow {
+        id: String,
+        label: &'static str,
+        #[source]
+        source: libpod::flag_values::GoDurationError,
     },
     /// The unit did not come back even with the previous image.
     #[error("restarting unit {unit} during rollback: {source}")]
@@ -178,8 +197,13 @@ mod tests {
         let errors = vec![
             Error::Check { id: "c1".into(), source: SharedCause::from(backend("unauthorized")) },
             Error::Pull { id: "c1".into(), source: std::sync::Arc::new(NoAnswer::NotPulled) },
-            Error::RestartDuringUpdate { unit: "u.service".into(), source: backend("job failed") },
-            Error::RollbackImage { id: "c1".into(), unit: "u.service".into(), source: backend("no image") },
+            Error::RestartDuringUpdate { unit: "u.service".into(), source: SharedCause::from(backend("job failed")) },
+            Error::RolledBack {
+                image: "q.io/a:1".into(),
+                unit: "u.service".into(),
+                source: SharedCause::from(backend("job failed")),
+            },
+            Error::RetagFailed { image: "q.io/a:1".into(), old: "abc".into(), source: backend("no image") },
             Error::RestartDuringRollback { unit: "u.service".into(), source: backend("job failed") },
             Error::Storage { what: "listing containers".into(), source: backend("database is locked") },
             Error::AuthfileNotAccessible { path: "/no/auth.json".into(), source: missing() },

@@ -1,21 +1,23 @@
 //! Carrying a run out: list, check (once per question, in parallel), plan, pull (once per
-//! name), restart unit by unit, roll back what does not start.
+//! name), restart the units concurrently, roll back per image what does not work.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
 
-use crate::backends::{BackendError, ContainerSource, ImageStore, LocalImage, Registry, SharedCause, UnitManager};
+use crate::backends::{
+    BackendError, Clock, ContainerSource, ImageStore, LocalImage, Registry, SharedCause, UnitManager,
+};
 use crate::error::NoAnswer;
 use crate::lock::RunLock;
 use crate::plan::{self, CheckResults, Decision, UnitPlan, UpdateTarget};
 use crate::report::{Report, Status};
-use crate::restart::{dependents_of, restart_unit, RestartOutcome, UnitRestart};
+use crate::restart::{dependents_of, UnitRestart};
+use crate::rollout::{roll_out, RolloutBackends, UnitUpdate};
 use crate::task::{assemble_tasks, Task, UnitTasks};
-use crate::waves::{restart_waves, WaveUnit};
 use crate::Error;
 
 /// How a run behaves (`rpod auto-update` flags).
@@ -31,16 +33,23 @@ pub struct Options {
     pub tls_verify: Option<bool>,
     /// Registry checks and pulls in flight at once.
     pub concurrency: usize,
+    /// Unit restarts in flight at once (`--max-workers`).
+    pub max_workers: usize,
+    /// `--watch-window`: how long after READY an updated unit must stay up and healthy, or its
+    /// images are rolled back (a container's `io.containers.autoupdate.watch-window` label
+    /// wins). `None` or zero: only the start is checked, as in Podman.
+    pub watch_window: Option<Duration>,
     /// How long units that require a restarted unit may take to be active again.
     pub settle_timeout: Duration,
 }
 
 /// The backends a run uses.
-pub struct Backends<'a, C, I, R, U> {
+pub struct Backends<'a, C, I, R, U, K> {
     pub containers: &'a C,
     pub images: &'a I,
     pub registry: &'a R,
     pub units: &'a U,
+    pub clock: &'a K,
 }
 
 /// Everything a run produced: one report per container (sorted by unit, then container) and
@@ -56,9 +65,9 @@ pub struct Outcome {
 /// early — the latter before anything is pulled, tagged or restarted, so the run changes
 /// nothing. A dry run never needs the manager. Any other error is collected and the remaining
 /// units are still processed.
-pub async fn auto_update<C, I, R, U>(
+pub async fn auto_update<C, I, R, U, K>(
     _lock: &RunLock,
-    b: &Backends<'_, C, I, R, U>,
+    b: &Backends<'_, C, I, R, U, K>,
     opts: &Options,
 ) -> Result<Outcome, Error>
 where
@@ -66,6 +75,7 @@ where
     I: ImageStore,
     R: Registry,
     U: UnitManager,
+    K: Clock,
 {
     let containers = b.containers.running_containers().map_err(storage("listing containers"))?;
     let mut images = HashMap::new();
@@ -86,9 +96,9 @@ where
     }
     let pulled = if opts.dry_run { HashMap::new() } else { run_pulls(b.registry, &plans, opts.concurrency).await };
     let mut work: Vec<UnitWork> = plans.iter().map(|p| UnitWork::prepare(p, &pulled, opts.dry_run)).collect();
-    restart_units(b, &plans, &mut work, opts).await;
+    let rolled_back = restart_units(b, &plans, &mut work, opts, &mut outcome.errors).await;
     for unit_work in work {
-        let (reports, errors) = unit_work.finish();
+        let (reports, errors) = unit_work.finish(&rolled_back);
         outcome.reports.extend(reports);
         outcome.errors.extend(errors);
     }
@@ -98,52 +108,44 @@ where
     Ok(outcome)
 }
 
-/// Restarts the units that have updates, in waves of units that do not conflict (see
-/// [`restart_waves`]), each wave with bounded concurrency; results stay with their unit, so
-/// reports and errors keep the units' order.
-async fn restart_units<C, I, R, U>(
-    b: &Backends<'_, C, I, R, U>,
+/// Restarts the units that have updates (see [`roll_out`]); each unit's end stays with its
+/// unit. Returns the image names rolled back; the rollout's own errors go to `errors`.
+async fn restart_units<C, I, R, U, K>(
+    b: &Backends<'_, C, I, R, U, K>,
     plans: &[UnitPlan],
     work: &mut [UnitWork],
     opts: &Options,
-) where
+    errors: &mut Vec<Error>,
+) -> BTreeSet<String>
+where
+    C: ContainerSource,
     I: ImageStore,
     U: UnitManager,
+    K: Clock,
 {
-    let mut wave_units = Vec::new();
+    let mut updates = Vec::new();
     let mut indexes = Vec::new();
     for (i, (unit_plan, unit_work)) in plans.iter().zip(work.iter()).enumerate() {
-        if unit_work.has_updates() {
-            let images = unit_plan.tasks.iter().map(|t| t.task.raw_image_name.to_string()).collect();
-            let dependents = dependents_of(b.units, &unit_plan.unit).await;
-            wave_units.push(WaveUnit { unit: unit_plan.unit.clone(), images, dependents });
-            indexes.push(i);
+        let updating = unit_work.updating(unit_plan);
+        if updating.is_empty() {
+            continue;
         }
+        let mut names = BTreeMap::new();
+        for task in &updating {
+            names.entry(task.raw_image_name.to_string()).or_insert_with(|| task.image.id.clone());
+        }
+        let watch = updating.iter().filter_map(|t| t.watch.or(opts.watch_window)).max().filter(|w| !w.is_zero());
+        let dependents = dependents_of(b.units, &unit_plan.unit).await;
+        updates.push(UnitUpdate { unit: unit_plan.unit.clone(), names, dependents, watch });
+        indexes.push(i);
     }
-    let mut rolled_back = BTreeSet::new();
-    for wave in restart_waves(&wave_units) {
-        let mut jobs = Vec::new();
-        for w in wave {
-            let i = indexes[w];
-            work[i].reapply_rolled_back_tags(b.images, &mut rolled_back);
-            let updating = work[i].updating(&plans[i]);
-            if !updating.is_empty() {
-                jobs.push((i, updating, &wave_units[w].dependents));
-            }
-        }
-        let results: Vec<(usize, RestartOutcome)> = stream::iter(jobs)
-            .map(|(i, updating, dependents)| async move {
-                (i, restart_unit(b.images, b.units, &plans[i].unit, &updating, dependents, opts).await)
-            })
-            .buffered(opts.concurrency.max(1))
-            .collect()
-            .await;
-        for (i, outcome) in results {
-            rolled_back.extend(outcome.rolled_back);
-            work[i].errors.extend(outcome.errors);
-            work[i].restart = Some(outcome.result);
-        }
+    let backends = RolloutBackends { containers: b.containers, images: b.images, units: b.units, clock: b.clock };
+    let outcome = roll_out(&backends, &updates, opts).await;
+    for (i, result) in indexes.into_iter().zip(outcome.units) {
+        work[i].restart = Some(result);
     }
+    errors.extend(outcome.errors);
+    outcome.rolled_back
 }
 
 /// Whether a unit has a task with a newer image, which the run would pull or tag and restart.
@@ -155,8 +157,8 @@ fn storage(what: &'static str) -> impl Fn(BackendError) -> Error {
     move |source| Error::Storage { what: what.to_string(), source }
 }
 
-async fn run_checks<C, I, R: Registry, U>(
-    b: &Backends<'_, C, I, R, U>,
+async fn run_checks<C, I, R: Registry, U, K>(
+    b: &Backends<'_, C, I, R, U, K>,
     units: &[UnitTasks],
     opts: &Options,
 ) -> CheckResults
@@ -201,7 +203,8 @@ async fn run_pulls<R: Registry>(registry: &R, plans: &[UnitPlan], concurrency: u
 /// Where one task stands before its unit is restarted.
 enum Pending {
     Done(Status),
-    Updating(LocalImage),
+    /// The image name points at a newer image now; the unit's restart decides the status.
+    Updating,
 }
 
 /// One unit on its way through the run: each task's report and state, the unit's errors, and
@@ -226,47 +229,20 @@ impl UnitWork {
         UnitWork { rows, errors, restart: None }
     }
 
-    fn has_updates(&self) -> bool {
-        self.rows.iter().any(|(_, pending)| matches!(pending, Pending::Updating(_)))
-    }
-
-    /// The tasks to restart onto a new image, with that image.
-    fn updating(&self, unit_plan: &UnitPlan) -> Vec<(Task, LocalImage)> {
+    /// The tasks to restart onto a new image.
+    fn updating(&self, unit_plan: &UnitPlan) -> Vec<Task> {
         unit_plan
             .tasks
             .iter()
             .zip(&self.rows)
-            .filter_map(|(planned, (_, pending))| match pending {
-                Pending::Updating(target) => Some((planned.task.clone(), target.clone())),
-                Pending::Done(_) => None,
-            })
+            .filter(|(_, (_, pending))| matches!(pending, Pending::Updating))
+            .map(|(planned, _)| planned.task.clone())
             .collect()
     }
 
-    /// An earlier unit of this run rolled a `RawImageName` of this unit back to its old image;
-    /// this unit still gets the new one. (Podman means to do this but tests the key's existence,
-    /// not its value, so its later units silently restart on the rolled-back image and report
-    /// `true`.)
-    fn reapply_rolled_back_tags<I: ImageStore>(&mut self, images: &I, rolled_back: &mut BTreeSet<String>) {
-        for (report, pending) in self.rows.iter_mut() {
-            let Pending::Updating(target) = pending else { continue };
-            if !rolled_back.contains(&report.image) {
-                continue;
-            }
-            match images.tag(&target.id, &report.image) {
-                Ok(()) => {
-                    rolled_back.remove(&report.image);
-                }
-                Err(e) => {
-                    self.errors.push(Error::Pull { id: report.container_id.clone(), source: SharedCause::from(e) });
-                    *pending = Pending::Done(Status::Failed);
-                }
-            }
-        }
-    }
-
     /// The unit's reports with their final status, and its errors.
-    fn finish(self) -> (Vec<Report>, Vec<Error>) {
+    /// A row whose image name is in `rolled_back` says so, whether or not its unit had moved.
+    fn finish(self, rolled_back: &BTreeSet<String>) -> (Vec<Report>, Vec<Error>) {
         let restart = self.restart;
         let reports = self
             .rows
@@ -275,9 +251,10 @@ impl UnitWork {
                 report.status = match (pending, restart) {
                     (_, Some(UnitRestart::Failed)) => Status::Failed,
                     (Pending::Done(status), _) => status,
-                    (Pending::Updating(_), Some(UnitRestart::Updated)) => Status::Updated,
-                    (Pending::Updating(_), Some(UnitRestart::RolledBack)) => Status::RolledBack,
-                    (Pending::Updating(_), None) => Status::Failed,
+                    (Pending::Updating, Some(_)) if rolled_back.contains(&report.image) => Status::RolledBack,
+                    (Pending::Updating, Some(UnitRestart::Updated)) => Status::Updated,
+                    (Pending::Updating, Some(UnitRestart::RolledBack)) => Status::RolledBack,
+                    (Pending::Updating, None) => Status::Failed,
                 };
                 report
             })
@@ -319,10 +296,10 @@ fn prepare(
                 return (Pending::Done(Status::Pending), new_digest);
             }
             let pending = match target {
-                UpdateTarget::Local(image) => Pending::Updating(image.clone()),
+                UpdateTarget::Local(_) => Pending::Updating,
                 UpdateTarget::Pull { .. } => match pulled.get(task.raw_image_name.as_str()) {
                     Some(Ok(image)) if image.id == task.image.id => Pending::Done(Status::NotUpdated),
-                    Some(Ok(image)) => Pending::Updating(image.clone()),
+                    Some(Ok(_)) => Pending::Updating,
                     Some(Err(cause)) => {
                         errors.push(Error::Pull { id, source: cause.clone() });
                         Pending::Done(Status::Failed)

@@ -17,6 +17,9 @@ mod plan;
 mod policy;
 mod report;
 mod restart;
+mod rollout;
+#[cfg(test)]
+mod rollout_scenarios;
 #[cfg(test)]
 mod scenarios;
 mod task;
@@ -26,7 +29,8 @@ mod waves;
 
 pub use authfile::resolve_authfile;
 pub use backends::{
-    BackendError, ContainerSource, ImageStore, LocalImage, Registry, RemoteRequest, SharedCause, UnitManager,
+    BackendError, Clock, ContainerSource, Health, ImageStore, LocalImage, Observed, Registry, RemoteRequest,
+    SharedCause, SystemClock, UnitManager,
 };
 pub use error::{stat_reason, Error, NoAnswer, StatError};
 pub use execute::{auto_update, Backends, Options, Outcome};
@@ -34,4 +38,5 @@ pub use lock::RunLock;
 pub use plan::{plan, CheckResults, Decision, PlannedTask, UnitPlan, UpdateTarget};
 pub use policy::{lookup_policy, InvalidPolicy, Policy};
 pub use report::{Report, ReportRow, Status, DEFAULT_ROW, HEADERS};
-pub use task::{assemble_tasks, Assembled, Task, UnitTasks};
+pub use rollout::WatchFailure;
+pub use task::{assemble_tasks, Assembled, Task, UnitTasks, WATCH_WINDOW_LABEL};

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use image::RawImageName;
 use libpod::config::{AUTO_UPDATE_AUTHFILE_LABEL, AUTO_UPDATE_LABEL, SYSTEMD_UNIT_ENV};
@@ -25,7 +26,14 @@ pub struct Task {
     pub image: LocalImage,
     /// Label `io.containers.autoupdate.authfile`, else `--authfile`.
     pub authfile: Option<PathBuf>,
+    /// Label `io.containers.autoupdate.watch-window`: how long after READY the container must
+    /// stay up and healthy (overrides `--watch-window`).
+    pub watch: Option<Duration>,
 }
+
+/// The label that gives one container a watch window of its own (a Go duration; `0` turns
+/// the run's `--watch-window` off for it).
+pub const WATCH_WINDOW_LABEL: &str = "io.containers.autoupdate.watch-window";
 
 impl Task {
     /// A digest reference (`repo@sha256:…`) names one immutable image: there is never an
@@ -117,6 +125,12 @@ fn task_for(
         .get(AUTO_UPDATE_AUTHFILE_LABEL)
         .map(PathBuf::from)
         .or_else(|| default_authfile.map(Path::to_path_buf));
+    let watch = ctr
+        .labels
+        .get(WATCH_WINDOW_LABEL)
+        .map(|value| libpod::flag_values::parse_go_duration(value))
+        .transpose()
+        .map_err(|source| Error::InvalidWatchWindow { id: ctr.id.clone(), label: WATCH_WINDOW_LABEL, source })?;
     let task = Task {
         container_id: ctr.id.clone(),
         container_name: ctr.name.clone(),
@@ -124,6 +138,7 @@ fn task_for(
         policy,
         image: image.clone(),
         authfile,
+        watch,
     };
     Ok(Some((unit.clone(), task)))
 }

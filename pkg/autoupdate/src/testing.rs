@@ -4,12 +4,16 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use image::RawImageName;
 use libpod::config::{AUTO_UPDATE_LABEL, SYSTEMD_UNIT_ENV};
 use libpod::ContainerConfig;
 
-use crate::backends::{BackendError, ContainerSource, ImageStore, LocalImage, Registry, RemoteRequest, UnitManager};
+use crate::backends::{
+    BackendError, Clock, ContainerSource, Health, ImageStore, LocalImage, Observed, Registry, RemoteRequest,
+    UnitManager,
+};
 use crate::policy::Policy;
 use crate::task::Task;
 
@@ -31,6 +35,7 @@ pub fn task(name: &str, policy: Policy, raw: &str, image: LocalImage) -> Task {
         policy,
         image,
         authfile: None::<PathBuf>,
+        watch: None,
     }
 }
 
@@ -85,6 +90,44 @@ pub enum Remote {
     PullFails(Vec<String>, String),
 }
 
+/// How an image goes bad some time after its unit started on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sickness {
+    /// Its health check starts failing.
+    Unhealthy,
+    /// Its process exits: the unit fails.
+    Exits,
+}
+
+/// A clock that only moves when slept on.
+pub struct FakeClock {
+    start: Instant,
+    elapsed: Mutex<Duration>,
+}
+
+impl Default for FakeClock {
+    fn default() -> Self {
+        FakeClock { start: Instant::now(), elapsed: Mutex::new(Duration::ZERO) }
+    }
+}
+
+impl FakeClock {
+    /// Fake time since the clock was made.
+    pub fn elapsed(&self) -> Duration {
+        *lock(&self.elapsed)
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> Instant {
+        self.start + self.elapsed()
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        *lock(&self.elapsed) += duration;
+    }
+}
+
 /// Containers, images, a registry and a systemd manager in memory. Restarting a unit fails
 /// when one of its containers' names is tagged to an image listed as broken for that unit.
 #[derive(Default)]
@@ -101,6 +144,13 @@ pub struct World {
     pub states: Mutex<HashMap<String, String>>,
     /// The manager cannot be reached, for this reason: connecting and every call fail.
     pub manager_down: Option<String>,
+    /// Images (by ID) that go bad this long after a unit started on them.
+    pub sick: HashMap<String, (Duration, Sickness)>,
+    /// Per container name, the image it was last started on and when (fake time).
+    pub started: Mutex<HashMap<String, (String, Duration)>>,
+    pub clock: FakeClock,
+    /// Restarts in flight now, and the most there ever were at once.
+    pub in_flight: Mutex<(usize, usize)>,
     /// Every side effect, in order: `check NAME`, `pull NAME`, `tag ID NAME`, `restart UNIT`, `reset-failed UNIT`.
     pub log: Mutex<Vec<String>>,
 }
@@ -126,6 +176,19 @@ impl World {
     fn record(&self, entry: String) {
         lock(&self.log).push(entry);
     }
+
+    fn unit_members(&self, unit: &str) -> impl Iterator<Item = &ContainerConfig> {
+        let unit = unit.to_string();
+        self.containers.iter().filter(move |c| c.labels.get(SYSTEMD_UNIT_ENV) == Some(&unit))
+    }
+
+    /// Whether container `name` has gone bad in the way `how` by now.
+    fn gone(&self, name: &str, how: Sickness) -> bool {
+        let started = lock(&self.started).get(name).cloned();
+        started.is_some_and(|(image, at)| {
+            self.sick.get(&image).is_some_and(|(after, what)| *what == how && self.clock.elapsed() >= at + *after)
+        })
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -135,6 +198,18 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl ContainerSource for World {
     fn running_containers(&self) -> Result<Vec<ContainerConfig>, BackendError> {
         Ok(self.containers.clone())
+    }
+
+    fn unit_containers(&self, unit: &str) -> Result<Vec<Observed>, BackendError> {
+        Ok(self
+            .unit_members(unit)
+            .filter(|c| !self.gone(&c.name, Sickness::Exits))
+            .map(|c| Observed {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                health: if self.gone(&c.name, Sickness::Unhealthy) { Health::Unhealthy } else { Health::Healthy },
+            })
+            .collect())
     }
 }
 
@@ -196,13 +271,19 @@ impl UnitManager for World {
     async fn restart(&self, unit: &str) -> Result<(), BackendError> {
         self.record(format!("restart {unit}"));
         self.reach_manager()?;
-        let broken = self
-            .containers
-            .iter()
-            .filter(|c| c.labels.get(SYSTEMD_UNIT_ENV).map(String::as_str) == Some(unit))
-            .any(|c| {
-                self.tagged(c.raw_image_name.as_str()).is_some_and(|id| self.broken.contains(&(unit.to_string(), id)))
-            });
+        {
+            let mut flight = lock(&self.in_flight);
+            flight.0 += 1;
+            flight.1 = flight.1.max(flight.0);
+        }
+        tokio::task::yield_now().await;
+        lock(&self.in_flight).0 -= 1;
+        let mut broken = false;
+        for c in self.unit_members(unit) {
+            let image = self.tagged(c.raw_image_name.as_str()).unwrap_or_default();
+            broken |= self.broken.contains(&(unit.to_string(), image.clone()));
+            lock(&self.started).insert(c.name.clone(), (image, self.clock.elapsed()));
+        }
         let mut states = lock(&self.states);
         for dependent in self.dependents.get(unit).into_iter().flatten() {
             let state = if self.fragile.contains(dependent) { "inactive" } else { "active" };
@@ -225,6 +306,9 @@ impl UnitManager for World {
 
     async fn active_state(&self, unit: &str) -> Result<String, BackendError> {
         self.reach_manager()?;
+        if self.unit_members(unit).any(|c| self.gone(&c.name, Sickness::Exits)) {
+            return Ok("failed".into());
+        }
         Ok(lock(&self.states).get(unit).cloned().unwrap_or_else(|| "active".into()))
     }
 

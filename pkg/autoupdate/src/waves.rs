@@ -1,21 +1,18 @@
 //! Which units may restart at the same time.
 
-use std::collections::BTreeSet;
-
 /// What decides whether two units' restarts may overlap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WaveUnit {
     pub unit: String,
-    /// `RawImageName`s of the unit's containers: a rollback re-tags them, which must not race
-    /// another unit's start on the same name.
-    pub images: BTreeSet<String>,
     /// Units that require or are bound to this one: systemd restarts them along with it.
     pub dependents: Vec<String>,
 }
 
 /// Groups units (by index, keeping their order) into waves whose restarts may run at once. A
-/// unit opens a new wave when it shares an image name with a unit of the current wave or one of
-/// them depends on the other; so a unit never restarts before an earlier one it conflicts with.
+/// unit opens a new wave when one of the current wave's units depends on it or it on one of
+/// them, so dependents restart after what they require, as with one restart after another.
+/// Units sharing an image restart together: names are re-tagged only between restarts (see
+/// `rollout`), never while a unit starts on them.
 pub fn restart_waves(units: &[WaveUnit]) -> Vec<Vec<usize>> {
     let mut waves: Vec<Vec<usize>> = Vec::new();
     for (i, unit) in units.iter().enumerate() {
@@ -29,21 +26,15 @@ pub fn restart_waves(units: &[WaveUnit]) -> Vec<Vec<usize>> {
 }
 
 fn conflict(a: &WaveUnit, b: &WaveUnit) -> bool {
-    a.images.intersection(&b.images).next().is_some()
-        || a.dependents.contains(&b.unit)
-        || b.dependents.contains(&a.unit)
+    a.dependents.contains(&b.unit) || b.dependents.contains(&a.unit)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn unit(name: &str, images: &[&str], dependents: &[&str]) -> WaveUnit {
-        WaveUnit {
-            unit: name.into(),
-            images: images.iter().map(|s| s.to_string()).collect(),
-            dependents: dependents.iter().map(|s| s.to_string()).collect(),
-        }
+    fn unit(name: &str, dependents: &[&str]) -> WaveUnit {
+        WaveUnit { unit: name.into(), dependents: dependents.iter().map(|s| s.to_string()).collect() }
     }
 
     #[test]
@@ -51,21 +42,12 @@ mod tests {
         type Case = (&'static str, Vec<WaveUnit>, Vec<Vec<usize>>);
         let cases: Vec<Case> = vec![
             ("none", vec![], vec![]),
-            (
-                "independent",
-                vec![unit("a", &["x"], &[]), unit("b", &["y"], &[]), unit("c", &["z"], &[])],
-                vec![vec![0, 1, 2]],
-            ),
-            (
-                "shared image",
-                vec![unit("a", &["x"], &[]), unit("b", &["x"], &[]), unit("c", &["z"], &[])],
-                vec![vec![0], vec![1, 2]],
-            ),
-            ("b requires a", vec![unit("a", &["x"], &["b"]), unit("b", &["y"], &[])], vec![vec![0], vec![1]]),
-            ("a requires b", vec![unit("a", &["x"], &[]), unit("b", &["y"], &["a"])], vec![vec![0], vec![1]]),
+            ("independent", vec![unit("a", &[]), unit("b", &[]), unit("c", &[])], vec![vec![0, 1, 2]]),
+            ("b requires a", vec![unit("a", &["b"]), unit("b", &[])], vec![vec![0], vec![1]]),
+            ("a requires b", vec![unit("a", &[]), unit("b", &["a"])], vec![vec![0], vec![1]]),
             (
                 "order kept",
-                vec![unit("a", &["x"], &[]), unit("b", &["y"], &[]), unit("c", &["x"], &[]), unit("d", &["w"], &[])],
+                vec![unit("a", &["c"]), unit("b", &[]), unit("c", &[]), unit("d", &[])],
                 vec![vec![0, 1], vec![2, 3]],
             ),
         ];
