@@ -6,7 +6,8 @@ use std::time::Duration;
 use anyhow::{anyhow, bail};
 use autoupdate::adapters::{RegistryClients, SystemdUnits};
 use autoupdate::{
-    auto_update, resolve_authfile, Backends, Options, ReportRow, RunLock, SystemClock, DEFAULT_ROW, HEADERS,
+    auto_update, resolve_authfile, roll_back_unit, Backends, Options, ReportRow, RunLock, SystemClock, DEFAULT_ROW,
+    HEADERS,
 };
 use clap::Args;
 use serde_json::Value;
@@ -45,6 +46,9 @@ pub struct AutoUpdateArgs {
     /// Roll back an updated unit that exits or turns unhealthy within this time after it is ready (e.g. 2m; 0: off)
     #[arg(long, value_name = "DURATION", value_parser = parse_window)]
     watch_window: Option<Duration>,
+    /// Move UNIT back to the images its names had before their last update, then restart it
+    #[arg(long, value_name = "UNIT", conflicts_with = "dry_run")]
+    rollback_to_previous: Option<String>,
     /// Not accepted; kept to answer with Podman's error
     #[arg(hide = true)]
     args: Vec<String>,
@@ -77,9 +81,15 @@ pub fn run(args: AutoUpdateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         Some(global.host.containers_auth_file()),
     );
     let units = SystemdUnits::new(global.host.clone(), Duration::from_secs(args.restart_timeout));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    if let Some(unit) = &args.rollback_to_previous {
+        let reports = runtime.block_on(roll_back_unit(&lock, &containers, &images, &units, unit))?;
+        let rows: Vec<ReportRow> = reports.iter().map(ReportRow::from).collect();
+        print!("{}", render(&rows, args.format.as_deref())?);
+        return Ok(0);
+    }
     let backends =
         Backends { containers: &containers, images: &images, registry: &registry, units: &units, clock: &SystemClock };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let outcome = runtime.block_on(auto_update(&lock, &backends, &options))?;
     if !outcome.reports.is_empty() {
         let rows: Vec<ReportRow> = outcome.reports.iter().map(ReportRow::from).collect();

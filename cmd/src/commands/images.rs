@@ -226,7 +226,8 @@ pub struct PruneArgs {
 }
 
 /// Removes dangling images (the old image an update or a re-tag left without a name) that no
-/// container uses, then every blob and unpacked layer no image needs.
+/// container uses, then every blob and unpacked layer no image needs. The image a name had
+/// before its last auto-update is kept (see `image::previous`): a rollback needs it.
 pub fn prune(args: PruneArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     if !args.force && std::io::stdin().is_terminal() {
         eprint!("WARNING! This command removes all dangling images.\nAre you sure you want to continue? [y/N] ");
@@ -240,7 +241,7 @@ pub fn prune(args: PruneArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = global.open_store()?;
     for record in images.list()? {
         let unused = store.containers_using_image(&record.id)?.is_empty();
-        if unused && (args.all || record.names.is_empty()) {
+        if unused && (args.all || record.names.is_empty()) && !images.is_previous(&record.id)? {
             images.remove(&record.id)?;
             println!("{}", record.id);
         }

@@ -95,6 +95,11 @@ pub trait ImageStore {
     /// Points `name` at image `id` (rollback, and re-applying an update after another unit
     /// rolled the same name back).
     fn tag(&self, id: &str, name: &str) -> Result<(), BackendError>;
+    /// Remembers image `id` as what `name` pointed at before its last successful update, so
+    /// `image prune` keeps it for a rollback by hand (replacing the one remembered before).
+    fn set_previous(&self, name: &str, id: &str) -> Result<(), BackendError>;
+    /// The image remembered by [`ImageStore::set_previous`] for `name`, if it still exists.
+    fn previous(&self, name: &str) -> Result<Option<LocalImage>, BackendError>;
 }
 
 /// One remote lookup: auto-update asks the registry once per distinct request per run.

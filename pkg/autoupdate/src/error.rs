@@ -76,6 +76,20 @@ pub enum Error {
         #[source]
         source: BackendError,
     },
+    /// `--rollback-to-previous` names no service unit.
+    #[error("{unit:?} is not a valid service unit name: {source}")]
+    NotAServiceUnit {
+        unit: String,
+        #[source]
+        source: systemd::InvalidUnitName,
+    },
+    /// `--rollback-to-previous`: rpod knows no running container of the unit.
+    #[error("no running container has PODMAN_SYSTEMD_UNIT={unit}")]
+    NoContainersInUnit { unit: String },
+    /// `--rollback-to-previous`: the image name was never updated by `rpod auto-update` (or its
+    /// previous image was removed), so there is nothing to go back to.
+    #[error("unit {unit}: {image} has no previous image (one is kept only after an update by rpod auto-update)")]
+    NoPreviousImage { unit: String, image: String },
     /// The container's `io.containers.autoupdate.watch-window` label is not a duration.
     #[error("auto-updating container \"{id}\": invalid {label} label: {source}")]
     InvalidWatchWindow {

@@ -13,6 +13,7 @@ mod backends;
 mod error;
 mod execute;
 mod lock;
+mod manual;
 mod plan;
 mod policy;
 mod report;
@@ -35,6 +36,7 @@ pub use backends::{
 pub use error::{stat_reason, Error, NoAnswer, StatError};
 pub use execute::{auto_update, Backends, Options, Outcome};
 pub use lock::RunLock;
+pub use manual::roll_back_unit;
 pub use plan::{plan, CheckResults, Decision, PlannedTask, UnitPlan, UpdateTarget};
 pub use policy::{lookup_policy, InvalidPolicy, Policy};
 pub use report::{Report, ReportRow, Status, DEFAULT_ROW, HEADERS};

@@ -120,6 +120,7 @@ where
         let failing = run.watch().await;
         run.roll_back(failing).await;
     }
+    run.remember_previous();
     for (i, state) in run.states.iter().enumerate() {
         if matches!(state, State::Moved(_) | State::RolledBack) {
             let unit = &updates[i].unit;
@@ -155,6 +156,25 @@ where
     U: UnitManager,
     K: Clock,
 {
+    /// Each name that a unit now runs updated (not rolled back) keeps its old image as the
+    /// previous one, for a rollback by hand.
+    fn remember_previous(&self) {
+        let mut done = BTreeSet::new();
+        for (update, state) in self.updates.iter().zip(&self.states) {
+            if !matches!(state, State::Moved(_)) {
+                continue;
+            }
+            for (name, old) in &update.names {
+                if self.rolled_back.contains(name) || !done.insert(name) {
+                    continue;
+                }
+                if let Err(e) = self.b.images.set_previous(name, old) {
+                    tracing::warn!("remembering the image {name} had before its update: {e}");
+                }
+            }
+        }
+    }
+
     /// Whether restarting unit `i` would still move it onto a new image.
     fn moves_anything(&self, i: usize) -> bool {
         self.updates[i].names.keys().any(|name| !self.rolled_back.contains(name))

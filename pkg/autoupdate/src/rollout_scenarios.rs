@@ -65,6 +65,7 @@ fn one_failing_unit_rolls_its_image_back_for_every_unit() {
     );
     assert_eq!(world.tagged(A).as_deref(), Some("v1"));
     assert_eq!(world.tagged(B).as_deref(), Some("b2"), "the other image keeps its update");
+    assert_eq!(world.logged("previous"), [format!("previous b1 {B}")], "only a kept update has a previous image");
     assert_eq!(world.logged("tag"), [format!("tag v1 {A}")], "the name goes back once");
     assert_eq!(world.logged("reset-failed").len(), 3, "{:?}", world.logged(""));
     let restarts = world.logged("restart");

@@ -62,7 +62,16 @@ fn registry_update_pulls_and_restarts() {
     let out = run(&world, &opts());
     assert_eq!(rows(&out), ["web.service web registry true"]);
     assert!(out.errors.is_empty(), "{:?}", errors(&out));
-    assert_eq!(world.logged(""), ["check reg.io/app/a:latest", "pull reg.io/app/a:latest", "restart web.service"]);
+    assert_eq!(
+        world.logged(""),
+        [
+            "check reg.io/app/a:latest",
+            "pull reg.io/app/a:latest",
+            "restart web.service",
+            "previous v1 reg.io/app/a:latest",
+        ],
+        "the old image is kept as the name's previous one"
+    );
     assert_eq!(out.reports[0].old_digest.as_deref(), Some("sha256:v1"));
     assert_eq!(out.reports[0].new_digest.as_deref(), Some("sha256:v2"));
 }

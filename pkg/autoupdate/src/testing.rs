@@ -135,6 +135,8 @@ pub struct World {
     pub containers: Vec<ContainerConfig>,
     pub images: Mutex<HashMap<String, LocalImage>>,
     pub tags: Mutex<HashMap<String, String>>,
+    /// Each name's previous image (`set_previous`).
+    pub previous: Mutex<HashMap<String, String>>,
     pub remote: HashMap<String, Remote>,
     /// (unit, image ID) pairs that do not start.
     pub broken: HashSet<(String, String)>,
@@ -151,7 +153,8 @@ pub struct World {
     pub clock: FakeClock,
     /// Restarts in flight now, and the most there ever were at once.
     pub in_flight: Mutex<(usize, usize)>,
-    /// Every side effect, in order: `check NAME`, `pull NAME`, `tag ID NAME`, `restart UNIT`, `reset-failed UNIT`.
+    /// Every side effect, in order: `check NAME`, `pull NAME`, `tag ID NAME`, `previous ID NAME`,
+    /// `restart UNIT`, `reset-failed UNIT`.
     pub log: Mutex<Vec<String>>,
 }
 
@@ -227,6 +230,17 @@ impl ImageStore for World {
         self.record(format!("tag {id} {name}"));
         lock(&self.tags).insert(name.into(), id.into());
         Ok(())
+    }
+
+    fn set_previous(&self, name: &str, id: &str) -> Result<(), BackendError> {
+        self.record(format!("previous {id} {name}"));
+        lock(&self.previous).insert(name.into(), id.into());
+        Ok(())
+    }
+
+    fn previous(&self, name: &str) -> Result<Option<LocalImage>, BackendError> {
+        let id = lock(&self.previous).get(name).cloned();
+        Ok(id.and_then(|id| lock(&self.images).get(&id).cloned()))
     }
 }
 

@@ -8,6 +8,7 @@ pub mod import;
 pub mod inspect;
 pub mod layers;
 pub mod manifest;
+pub mod previous;
 pub mod pull_policy;
 pub mod raw_name;
 pub mod reference;

@@ -23,7 +23,13 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE Images (ID TEXT PRIMARY KEY NOT NULL
      CREATE TABLE Names (
          Name    TEXT PRIMARY KEY NOT NULL,
          ImageID TEXT NOT NULL REFERENCES Images (ID) ON DELETE CASCADE
-     );"];
+     );",
+    // The image a name pointed at before its last successful auto-update (see `previous.rs`).
+    "CREATE TABLE Previous (
+         Name    TEXT PRIMARY KEY NOT NULL,
+         ImageID TEXT NOT NULL REFERENCES Images (ID) ON DELETE CASCADE
+     );",
+];
 
 /// What a container needs from an image: Podman's `ImageConfig` subset.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -387,8 +393,12 @@ impl Store {
         Ok(names)
     }
 
-    fn write_transaction(&self) -> Result<Transaction<'_>> {
+    pub(crate) fn write_transaction(&self) -> Result<Transaction<'_>> {
         Ok(statedb::write_transaction(&self.conn)?)
+    }
+
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
     }
 }
 
@@ -422,7 +432,7 @@ pub fn normalize_tag(name: &str) -> Result<String> {
     Ok(normalized)
 }
 
-fn select_record(conn: &Connection, id: &str) -> Result<Option<ImageRecord>> {
+pub(crate) fn select_record(conn: &Connection, id: &str) -> Result<Option<ImageRecord>> {
     let json: Option<String> =
         conn.query_row("SELECT JSON FROM Images WHERE ID = ?1", [id], |r| r.get(0)).optional()?;
     json.map(|j| serde_json::from_str(&j).map_err(|source| Error::Corrupt { id: id.to_string(), source })).transpose()

@@ -16,6 +16,14 @@ impl ImageStore for image::Store {
     fn tag(&self, id: &str, name: &str) -> Result<(), BackendError> {
         Ok(image::Store::tag(self, id, name)?)
     }
+
+    fn set_previous(&self, name: &str, id: &str) -> Result<(), BackendError> {
+        Ok(image::Store::set_previous(self, name, id)?)
+    }
+
+    fn previous(&self, name: &str) -> Result<Option<LocalImage>, BackendError> {
+        Ok(image::Store::previous(self, name)?.map(|record| local_image(&record)))
+    }
 }
 
 /// The record as auto-update sees it; the platform manifest's digest comes first.
