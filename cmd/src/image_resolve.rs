@@ -36,5 +36,6 @@ pub fn resolve(
         env: record.config.env,
         working_dir: record.config.working_dir,
         user: record.config.user,
+        volumes: record.config.volumes,
     })
 }

@@ -3,10 +3,10 @@
 //! into libpod's [`MountsConfig`] with Podman's errors.
 
 use clap::Args;
-use libpod::mounts::{parse_mount, parse_tmpfs, parse_volume, MountsConfig};
+use libpod::mounts::{parse_mount, parse_tmpfs, parse_volume, ImageVolumeMode, MountsConfig};
 
 /// `-v/--volume`, `--mount`, `--tmpfs`.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct MountFlags {
     /// Bind mount a volume into the container: [SRC:]DEST[:OPTIONS]
     #[arg(short = 'v', long = "volume", value_name = "VOLUME")]
@@ -17,6 +17,9 @@ pub struct MountFlags {
     /// Mount a temporary filesystem (tmpfs) into the container: DEST[:OPTIONS]
     #[arg(long = "tmpfs", value_name = "TMPFS")]
     pub tmpfs: Vec<String>,
+    /// Tells container engines how to handle the built-in image volumes (bind|tmpfs|ignore)
+    #[arg(long = "image-volume", value_name = "IMAGE-VOLUME", default_value = "bind")]
+    pub image_volume: String,
 }
 
 impl MountFlags {
@@ -35,5 +38,10 @@ impl MountFlags {
             specs.push(parse_tmpfs(value)?);
         }
         Ok(MountsConfig::from_specs(specs)?)
+    }
+
+    /// `--image-volume`, refused in Podman's words unless `bind`, `tmpfs` or `ignore`.
+    pub fn image_volume_mode(&self) -> anyhow::Result<ImageVolumeMode> {
+        Ok(self.image_volume.parse()?)
     }
 }

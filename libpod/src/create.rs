@@ -34,6 +34,8 @@ pub struct ImageDefaults {
     pub env: Vec<String>,
     pub working_dir: String,
     pub user: String,
+    /// The image's `VOLUME` destinations ([`crate::mounts::ImageVolumeMode`] says what they become).
+    pub volumes: Vec<String>,
 }
 
 /// Everything the user decided at create time.
@@ -220,6 +222,7 @@ mod tests {
             env: vec!["PATH=/bin".into(), "A=image".into()],
             working_dir: "/srv".into(),
             user: "1000".into(),
+            volumes: vec![],
         }
     }
 

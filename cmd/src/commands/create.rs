@@ -107,6 +107,7 @@ pub fn create(args: &CreateArgs, global: &GlobalArgs) -> anyhow::Result<libpod::
     let opts = create_options(args)?;
     let security = args.security.request()?;
     let mounts = args.mounts.config()?;
+    let image_volume_mode = args.mounts.image_volume_mode()?;
     libpod::validate_auto_update_image(&opts.labels.iter().cloned().collect(), &args.image)?;
     if let Transport::Other(transport) = args.image.transport() {
         anyhow::bail!("rpod can only create containers from registry images, not from transport {transport:?}");
@@ -115,6 +116,7 @@ pub fn create(args: &CreateArgs, global: &GlobalArgs) -> anyhow::Result<libpod::
     let mut config = libpod::new_container_config(&opts, &image, &|name| std::env::var(name).ok(), chrono::Utc::now())?;
     config.security = libpod::security::resolve_on_host(&security, &config)?;
     config.mounts = mounts;
+    config.mounts.add_image_volumes(&image.volumes, image_volume_mode);
     let placement = CreatePlacement { cidfile: args.cidfile.clone(), replace: args.replace.unwrap_or(false) };
     let store = global.open_store()?;
     Ok(libpod::Runtime::on_host(&store, None).create(config, args.name.is_none(), &placement)?)

@@ -30,7 +30,16 @@ impl Runtime<'_> {
         }
         if placement.replace {
             match store.lookup(&config.name) {
-                Ok(existing) if existing.config.name == config.name => self.remove(&existing, true, None)?,
+                Ok(existing) if existing.config.name == config.name => {
+                    self.remove(&existing, true, None)?;
+                    // Podman's `--replace` is `rm -f` without `-v`: a `--rm` container's own
+                    // clean-up removes its anonymous volumes when it wins the race with the
+                    // removal, so they go here always (the `--rm` contract), and another
+                    // container's stay, as `rm` leaves them.
+                    if existing.config.auto_remove {
+                        crate::mounts::volumes::remove_anonymous(store, &existing.config)?;
+                    }
+                }
                 Ok(_) | Err(Error::NoSuchContainer(_)) => {}
                 Err(err) => return Err(err),
             }
@@ -70,6 +79,7 @@ mod tests {
     use super::CreatePlacement;
     use crate::config::ContainerConfig;
     use crate::error::Error;
+    use crate::mounts::{parse_volume, MountsConfig};
 
     fn named(name: &str) -> ContainerConfig {
         ContainerConfig { id: crate::names::new_id(), name: name.to_string(), ..Default::default() }
@@ -87,6 +97,34 @@ mod tests {
         assert!(world.store.container_dir(&new.id).exists() && world.store.runtime_dir(&new.id).exists());
         assert_eq!(new.log_path, world.store.container_log(&new.id).display().to_string());
         assert_eq!(new.conmon_pid_file, world.store.monitor_pid_file(&new.id).display().to_string());
+    }
+
+    #[test]
+    fn replacing_a_rm_container_removes_its_anonymous_volumes_and_keeps_named_ones() {
+        let cwd = std::path::Path::new("/");
+        let mounts = || {
+            let specs = vec![parse_volume("/cache", cwd).unwrap(), parse_volume("data:/data", cwd).unwrap()];
+            MountsConfig::from_specs(specs).unwrap()
+        };
+        let world = World::new();
+        let replace = CreatePlacement { replace: true, ..Default::default() };
+        let volumes = || world.store.volumes().unwrap().into_iter().map(|v| v.name.to_string()).collect::<Vec<_>>();
+        let kept = world.add("keep", |c| c.mounts = mounts());
+        let anonymous = kept.config.mounts.anonymous_volumes().next().unwrap().to_string();
+        world.runtime().create(ContainerConfig { mounts: mounts(), ..named("keep") }, false, &replace).unwrap();
+        assert!(volumes().contains(&anonymous), "rm -f without -v keeps them: {:?}", volumes());
+        world.add("web", |c| {
+            c.auto_remove = true;
+            c.mounts = mounts();
+        });
+        let before = volumes();
+        let new =
+            world.runtime().create(ContainerConfig { mounts: mounts(), ..named("web") }, false, &replace).unwrap();
+        let fresh = new.mounts.anonymous_volumes().next().unwrap().to_string();
+        let after = volumes();
+        assert_eq!(after.len(), before.len(), "one anonymous volume went, one came: {before:?} {after:?}");
+        assert!(after.contains(&fresh) && after.contains(&"data".to_string()));
+        assert_eq!(world.store.volume_users("data").unwrap().len(), 2, "keep's and the new web's");
     }
 
     #[test]

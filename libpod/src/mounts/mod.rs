@@ -4,6 +4,7 @@
 //! them as [`MountsConfig`] with Podman's keys, and at start they become OCI mounts ([`spec`]).
 
 pub mod copy_up;
+pub mod image_volumes;
 pub mod inspect;
 pub mod parse;
 pub mod spec;
@@ -11,6 +12,7 @@ pub mod volumes;
 
 use serde::{Deserialize, Serialize};
 
+pub use image_volumes::ImageVolumeMode;
 pub use parse::{parse_mount, parse_tmpfs, parse_volume, MountError, MountSpec};
 
 use crate::volume::{VolumeName, VolumeSpec};

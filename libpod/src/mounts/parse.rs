@@ -79,6 +79,8 @@ pub enum MountError {
     UnknownTmpfsOption(String),
     #[error("{0}: duplicate mount destination")]
     DuplicateDestination(String),
+    #[error("invalid image volume mode {0:?} required value: bind, tmpfs, ignore")]
+    ImageVolumeMode(String),
 }
 
 /// An I/O error's text as Go prints it: lower case, without Rust's ` (os error N)` suffix.
