@@ -5,7 +5,7 @@
 
 mod container;
 mod error;
-mod keys;
+pub mod keys;
 mod resource;
 mod sources;
 mod userns;
