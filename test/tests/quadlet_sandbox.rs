@@ -1,0 +1,115 @@
+//! Quadlet end to end under a real systemd manager (the sandbox): the generator installed by
+//! contrib/systemd/install-generator.sh, a `.container` with `AutoUpdate=registry` and a
+//! `Volume=` of a `.volume` file in /etc/containers/systemd, `systemctl daemon-reload` makes
+//! the units, the service starts (its volume unit first), `rpod auto-update` moves it to v2
+//! keeping the volume's data, and a broken v3 is rolled back.
+
+// Shared with the case runners, which use the rest of it.
+#[allow(dead_code)]
+mod quadlet_support;
+
+use std::path::Path;
+
+use quadlet_support::generator;
+use rpod_e2e::{RunResult, Sandbox, TestEnv, TestImage, TestRegistry};
+
+/// Appends the image's version to the volume, then waits; stops at once on SIGTERM.
+const EXEC: &str =
+    r#"Exec=sh -c "cat /version >> /data/log; echo >> /data/log; trap 'exit 0' TERM; while :; do sleep 1; done""#;
+
+struct World {
+    // Declared first so it is powered off before the test directory goes.
+    sandbox: Sandbox,
+    env: TestEnv,
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let _ = self.sandbox.exec(&["systemctl", "stop", "web.service", "data-volume.service"]);
+        let _ = self.rpod(&["rm", "--force", "--all", "--time", "0"]);
+    }
+}
+
+impl World {
+    fn rpod(&self, args: &[&str]) -> RunResult {
+        self.sandbox.rpod(&self.env, args)
+    }
+
+    /// Writes `text` as /etc/containers/systemd/`name` inside the sandbox.
+    fn put_quadlet(&self, name: &str, text: &str) {
+        let staged = self.sandbox.dir().join(name);
+        std::fs::write(&staged, text).expect("staging the Quadlet file");
+        self.sandbox.check(&["mkdir", "-p", "/etc/containers/systemd"]);
+        let to = format!("/etc/containers/systemd/{name}");
+        self.sandbox.check(&["cp", staged.to_str().expect("UTF-8 path"), &to]);
+    }
+
+    fn exec_in_web(&self, args: &[&str]) -> String {
+        self.rpod(&[&["exec", "web"], args].concat()).success()
+    }
+}
+
+fn publish(reg: &TestRegistry, version: &str, changes: &[&str]) {
+    reg.publish("app/web", "latest", &TestImage::busybox(&[("version", version)], changes));
+}
+
+#[test]
+fn a_quadlet_service_starts_and_auto_update_moves_it_keeping_its_volume() {
+    let w = World { sandbox: Sandbox::start(), env: TestEnv::new() };
+    let reg = TestRegistry::start();
+    let image = reg.image("app/web", "latest");
+    publish(&reg, "v1", &[]);
+    w.rpod(&["pull", "-q", "--tls-verify=false", &image]).success();
+
+    let quadlet = generator().canonicalize().expect("rpod-quadlet is built");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../contrib/systemd/install-generator.sh");
+    w.sandbox.check(&["bash", script.to_str().unwrap(), "--quadlet", quadlet.to_str().unwrap(), "--no-reload"]);
+
+    let global = format!("GlobalArgs=--root {} --runroot {}", w.env.root().display(), w.env.runroot().display());
+    w.put_quadlet("data.volume", &format!("[Volume]\n{global}\nVolumeName=webdata\n"));
+    w.put_quadlet(
+        "web.container",
+        &format!(
+            "[Unit]\nDescription=web, kept up to date\n\n[Container]\n{global}\nImage={image}\nContainerName=web\n\
+             AutoUpdate=registry\nVolume=data.volume:/data\nNetwork=host\n{EXEC}\n\n[Service]\nTimeoutStartSec=60\n\n\
+             [Install]\nWantedBy=multi-user.target\n"
+        ),
+    );
+    w.sandbox.check(&["systemctl", "daemon-reload"]);
+
+    let unit = w.sandbox.check(&["systemctl", "cat", "web.service"]);
+    let rpod = quadlet.with_file_name("rpod");
+    assert!(unit.contains(&format!("ExecStart={} --root", rpod.display())), "{unit}");
+    assert!(unit.contains("Requires=data-volume.service"), "{unit}");
+    assert_eq!(w.sandbox.check(&["systemctl", "is-enabled", "web.service"]).trim(), "generated");
+    let wants = w.sandbox.check(&["readlink", "/run/systemd/generator/multi-user.target.wants/web.service"]);
+    assert_eq!(wants.trim(), "../web.service", "[Install] WantedBy= became a link");
+
+    w.sandbox.check(&["systemctl", "start", "web.service"]);
+    assert_eq!(w.sandbox.unit_state("data-volume.service"), "active");
+    assert_eq!(w.sandbox.unit_state("web.service"), "active");
+    assert_eq!(w.rpod(&["volume", "ls", "--format", "{{.Name}}"]).success(), "webdata\n");
+    assert_eq!(w.exec_in_web(&["cat", "/data/log"]), "v1\n");
+    let labels =
+        "{{index .Config.Labels \"io.containers.autoupdate\"}} {{index .Config.Labels \"PODMAN_SYSTEMD_UNIT\"}}";
+    assert_eq!(w.rpod(&["inspect", "--format", labels, "web"]).success().trim(), "registry web.service");
+
+    const ROW: &str = "--format={{.Unit}},{{.Image}},{{.Updated}},{{.Policy}}";
+    publish(&reg, "v2", &[]);
+    assert_eq!(
+        w.rpod(&["auto-update", "--tls-verify=false", ROW]).success(),
+        format!("web.service,{image},true,registry\n")
+    );
+    assert_eq!(w.sandbox.unit_state("web.service"), "active");
+    assert_eq!(w.exec_in_web(&["cat", "/version"]), "v2");
+    assert_eq!(w.exec_in_web(&["cat", "/data/log"]), "v1\nv2\n", "the volume's data outlived the old container");
+    let v2 = w.rpod(&["inspect", "--format", "{{.Image}}", "web"]).success();
+
+    publish(&reg, "broken", &[r#"ENTRYPOINT=["/nonexistent"]"#]);
+    // Whether a rollback also fails the command is auto-update's business (Podman's exits 125).
+    let rollback = w.rpod(&["auto-update", "--tls-verify=false", ROW]);
+    assert_eq!(rollback.stdout, format!("web.service,{image},rolled back,registry\n"), "{}", rollback.stderr);
+    assert_eq!(w.sandbox.unit_state("web.service"), "active");
+    assert_eq!(w.rpod(&["inspect", "--format", "{{.Image}}", "web"]).success(), v2);
+    assert_eq!(w.exec_in_web(&["cat", "/data/log"]), "v1\nv2\nv2\n", "back on v2, with the same volume");
+}
