@@ -62,6 +62,13 @@ impl IpNet {
         self.nth_address(1)
     }
 
+    /// The subnet's last address (for IPv4 the broadcast address), where Podman ends a
+    /// `--ip-range` given as a CIDR.
+    pub fn last_address(&self) -> Option<IpAddr> {
+        let host_bits = u32::from(max_prefix(self.addr) - self.prefix);
+        self.nth_address(1u128.checked_shl(host_bits).map_or(u128::MAX, |size| size - 1))
+    }
+
     /// The last address a container may get: for IPv4 the one before the broadcast address.
     pub fn last_host(&self) -> Option<IpAddr> {
         let host_bits = max_prefix(self.addr) - self.prefix;
@@ -198,6 +205,8 @@ mod tests {
         assert_eq!(net("10.89.0.0/24").last_host(), Some(ip("10.89.0.254")));
         assert_eq!(net("fd00::/64").last_host(), Some(ip("fd00::ffff:ffff:ffff:ffff")));
         assert_eq!(net("10.89.0.0/24").nth_address(256), None);
+        assert_eq!(net("10.89.0.0/30").last_address(), Some(ip("10.89.0.3")));
+        assert_eq!(net("::/0").last_address(), Some(ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")));
         assert_eq!(net("10.89.0.0/24").offset_of(ip("10.89.0.9")), Some(9));
         assert_eq!(net("10.89.0.0/24").next(), Some(net("10.89.1.0/24")));
         assert_eq!(net("10.89.255.0/24").next(), Some(net("10.90.0.0/24")));

@@ -119,9 +119,10 @@ impl NetworkConfigDir {
         self.path().join(format!("{name}.json"))
     }
 
+    /// Creates the directory as Podman does: its lock file's parent, private to root.
     fn ensure_dir(&self) -> Result<(), NetworkError> {
         use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new().recursive(true).mode(0o755).create(self.path()).map_err(|source| NetworkError::Io {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(self.path()).map_err(|source| NetworkError::Io {
             action: "creating network config directory",
             path: self.path().to_path_buf(),
             source,
@@ -223,16 +224,16 @@ pub(crate) fn find(networks: Vec<Network>, name_or_id: &str) -> Result<Network, 
 /// A network as Podman writes its file: Go's encoder with a five-space indent and a final
 /// newline.
 pub(crate) fn encode(network: &Network) -> Result<String, NetworkError> {
-    let mut out = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"     ");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-    serde::Serialize::serialize(network, &mut serializer)
+    let text = crate::types::to_podman_json(network)
         .map_err(|source| NetworkError::Encode { name: network.name.to_string(), source })?;
-    out.push(b'\n');
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    Ok(text + "\n")
 }
 
 /// The local time with its offset, as Go's `time.Now()` is written.
 pub(crate) fn now() -> DateTime<FixedOffset> {
     chrono::Local::now().fixed_offset()
 }
+
+#[cfg(test)]
+#[path = "config_dir_tests.rs"]
+mod tests;

@@ -8,6 +8,9 @@ use crate::IpNet;
 /// A network operation's failure.
 #[derive(Debug, thiserror::Error)]
 pub enum NetworkError {
+    /// A `network create` flag refused before any network is looked at.
+    #[error(transparent)]
+    Flag(#[from] crate::flags::CreateFlagError),
     #[error("network name {0} invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument")]
     InvalidName(String),
     #[error("bridge name {0} invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument")]

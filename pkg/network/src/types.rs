@@ -97,9 +97,18 @@ impl Network {
     }
 }
 
+/// JSON with the five-space indent Podman uses for network files and `network inspect`.
+pub fn to_podman_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"     ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    value.serialize(&mut serializer)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// Go's `time.Time` JSON form: RFC 3339 with up to nine fraction digits, trailing zeros
 /// dropped, and `Z` for UTC.
-pub(crate) mod go_time {
+pub mod go_time {
     use chrono::{DateTime, FixedOffset, Timelike};
     use serde::{Deserialize, Deserializer, Serializer};
 
@@ -111,12 +120,7 @@ pub(crate) mod go_time {
     /// The time as Go's `time.RFC3339Nano` prints it.
     pub fn format(time: &DateTime<FixedOffset>) -> String {
         let mut text = time.format("%Y-%m-%dT%H:%M:%S").to_string();
-        let nanos = time.nanosecond() % 1_000_000_000;
-        if nanos != 0 {
-            let fraction = format!("{nanos:09}");
-            text.push('.');
-            text.push_str(fraction.trim_end_matches('0'));
-        }
+        push_fraction(&mut text, time);
         let offset = time.offset().local_minus_utc();
         if offset == 0 {
             text.push('Z');
@@ -126,6 +130,26 @@ pub(crate) mod go_time {
             text.push_str(&format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60));
         }
         text
+    }
+
+    /// The time as Go's `Time.String()` prints it (what a template shows):
+    /// `2026-11-30 09:47:49.793090385 +0000 UTC`; a zone without a name shows its offset.
+    pub fn display(time: &DateTime<FixedOffset>) -> String {
+        let mut text = time.format("%Y-%m-%d %H:%M:%S").to_string();
+        push_fraction(&mut text, time);
+        let offset = time.format("%z").to_string();
+        let zone = if time.offset().local_minus_utc() == 0 { "UTC".to_string() } else { offset.clone() };
+        format!("{text} {offset} {zone}")
+    }
+
+    /// `.` and the nanoseconds without trailing zeros, nothing for a whole second.
+    fn push_fraction(text: &mut String, time: &DateTime<FixedOffset>) {
+        let nanos = time.nanosecond() % 1_000_000_000;
+        if nanos != 0 {
+            let fraction = format!("{nanos:09}");
+            text.push('.');
+            text.push_str(fraction.trim_end_matches('0'));
+        }
     }
 
     pub fn serialize<S: Serializer>(time: &DateTime<FixedOffset>, serializer: S) -> Result<S::Ok, S::Error> {
@@ -142,21 +166,21 @@ pub(crate) mod go_time {
 mod tests {
     use super::*;
 
-    /// A file Podman 4.3.1 wrote (`podman network create --subnet 10.99.0.0/24 --ip-range
-    /// 10.99.0.100-10.99.0.150 --label a=b --opt mtu=1400 n1`), byte for byte.
+    /// A file Podman 4.3.1 wrote (`podman network create n1 --subnet 10.99.0.0/24 --ip-range
+    /// 10.99.0.100/30 --label a=b --label c --opt mtu=1400`), byte for byte.
     const PODMAN_FILE: &str = r#"{
      "name": "n1",
-     "id": "0d1f3a7c0e8d7e1b4b2f3e5a6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+     "id": "7c2297d3de1addfc77fd9876a0408e3277cfae6a4a14b131a4711ece9a83f342",
      "driver": "bridge",
      "network_interface": "podman1",
-     "created": "2026-11-30T09:50:01.12345Z",
+     "created": "2026-11-30T09:47:49.793090385Z",
      "subnets": [
           {
                "subnet": "10.99.0.0/24",
                "gateway": "10.99.0.1",
                "lease_range": {
-                    "start_ip": "10.99.0.100",
-                    "end_ip": "10.99.0.150"
+                    "start_ip": "10.99.0.101",
+                    "end_ip": "10.99.0.103"
                }
           }
      ],
@@ -164,7 +188,8 @@ mod tests {
      "internal": false,
      "dns_enabled": true,
      "labels": {
-          "a": "b"
+          "a": "b",
+          "c": ""
      },
      "options": {
           "mtu": "1400"
@@ -179,7 +204,7 @@ mod tests {
     fn podman_file_round_trips_byte_for_byte() {
         let network: Network = serde_json::from_str(PODMAN_FILE).unwrap();
         assert_eq!(network.name.as_str(), "n1");
-        assert_eq!(network.subnets[0].lease_range.as_ref().unwrap().end_ip, Some("10.99.0.150".parse().unwrap()));
+        assert_eq!(network.subnets[0].lease_range.as_ref().unwrap().end_ip, Some("10.99.0.103".parse().unwrap()));
         assert_eq!(crate::config_dir::encode(&network).unwrap(), PODMAN_FILE);
     }
 
@@ -190,5 +215,10 @@ mod tests {
         assert_eq!(go_time::format(&parse("2026-11-30T09:42:09.100+01:00")), "2026-11-30T09:42:09.1+01:00");
         assert_eq!(go_time::format(&parse("2026-11-30T09:42:09-05:30")), "2026-11-30T09:42:09-05:30");
         assert_eq!(go_time::format(&go_time::zero()), "0001-01-01T00:00:00Z");
+        assert_eq!(
+            go_time::display(&parse("2026-11-30T09:47:49.793090385Z")),
+            "2026-11-30 09:47:49.793090385 +0000 UTC"
+        );
+        assert_eq!(go_time::display(&parse("2026-11-30T09:47:49+01:00")), "2026-11-30 09:47:49 +0100 +0100");
     }
 }
