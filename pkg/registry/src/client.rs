@@ -335,10 +335,9 @@ impl RegistryClient {
         }
         let domain = &reference.domain;
         let roots = certs::load(&certs::search_dirs(self.options.cert_dir.as_deref(), domain))?
-            .iter()
-            .map(|cert| reqwest::Certificate::from_pem(&cert.data))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| Error::Certificates { registry: domain.clone(), reason: e.to_string() })?;
+            .into_iter()
+            .map(|cert| cert.data)
+            .collect();
         let config = EndpointConfig {
             insecure: key.1,
             plain_http: key.2,

@@ -79,21 +79,37 @@ pub(crate) struct Endpoint {
     authorization: Mutex<HashMap<String, HeaderValue>>,
 }
 
+/// Why an [`Endpoint`] could not be made: its registry's CA certificates, or the client.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BuildError {
+    #[error(transparent)]
+    Tls(#[from] rustls::Error),
+    #[error(transparent)]
+    Client(#[from] reqwest::Error),
+}
+
 /// How an [`Endpoint`]'s connections are made.
 pub(crate) struct EndpointConfig {
     pub insecure: bool,
     pub plain_http: bool,
-    pub roots: Vec<reqwest::Certificate>,
+    /// PEM roots trusted for this registry on top of the system's (certs.d).
+    pub roots: Vec<Vec<u8>>,
     pub connect_timeout: Duration,
     pub read_timeout: Duration,
     pub deadlines: Deadlines,
 }
 
 impl Endpoint {
-    pub fn build(config: EndpointConfig) -> Result<Endpoint, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .danger_accept_invalid_certs(config.insecure)
-            .tls_certs_merge(config.roots)
+    /// Certificates are verified (unless insecure) against roots read at the first
+    /// handshake, not now (see `trust.rs`).
+    pub fn build(config: EndpointConfig) -> Result<Endpoint, BuildError> {
+        let builder = reqwest::Client::builder();
+        let builder = if config.insecure {
+            builder.danger_accept_invalid_certs(true)
+        } else {
+            builder.tls_backend_preconfigured(crate::trust::client_config(&config.roots)?)
+        };
+        let http = builder
             .connect_timeout(config.connect_timeout)
             .read_timeout(config.read_timeout)
             .user_agent(concat!("rpod/", env!("CARGO_PKG_VERSION")))

@@ -9,6 +9,7 @@ mod endpoint;
 pub mod error;
 pub mod progress;
 pub mod resolve;
+mod trust;
 
 pub use client::{parse_platform, platform_string, RegistryClient, RegistryOptions};
 pub use error::{Error, Result};
