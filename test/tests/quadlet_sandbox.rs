@@ -1,17 +1,18 @@
 //! Quadlet end to end under a real systemd manager (the sandbox): the generator installed by
-//! contrib/systemd/install-generator.sh, a `.container` with `AutoUpdate=registry` and a
-//! `Volume=` of a `.volume` file in /etc/containers/systemd, `systemctl daemon-reload` makes
-//! the units, the service starts (its volume unit first), `rpod auto-update` moves it to v2
-//! keeping the volume's data, and a broken v3 is rolled back.
-
-// Shared with the case runners, which use the rest of it.
-#[allow(dead_code)]
-mod quadlet_support;
+//! contrib/systemd/install-generator.sh; a `.container` with `AutoUpdate=registry` and a
+//! `Volume=` of a `.volume` file installed by `rpod quadlet install`, whose reload makes the
+//! units; the service starts (its volume unit first), `rpod auto-update` moves it to v2
+//! keeping the volume's data, and a broken v3 is rolled back; then `rpod quadlet list`, `print`
+//! and `rm` (refused while running, `--force` stops the service).
 
 use std::path::Path;
 
 use quadlet_support::generator;
 use rpod_e2e::{RunResult, Sandbox, TestEnv, TestImage, TestRegistry};
+
+// Shared with the case runners, which use the rest of it.
+#[allow(dead_code)]
+mod quadlet_support;
 
 /// Appends the image's version to the volume, then waits; stops at once on SIGTERM.
 const EXEC: &str =
@@ -33,15 +34,6 @@ impl Drop for World {
 impl World {
     fn rpod(&self, args: &[&str]) -> RunResult {
         self.sandbox.rpod(&self.env, args)
-    }
-
-    /// Writes `text` as /etc/containers/systemd/`name` inside the sandbox.
-    fn put_quadlet(&self, name: &str, text: &str) {
-        let staged = self.sandbox.dir().join(name);
-        std::fs::write(&staged, text).expect("staging the Quadlet file");
-        self.sandbox.check(&["mkdir", "-p", "/etc/containers/systemd"]);
-        let to = format!("/etc/containers/systemd/{name}");
-        self.sandbox.check(&["cp", staged.to_str().expect("UTF-8 path"), &to]);
     }
 
     fn exec_in_web(&self, args: &[&str]) -> String {
@@ -66,16 +58,22 @@ fn a_quadlet_service_starts_and_auto_update_moves_it_keeping_its_volume() {
     w.sandbox.check(&["bash", script.to_str().unwrap(), "--quadlet", quadlet.to_str().unwrap(), "--no-reload"]);
 
     let global = format!("GlobalArgs=--root {} --runroot {}", w.env.root().display(), w.env.runroot().display());
-    w.put_quadlet("data.volume", &format!("[Volume]\n{global}\nVolumeName=webdata\n"));
-    w.put_quadlet(
-        "web.container",
-        &format!(
-            "[Unit]\nDescription=web, kept up to date\n\n[Container]\n{global}\nImage={image}\nContainerName=web\n\
-             AutoUpdate=registry\nVolume=data.volume:/data\nNetwork=host\n{EXEC}\n\n[Service]\nTimeoutStartSec=60\n\n\
-             [Install]\nWantedBy=multi-user.target\n"
-        ),
+    let volume = format!("[Volume]\n{global}\nVolumeName=webdata\n");
+    let container = format!(
+        "[Unit]\nDescription=web, kept up to date\n\n[Container]\n{global}\nImage={image}\nContainerName=web\n\
+         AutoUpdate=registry\nVolume=data.volume:/data\nNetwork=host\n{EXEC}\n\n[Service]\nTimeoutStartSec=60\n\n\
+         [Install]\nWantedBy=multi-user.target\n"
     );
-    w.sandbox.check(&["systemctl", "daemon-reload"]);
+    // `rpod quadlet install DIR` copies the directory's Quadlet files and reloads systemd.
+    let staged = w.sandbox.dir().join("quadlets");
+    std::fs::create_dir_all(&staged).unwrap();
+    std::fs::write(staged.join("data.volume"), &volume).unwrap();
+    std::fs::write(staged.join("web.container"), &container).unwrap();
+    std::fs::write(staged.join("README"), "not a Quadlet file").unwrap();
+    assert_eq!(
+        w.rpod(&["quadlet", "install", staged.to_str().unwrap()]).success(),
+        "/etc/containers/systemd/data.volume\n/etc/containers/systemd/web.container\n"
+    );
 
     let unit = w.sandbox.check(&["systemctl", "cat", "web.service"]);
     let rpod = quadlet.with_file_name("rpod");
@@ -112,4 +110,20 @@ fn a_quadlet_service_starts_and_auto_update_moves_it_keeping_its_volume() {
     assert_eq!(w.sandbox.unit_state("web.service"), "active");
     assert_eq!(w.rpod(&["inspect", "--format", "{{.Image}}", "web"]).success(), v2);
     assert_eq!(w.exec_in_web(&["cat", "/data/log"]), "v1\nv2\nv2\n", "back on v2, with the same volume");
+
+    let rows = w.rpod(&["quadlet", "list", "--format", "{{.Name}} {{.UnitName}} {{.Status}}"]).success();
+    assert_eq!(rows, "data.volume data-volume.service active/exited\nweb.container web.service active/running\n");
+    assert_eq!(w.rpod(&["quadlet", "print", "data.volume"]).success(), volume);
+    let refused = w.rpod(&["quadlet", "rm", "web.container"]);
+    assert_eq!(refused.code, Some(125));
+    assert_eq!(
+        refused.stderr,
+        "Error: unable to remove Quadlet web.container: quadlet web.container is running and force is not set, \
+         refusing to remove\nError: some quadlets could not be removed\n"
+    );
+    assert_eq!(w.rpod(&["quadlet", "rm", "--force", "web.container"]).success(), "web.container\n");
+    assert_eq!(w.sandbox.unit_state("web.service"), "inactive");
+    assert_eq!(w.rpod(&["container", "exists", "web"]).code, Some(1), "stopping the unit removed the container");
+    let listed = w.rpod(&["quadlet", "list", "--noheading", "--format", "table {{.Name}}"]).success();
+    assert_eq!(listed, "data.volume\n");
 }

@@ -13,6 +13,7 @@ mod lifecycle;
 mod login;
 mod ps;
 mod pull;
+mod quadlet;
 mod restart;
 mod rm;
 mod run;
@@ -59,6 +60,8 @@ pub enum Command {
     Pull(Deferred<pull::PullArgs>),
     /// Push an image to a registry
     Push(Deferred<pull::PushArgs>),
+    /// Manage Quadlet files (the .container, .volume and .network files of rpod-quadlet)
+    Quadlet(Deferred<quadlet::QuadletArgs>),
     /// Restart containers: stop the running ones, then start them
     Restart(Deferred<restart::RestartArgs>),
     /// Create a container and start it
@@ -111,6 +114,7 @@ pub fn run(command: Command, global: &GlobalArgs) -> CommandResult {
         Command::Logout(Deferred(args)) => Ok(login::logout(args, global)?),
         Command::Pull(Deferred(args)) => Ok(pull::pull(args, global)?),
         Command::Push(Deferred(args)) => Ok(pull::push(args, global)?),
+        Command::Quadlet(Deferred(args)) => quadlet::run(args, global),
         Command::Restart(Deferred(args)) => restart::run(args, global),
         Command::Run(Deferred(args)) => Ok(run::run(args, global)?),
         Command::Start(Deferred(args)) => Ok(lifecycle::start(args, global)?),

@@ -13,5 +13,6 @@ pub mod dirs;
 pub mod generator;
 pub mod image_name;
 pub mod install;
+pub mod manage;
 pub mod split;
 pub mod unitfile;
