@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+
 /// `KEY` or `KEY=VALUE`, as `label=` and `opt=` filters take their value (split on the first `=`).
 pub(crate) fn key_and_value(text: &str) -> (String, Option<String>) {
     match text.split_once('=') {
@@ -20,6 +22,18 @@ pub(crate) fn has_entry(map: &BTreeMap<String, String>, key: &str, value: Option
 /// Podman's rule for several filters: every key given must match, and any value of a key will do.
 pub(crate) fn match_all<F>(filters: &[F], key: impl Fn(&F) -> &'static str, matches: impl Fn(&F) -> bool) -> bool {
     filters.iter().all(|f| filters.iter().filter(|g| key(g) == key(f)).any(&matches))
+}
+
+/// A time as Podman's `until` takes it: RFC 3339, Unix seconds, or a Go duration before `now`.
+pub(crate) fn parse_until(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Some(time.with_timezone(&Utc));
+    }
+    if let Ok(seconds) = text.parse::<i64>() {
+        return DateTime::from_timestamp(seconds, 0);
+    }
+    let ago = crate::flag_values::parse_go_duration(text).ok()?;
+    Some(now - chrono::Duration::from_std(ago).ok()?)
 }
 
 #[cfg(test)]

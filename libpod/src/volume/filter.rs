@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Volume, VolumeError};
-use crate::filters::{has_entry, key_and_value, match_all};
+use crate::filters::{has_entry, key_and_value, match_all, parse_until};
 
 /// One `--filter KEY=VALUE`, checked when parsed so a bad one fails before anything is listed
 /// or removed.
@@ -96,18 +96,6 @@ pub fn matches_all(filters: &[VolumeFilter], volume: &Volume, in_use: bool) -> b
     match_all(filters, VolumeFilter::key, |f| f.matches(volume, in_use))
 }
 
-/// A time as Podman's `until` takes it: RFC 3339, Unix seconds, or a Go duration before `now`.
-fn parse_until(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Some(time.with_timezone(&Utc));
-    }
-    if let Ok(seconds) = text.parse::<i64>() {
-        return DateTime::from_timestamp(seconds, 0);
-    }
-    let ago = crate::flag_values::parse_go_duration(text).ok()?;
-    Some(now - chrono::Duration::from_std(ago).ok()?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +114,7 @@ mod tests {
             anonymous: false,
             needs_copy_up: true,
             needs_chown: true,
+            mounted_by: Default::default(),
         }
     }
 
