@@ -12,6 +12,7 @@ pub mod registry;
 pub mod rpod;
 pub mod sandbox;
 pub mod token_service;
+pub mod update_world;
 
 pub use engine::{ContainerGuard, DebianEngines, Engine, EngineInNetNs, DEBIAN_IMAGE};
 pub use faulty::{Fault, FaultyRegistry};

@@ -2,125 +2,8 @@
 //! sandbox running units made by `rpod generate systemd --new`. Ports the applicable cases of
 //! Podman's test/system/255-auto-update.bats.
 
-use rpod_e2e::{Fault, FaultyRegistry, RunResult, Sandbox, TestEnv, TestImage, TestRegistry};
-
-/// A command that stops at once on SIGTERM (a plain `sleep` as PID 1 ignores it, and every
-/// restart would wait for the stop timeout).
-const WORKLOAD: &[&str] = &["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"];
-
-/// An image config whose entrypoint does not exist: its containers fail to start, so the
-/// restart job of their unit fails.
-const BROKEN: &str = r#"ENTRYPOINT=["/nonexistent"]"#;
-
-/// One test's world: private rpod roots and a systemd sandbox whose manager runs the units.
-/// Every rpod command runs inside the sandbox, so the tests and the units see the same storage.
-struct World {
-    // Declared first so it is dropped (powered off) before the test directory goes.
-    sandbox: Sandbox,
-    env: TestEnv,
-}
-
-impl Drop for World {
-    /// Containers started outside units die with the sandbox, before any monitor deletes their
-    /// runtime state: removing them first keeps their cgroups from outliving the test on the host.
-    fn drop(&mut self) {
-        let _ = self.rpod(&["rm", "--force", "--all", "--time", "0"]);
-    }
-}
-
-impl World {
-    fn new() -> World {
-        World { sandbox: Sandbox::start(), env: TestEnv::new() }
-    }
-
-    /// `rpod ARGS` inside the sandbox with this test's roots.
-    fn rpod(&self, args: &[&str]) -> RunResult {
-        self.sandbox.rpod(&self.env, args)
-    }
-
-    fn unit_state(&self, unit: &str) -> String {
-        self.sandbox.unit_state(unit)
-    }
-
-    /// Imports a busybox image whose `/version` says `version` as `name`, with image config
-    /// `changes`; returns its ID.
-    fn import(&self, name: &str, version: &str, changes: &[&str]) -> String {
-        let tarball = self.env.dir().join(format!("{version}.tar"));
-        TestImage::busybox(&[("version", version)], &[]).write_rootfs(&tarball);
-        let mut args = vec!["import"];
-        for change in changes {
-            args.extend(["--change", change]);
-        }
-        args.extend([tarball.to_str().expect("UTF-8 path"), name]);
-        self.rpod(&args).success().trim().trim_start_matches("sha256:").to_string()
-    }
-
-    /// Pulls `name` into this test's storage; returns the image ID.
-    fn pull(&self, name: &str) -> String {
-        self.rpod(&["pull", "-q", "--tls-verify=false", name])
-            .success()
-            .trim()
-            .trim_start_matches("sha256:")
-            .to_string()
-    }
-
-    /// Creates container `name` (policy label `policy`, `extra` create flags), writes its unit
-    /// with `generate systemd --new` (plus `generate` flags), removes the container and starts
-    /// the unit, like bats' `generate_service`. Returns the unit name.
-    fn service(&self, name: &str, policy: &str, image: &str, extra: &[&str], generate: &[&str]) -> String {
-        let label = format!("io.containers.autoupdate={policy}");
-        let mut create = vec!["create", "--name", name, "--label", &label];
-        create.extend_from_slice(extra);
-        create.push(image);
-        create.extend_from_slice(WORKLOAD);
-        self.rpod(&create).success();
-        let mut gen = vec!["generate", "systemd", "--new", "--name"];
-        gen.extend_from_slice(generate);
-        gen.push(name);
-        let text = self.rpod(&gen).success();
-        let unit = format!("container-{name}.service");
-        self.sandbox.install_unit(&unit, &text);
-        self.rpod(&["rm", name]).success();
-        self.sandbox.check(&["systemctl", "start", &unit]);
-        unit
-    }
-
-    fn inspect(&self, name: &str, field: &str) -> String {
-        self.rpod(&["inspect", "--format", &format!("{{{{{field}}}}}"), name]).success().trim().to_string()
-    }
-
-    fn auto_update(&self, args: &[&str]) -> RunResult {
-        self.rpod(&[&["auto-update"], args].concat())
-    }
-}
-
-/// A busybox image for the registry whose `/version` says `version`.
-fn published(version: &str, changes: &[&str]) -> TestImage {
-    TestImage::busybox(&[("version", version)], changes)
-}
-
-/// Publishes a busybox image (see [`published`]) as `image` (`HOST/REPO:TAG`) to `registry`;
-/// returns the manifest digest.
-fn publish(registry: &TestRegistry, image: &str, version: &str, changes: &[&str]) -> String {
-    let path = image.split_once('/').map_or(image, |(_, path)| path);
-    let (repo, tag) = path.rsplit_once(':').unwrap_or((path, "latest"));
-    registry.publish(repo, tag, &published(version, changes))
-}
-
-/// Manifest requests (HEAD or GET) the registry has served. It logs a request after answering
-/// it, so the count is read until it stops changing.
-fn manifest_requests(registry: &TestRegistry) -> usize {
-    let count = || registry.count_requests("HEAD", "/manifests/") + registry.count_requests("GET", "/manifests/");
-    let mut last = count();
-    loop {
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        let now = count();
-        if now == last {
-            return now;
-        }
-        last = now;
-    }
-}
+use rpod_e2e::update_world::{manifest_requests, publish, published, World, BROKEN, WORKLOAD};
+use rpod_e2e::{Fault, FaultyRegistry, RunResult, TestEnv, TestRegistry};
 
 const ROW: &str = "--format={{.Unit}},{{.Image}},{{.Updated}},{{.Policy}}";
 
@@ -167,7 +50,15 @@ fn an_image_that_does_not_start_is_rolled_back() {
     let v1 = w.import("localhost/app:latest", "v1", &[]);
     let unit = w.service("web", "local", "localhost/app:latest", &[], &[]);
     w.import("localhost/app:latest", "broken", &[BROKEN]);
-    assert_eq!(w.auto_update(&[ROW]).success(), format!("{unit},localhost/app:latest,rolled back,local\n"));
+    let result = w.auto_update(&[ROW]);
+    assert_eq!(result.stdout, format!("{unit},localhost/app:latest,rolled back,local\n"));
+    assert_eq!(
+        result.failure(),
+        format!(
+            "Error: image localhost/app:latest rolled back: unit {unit} failed with it: error restarting systemd unit \"{unit}\" expected \"done\" but received \"failed\""
+        ),
+        "a rollback fails the run (exit 125), naming the unit"
+    );
     assert_eq!(w.inspect("web", ".Image"), v1);
     assert_eq!(w.rpod(&["exec", "web", "cat", "/version"]).success(), "v1");
     assert_eq!(w.unit_state(&unit), "active");
@@ -291,7 +182,9 @@ fn registry_policy_rolls_back_a_broken_image() {
     let v1 = w.pull(&image);
     let unit = w.service("web", "registry", &image, &[], &[]);
     publish(&reg, &image, "broken", &[BROKEN]);
-    assert_eq!(w.auto_update(&["--tls-verify=false", ROW]).success(), format!("{unit},{image},rolled back,registry\n"));
+    let result = w.auto_update(&["--tls-verify=false", ROW]);
+    assert_eq!(result.stdout, format!("{unit},{image},rolled back,registry\n"));
+    assert_eq!(result.code, Some(125));
     assert_eq!(w.inspect("web", ".Image"), v1);
     assert_eq!(w.rpod(&["exec", "web", "cat", "/version"]).success(), "v1");
 }
