@@ -175,3 +175,30 @@ fn run(flags: &Flags, program: &str, log: &mut GeneratorLog) -> bool {
     };
     generate(&run, log, &mut std::io::stdout().lock())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn go_flag_syntax() {
+        let f = parse(&args(&["-dryrun", "--user", "-v=true", "-no-kmsg-log=false", "/run/gen", "/early"])).unwrap();
+        assert!(f.dryrun && f.user && f.verbose && !f.no_kmsg && !f.version);
+        assert_eq!(f.positional, ["/run/gen", "/early"]);
+        let f = parse(&args(&["--", "-v"])).unwrap();
+        assert!(!f.verbose);
+        assert_eq!(f.positional, ["-v"]);
+        let f = parse(&args(&["out", "-v"])).unwrap();
+        assert!(!f.verbose, "flags end at the first directory");
+        assert_eq!(
+            parse(&args(&["-bogus"])).err().map(|(m, c)| (m.lines().next().unwrap().to_string(), c)),
+            Some(("flag provided but not defined: -bogus".to_string(), 2))
+        );
+        assert_eq!(parse(&args(&["-v=maybe"])).err().map(|(_, c)| c), Some(2));
+        assert_eq!(parse(&args(&["-h"])).err().map(|(_, c)| c), Some(0));
+    }
+}
