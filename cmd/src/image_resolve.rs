@@ -37,5 +37,6 @@ pub fn resolve(
         working_dir: record.config.working_dir,
         user: record.config.user,
         volumes: record.config.volumes,
+        exposed_ports: record.config.exposed_ports,
     })
 }

@@ -8,6 +8,7 @@ mod global;
 mod go_flags;
 mod image_resolve;
 mod mount_flags;
+mod network_flags;
 mod pull_progress;
 mod registry_access;
 mod resource_flags;

@@ -71,7 +71,7 @@ pub struct ContainerConfig {
     pub user: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub hostname: String,
-    /// `--network`: `none` or `host`.
+    /// `--network`: `host`, `none`, or `bridge` (netavark networks, listed in `newNetworks`).
     #[serde(rename = "networkMode", default, skip_serializing_if = "String::is_empty")]
     pub network_mode: String,
     /// `--restart` policy name without the retry count (`no`, `on-failure`, `always`, `unless-stopped`).
@@ -118,6 +118,9 @@ pub struct ContainerConfig {
     /// `-v/--volume`, `--mount` and `--tmpfs`: the container's bind and tmpfs mounts.
     #[serde(flatten)]
     pub mounts: crate::mounts::MountsConfig,
+    /// `--network` on netavark networks, `--ip`, `--mac-address`, `--network-alias`, `-p`, `-P`.
+    #[serde(flatten)]
+    pub network: crate::network::NetworkConfig,
 }
 
 impl ContainerConfig {

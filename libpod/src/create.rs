@@ -36,6 +36,8 @@ pub struct ImageDefaults {
     pub user: String,
     /// The image's `VOLUME` destinations ([`crate::mounts::ImageVolumeMode`] says what they become).
     pub volumes: Vec<String>,
+    /// The image's `ExposedPorts` (`80/tcp`), which `-P` publishes.
+    pub exposed_ports: Vec<String>,
 }
 
 /// Everything the user decided at create time.
@@ -53,7 +55,10 @@ pub struct CreateOptions {
     pub work_dir: Option<String>,
     pub user: Option<String>,
     pub hostname: Option<String>,
+    /// The network mode (`host`, `none`, `bridge`), resolved from `--network` and containers.conf.
     pub network: Option<String>,
+    /// The networks and ports of a bridged container ([`crate::network::NetworkRequest::resolve`]).
+    pub network_config: crate::network::NetworkConfig,
     pub stop_timeout: Option<u32>,
     /// `--restart` as given (`no`, `always`, `on-failure[:N]`, `unless-stopped`).
     pub restart: Option<String>,
@@ -158,6 +163,7 @@ pub fn new_container_config(
         name_resolution: opts.name_resolution.clone(),
         security: Default::default(),
         mounts: Default::default(),
+        network: opts.network_config.clone(),
     })
 }
 
@@ -223,6 +229,7 @@ mod tests {
             working_dir: "/srv".into(),
             user: "1000".into(),
             volumes: vec![],
+            exposed_ports: vec![],
         }
     }
 

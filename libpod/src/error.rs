@@ -65,6 +65,12 @@ pub enum Error {
     /// containers.conf exists but cannot be read or decoded.
     #[error(transparent)]
     ContainersConf(#[from] containersconf::Error),
+    /// A bridged container's namespace or netavark failed.
+    #[error(transparent)]
+    Network(#[from] crate::network::NetworkSetupError),
+    /// Network flags Podman refuses at create time.
+    #[error(transparent)]
+    NetworkRequest(#[from] crate::network::NetworkRequestError),
     /// Named volumes: bad names, taken names, volumes in use.
     #[error(transparent)]
     Volume(#[from] crate::volume::VolumeError),

@@ -36,6 +36,7 @@ pub struct InspectContainer {
     /// Volumes and bind mounts; filled by [`InspectContainer::with_mounts`], which knows where
     /// the store keeps volumes.
     pub mounts: Vec<crate::mounts::inspect::InspectMount>,
+    pub network_settings: crate::network::inspect::InspectNetworkSettings,
     pub config: InspectConfig,
     pub host_config: InspectHostConfig,
 }
@@ -89,6 +90,7 @@ pub struct InspectConfig {
 #[serde(rename_all = "PascalCase")]
 pub struct InspectHostConfig {
     pub network_mode: String,
+    pub port_bindings: BTreeMap<String, Vec<crate::network::inspect::InspectHostPort>>,
     pub dns: Vec<String>,
     pub dns_options: Vec<String>,
     pub dns_search: Vec<String>,
@@ -164,6 +166,7 @@ impl From<&Container> for InspectContainer {
             conmon_pid_file: config.conmon_pid_file.clone(),
             capabilities: config.security.inspect_capabilities(),
             mounts: Vec::new(),
+            network_settings: crate::network::inspect::network_settings(container),
             config: InspectConfig {
                 hostname: config.effective_hostname().to_string(),
                 domainname: String::new(),
@@ -186,6 +189,7 @@ impl From<&Container> for InspectContainer {
             },
             host_config: InspectHostConfig {
                 network_mode: config.network_mode.clone(),
+                port_bindings: crate::network::inspect::port_bindings(&config.network.port_mappings),
                 dns: config.name_resolution.dns_servers.iter().map(ToString::to_string).collect(),
                 dns_options: config.name_resolution.dns_options.clone(),
                 dns_search: config.name_resolution.dns_search.clone(),

@@ -17,6 +17,7 @@ pub mod monitor;
 pub mod mounts;
 pub mod name_resolution;
 pub mod names;
+pub mod network;
 pub mod ps;
 pub mod runtime;
 pub mod security;

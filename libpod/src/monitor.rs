@@ -46,6 +46,7 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
         Err(err) => {
             let _ = writeln!(report, "{}", err.monitor_report());
             rootfs::release(store, id);
+            detach_network(store, id);
             return Err(err);
         }
     };
@@ -60,6 +61,7 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
         input.disconnect();
         started.output.finish();
         rootfs::release(store, id);
+        detach_network(store, id);
         let Some(policy) = lifecycle.restart_policy_after_exit(id, exit_code, restarts) else { break exit_code };
         restarts += 1;
         let mut quiet = std::fs::OpenOptions::new()
@@ -71,6 +73,7 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
             Err(err) => {
                 tracing::warn!("restarting container {id} (--restart={policy}): {err}");
                 rootfs::release(store, id);
+                detach_network(store, id);
                 break exit_code;
             }
         }
@@ -132,9 +135,13 @@ fn launch(
         (Some(target), SdNotifyMode::Container) => Some(start_relay(&run_dir, target.clone(), monitor_pid)?),
         _ => None,
     };
+    let network = Runtime::on_host(store, None).attach_network(id)?;
     let mut spec = spec::build_spec(config, &rootfs, relay_socket.as_deref())?;
+    if !network.netns.is_empty() {
+        crate::network::spec::join_namespace(&mut spec, Path::new(&network.netns));
+    }
     crate::mounts::volumes::mount_volumes(store, config, &rootfs, &mut spec)?;
-    let bind_mounts = crate::runtime::etc_files::install(&run_dir, config, &mut spec)?;
+    let bind_mounts = crate::runtime::etc_files::install(&run_dir, config, &network, &mut spec)?;
     // The spec holds the container's environment: private, like the database it came from.
     let spec_json = serde_json::to_vec(&spec).map_err(|e| Error::Spec(e.to_string()))?;
     let spec_path = run_dir.join("config.json");
@@ -171,6 +178,7 @@ fn launch(
         started_time: Some(chrono::Utc::now()),
         runtime: runtime.name().to_string(),
         bind_mounts,
+        network,
         ..Default::default()
     };
     store.update_state(id, &state)?;
@@ -262,6 +270,16 @@ fn wait_for_foreign_exit(pid: i32) -> i32 {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     -1
+}
+
+/// Tears down the network a run of container `id` had (after its exit, or a launch that
+/// failed half-way); a failure is logged, and the next `start` or `rm` tries again.
+fn detach_network(store: &Store, id: &str) {
+    let outcome = store.lookup(id).and_then(|container| Runtime::on_host(store, None).detach_network(&container));
+    match outcome {
+        Ok(()) | Err(Error::NoSuchContainer(_)) => {}
+        Err(err) => tracing::warn!("tearing down the network of container {id}: {err}"),
+    }
 }
 
 fn write_file(path: &Path, text: &str) -> Result<()> {

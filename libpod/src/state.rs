@@ -55,4 +55,7 @@ pub struct ContainerState {
     /// The OOM killer killed a process of the container's last run (reset at each start).
     #[serde(rename = "oomKilled", default, skip_serializing_if = "std::ops::Not::not")]
     pub oom_killed: bool,
+    /// The network namespace and netavark's answer while a bridged container has them.
+    #[serde(flatten)]
+    pub network: crate::network::NetworkState,
 }

@@ -63,7 +63,36 @@ impl TestEnv {
     /// A fresh environment under [`TEST_BASE`].
     pub fn new() -> TestEnv {
         std::fs::create_dir_all(TEST_BASE).expect("creating the test base directory");
-        TestEnv { dir: tempfile::tempdir_in(TEST_BASE).expect("a test directory") }
+        let env = TestEnv { dir: tempfile::tempdir_in(TEST_BASE).expect("a test directory") };
+        std::fs::write(env.containers_conf(), env.conf_text("host")).expect("writing the test's containers.conf");
+        env
+    }
+
+    /// The test's containers.conf, read last by every `rpod` of [`TestEnv::command`]
+    /// (`CONTAINERS_CONF_OVERRIDE`): containers share the network namespace rpod runs in unless
+    /// they name a network (`netns = "host"`), and network definitions stay in the test
+    /// directory. Without it, rootful rpod's default, a bridge, would be set up in the
+    /// machine's own namespace.
+    pub fn containers_conf(&self) -> PathBuf {
+        self.dir().join("containers.conf")
+    }
+
+    /// Makes containers created without `--network` get `netns` (`private`: Podman's default
+    /// for root, a bridge on the default network). Only for tests inside a namespace of their own.
+    pub fn set_default_netns(&self, netns: &str) {
+        std::fs::write(self.containers_conf(), self.conf_text(netns)).expect("writing the test's containers.conf");
+    }
+
+    /// Where network definitions live for this test's rpod.
+    pub fn network_config_dir(&self) -> PathBuf {
+        self.dir().join("networks")
+    }
+
+    fn conf_text(&self, netns: &str) -> String {
+        format!(
+            "[containers]\nnetns = \"{netns}\"\n\n[network]\nnetwork_config_dir = \"{}\"\n",
+            self.network_config_dir().display()
+        )
     }
 
     /// The test's own directory (roots live inside it; tests may put files there too).
@@ -84,6 +113,7 @@ impl TestEnv {
         let mut cmd = Command::new(rpod_binary());
         cmd.arg("--root").arg(self.root()).arg("--runroot").arg(self.runroot());
         cmd.env_remove("RPOD_ROOT").env_remove("RPOD_RUNROOT").env_remove("PODMAN_SYSTEMD_UNIT");
+        cmd.env("CONTAINERS_CONF_OVERRIDE", self.containers_conf());
         cmd.current_dir(self.dir());
         cmd
     }

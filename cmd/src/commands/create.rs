@@ -44,9 +44,6 @@ pub struct CreateArgs {
     /// Container host name
     #[arg(short = 'h', long, value_name = "NAME")]
     pub hostname: Option<String>,
-    /// Network mode: host (default) or none
-    #[arg(long, alias = "net", value_name = "MODE", value_parser = ["host", "none"])]
-    pub network: Option<String>,
     /// Seconds to wait after the stop signal before killing
     #[arg(long, value_name = "SECONDS")]
     pub stop_timeout: Option<u32>,
@@ -79,6 +76,8 @@ pub struct CreateArgs {
     pub security: crate::security_flags::SecurityFlags,
     #[command(flatten)]
     pub mounts: crate::mount_flags::MountFlags,
+    #[command(flatten)]
+    pub network: crate::network_flags::NetworkFlags,
     /// Allocate a pseudo-terminal for the container
     #[arg(short = 't', long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_flags::parse_bool)]
     pub tty: Option<bool>,
@@ -104,7 +103,8 @@ pub fn run(args: CreateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
 
 /// Creates the container `args` describe; `run` calls this before starting it.
 pub fn create(args: &CreateArgs, global: &GlobalArgs) -> anyhow::Result<libpod::ContainerConfig> {
-    let opts = create_options(args)?;
+    let mut opts = create_options(args)?;
+    let network = args.network.request()?;
     let security = args.security.request()?;
     let mounts = args.mounts.config()?;
     let image_volume_mode = args.mounts.image_volume_mode()?;
@@ -113,6 +113,12 @@ pub fn create(args: &CreateArgs, global: &GlobalArgs) -> anyhow::Result<libpod::
         anyhow::bail!("rpod can only create containers from registry images, not from transport {transport:?}");
     }
     let image = image_resolve::resolve(global, &args.image, args.pull, &args.registry)?;
+    let resolved = libpod::network::resolve_on_host(&network, &image.exposed_ports)?;
+    if let Some(warning) = &resolved.warning {
+        tracing::warn!("{warning}");
+    }
+    opts.network = Some(resolved.mode);
+    opts.network_config = resolved.config;
     let mut config = libpod::new_container_config(&opts, &image, &|name| std::env::var(name).ok(), chrono::Utc::now())?;
     config.security = libpod::security::resolve_on_host(&security, &config)?;
     config.mounts = mounts;
@@ -156,7 +162,8 @@ fn create_options(args: &CreateArgs) -> anyhow::Result<CreateOptions> {
         work_dir: args.workdir.clone(),
         user: args.user.clone(),
         hostname: args.hostname.clone(),
-        network: args.network.clone(),
+        network: None,
+        network_config: Default::default(),
         stop_timeout: args.stop_timeout,
         restart: args.restart.clone(),
         sdnotify,

@@ -11,6 +11,7 @@ mod import;
 mod inspect;
 mod lifecycle;
 mod login;
+mod port;
 mod ps;
 mod pull;
 mod quadlet;
@@ -78,6 +79,8 @@ pub enum Command {
     ContainerMonitor(Deferred<lifecycle::MonitorArgs>),
     /// Show a container's configuration and state as JSON
     Inspect(Deferred<inspect::InspectArgs>),
+    /// List port mappings of running containers
+    Port(Deferred<port::PortArgs>),
     /// List containers
     Ps(Deferred<ps::PsArgs>),
     /// Remove containers
@@ -122,6 +125,7 @@ pub fn run(command: Command, global: &GlobalArgs) -> CommandResult {
         Command::Wait(Deferred(args)) => lifecycle::wait(args, global),
         Command::ContainerMonitor(Deferred(args)) => Ok(lifecycle::monitor(args, global)?),
         Command::Inspect(Deferred(args)) => Ok(inspect::run(args, global)?),
+        Command::Port(Deferred(args)) => Ok(port::run(args, global)?),
         Command::Ps(Deferred(args)) => Ok(ps::run(args, global)?),
         Command::Rm(Deferred(args)) => Ok(rm::run(args, global)?),
         Command::Rmi(Deferred(args)) => Ok(images::rmi(args, global)?),

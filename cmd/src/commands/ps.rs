@@ -119,7 +119,7 @@ pub fn parse_filters(texts: &[String]) -> libpod::Result<Vec<PsFilter>> {
 }
 
 /// The fields `ps` templates can use, computed as Podman's `psReporter` methods do; those of
-/// features rpod lacks (pods, networks, namespaces, sizes) are empty as Podman prints them for
+/// features rpod lacks (pods, namespaces, sizes) are empty as Podman prints them for
 /// a container without them.
 fn row(container: &Container, no_trunc: bool) -> Value {
     let (config, state) = (&container.config, &container.state);
@@ -150,7 +150,7 @@ fn row(container: &Container, no_trunc: bool) -> Value {
         "Created": created,
         "Status": status,
         "State": state.state.as_str(),
-        "Ports": "",
+        "Ports": network::ports::format_ports(&config.network.port_mappings),
         "Names": config.name,
         "Labels": config.labels,
         "AutoRemove": listed.auto_remove,

@@ -10,6 +10,7 @@ mod create;
 mod exec;
 mod exit;
 mod kill;
+mod network;
 mod remove;
 pub mod restart;
 mod restart_command;
@@ -28,6 +29,7 @@ pub use stop::StopTimeout;
 pub use wait_condition::WaitCondition;
 
 use crate::error::{Error, Result};
+use crate::network::{ContainerNetworking, HostNetworking};
 use crate::runtime::clock::{Clock, SystemClock};
 use crate::runtime::monitor_process::{HostMonitors, MonitorCommand, Monitors};
 use crate::runtime::oci::{InstalledRuntimes, OciRuntime, OciRuntimes};
@@ -41,6 +43,7 @@ pub struct Runtime<'s> {
     oci: Box<dyn OciRuntimes>,
     monitors: Box<dyn Monitors>,
     clock: Box<dyn Clock>,
+    networking: Box<dyn ContainerNetworking>,
 }
 
 impl<'s> Runtime<'s> {
@@ -62,7 +65,14 @@ impl<'s> Runtime<'s> {
         monitors: Box<dyn Monitors>,
         clock: Box<dyn Clock>,
     ) -> Runtime<'s> {
-        Runtime { store, oci, monitors, clock }
+        let networking = Box::new(HostNetworking::new(store.runroot()));
+        Runtime { store, oci, monitors, clock, networking }
+    }
+
+    /// This lifecycle with `networking` for bridged containers' namespaces and netavark (a
+    /// fake, in unit tests).
+    pub fn with_networking(self, networking: Box<dyn ContainerNetworking>) -> Runtime<'s> {
+        Runtime { networking, ..self }
     }
 
     /// The state store this lifecycle works on.

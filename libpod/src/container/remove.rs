@@ -26,6 +26,8 @@ impl Runtime<'_> {
             }
         }
         rootfs::release(self.store, id);
+        // Normally the monitor tore the network down at the exit; after a crash it is done here.
+        self.detach_network(container)?;
         match self.store.remove(id) {
             Ok(()) => {}
             // A `--rm` container's monitor removes it itself once it has stopped.

@@ -16,6 +16,7 @@ use oci_spec::runtime::{MountBuilder, Spec};
 use crate::config::ContainerConfig;
 use crate::error::{Error, Result};
 use crate::name_resolution::{ExtraHost, HostAddress};
+use crate::network::NetworkState;
 
 /// The name `--add-host NAME:host-gateway` and Podman's own entry give the host.
 pub const HOST_CONTAINERS_INTERNAL: &str = "host.containers.internal";
@@ -282,30 +283,45 @@ fn is_global_unicast(ip: &IpAddr) -> bool {
 /// also for `host`, where its container has a host name of its own that nothing else
 /// resolves), and `none` gets no resolv.conf, as with Podman. `None` for a file the container
 /// keeps from its image.
-pub fn texts(config: &ContainerConfig, host: &HostFiles) -> Result<EtcTexts> {
+///
+/// A bridged container's files come from netavark's answer (`network`): its addresses carry
+/// its names, the gateway is `host.containers.internal`, and aardvark-dns (on networks with
+/// DNS) comes first in resolv.conf with its search domain, before the host's servers.
+pub fn texts(config: &ContainerConfig, host: &HostFiles, network: &NetworkState) -> Result<EtcTexts> {
     let settings = &config.name_resolution;
     let hostname = config.effective_hostname();
     let own_netns = config.network_mode != "host";
-    let container_entries =
-        [HostEntry { ip: "127.0.0.1".into(), names: vec![hostname.to_string(), config.name.clone()] }];
+    let names = vec![hostname.to_string(), config.name.clone()];
+    let mut container_entries: Vec<HostEntry> =
+        network.addresses().map(|(_, ip)| HostEntry { ip: ip.to_string(), names: names.clone() }).collect();
+    if container_entries.is_empty() {
+        container_entries.push(HostEntry { ip: "127.0.0.1".into(), names });
+    }
+    let gateway = network.status.values().flat_map(|b| b.interfaces.values()).flat_map(|i| &i.subnets).find_map(|s| s.gateway);
+    let network_servers: Vec<String> =
+        network.status.values().flat_map(|b| &b.dns_server_ips).map(IpAddr::to_string).collect();
+    let network_searches: Vec<String> = network.status.values().flat_map(|b| b.dns_search_domains.clone()).collect();
     let hosts = match settings.use_image_hosts {
         true => None,
         false => Some(hosts_file(&HostsInputs {
             base: &host.hosts,
             extra_hosts: &settings.hosts_add,
-            host_internal_ip: host.local_ip,
+            host_internal_ip: gateway.or(host.local_ip),
             container_entries: &container_entries,
         })?),
     };
-    let nameservers: Vec<String> = settings.dns_servers.iter().map(IpAddr::to_string).collect();
+    let user_servers: Vec<String> = settings.dns_servers.iter().map(IpAddr::to_string).collect();
+    let (nameservers, keep_host_servers) =
+        if user_servers.is_empty() { (network_servers, true) } else { (user_servers, false) };
+    let searches = if settings.dns_search.is_empty() { network_searches } else { settings.dns_search.clone() };
     let resolv_conf = (!settings.use_image_resolv_conf && config.network_mode != "none").then(|| {
         resolv_conf(&ResolvInputs {
             host: &host.resolv_conf,
             own_netns,
             ipv6: false,
             nameservers: &nameservers,
-            keep_host_servers: false,
-            searches: &settings.dns_search,
+            keep_host_servers,
+            searches: &searches,
             keep_host_searches: settings.dns_search.is_empty(),
             options: &settings.dns_options,
         })
@@ -328,8 +344,13 @@ const ETC_FILES: [(&str, &str); 3] =
 /// Writes `config`'s /etc files into `run_dir` and bind-mounts them in `spec`; returns the host
 /// path of each by its path in the container, for the container's state. Files a container keeps
 /// from its image are removed from the run directory.
-pub fn install(run_dir: &Path, config: &ContainerConfig, spec: &mut Spec) -> Result<BTreeMap<String, String>> {
-    let texts = texts(config, &HostFiles::read(config.network_mode != "host"))?;
+pub fn install(
+    run_dir: &Path,
+    config: &ContainerConfig,
+    network: &NetworkState,
+    spec: &mut Spec,
+) -> Result<BTreeMap<String, String>> {
+    let texts = texts(config, &HostFiles::read(config.network_mode != "host"), network)?;
     let mut mounts = spec.mounts().clone().unwrap_or_default();
     let mut installed = BTreeMap::new();
     for ((name, destination), text) in ETC_FILES.into_iter().zip([texts.hosts, texts.resolv_conf, Some(texts.hostname)])
@@ -474,18 +495,18 @@ mod tests {
             resolv_conf: "nameserver 10.0.0.1\n".into(),
             local_ip: None,
         };
-        let on_host = texts(&config("host"), &host).unwrap();
+        let on_host = texts(&config("host"), &host, &NetworkState::default()).unwrap();
         assert_eq!(on_host.hosts.as_deref(), Some("127.0.0.1\tlocalhost\n127.0.0.1\t0123456789ab web\n"));
         assert_eq!(on_host.resolv_conf.as_deref(), Some("nameserver 10.0.0.1\n"));
         assert_eq!(on_host.hostname, "0123456789ab\n");
-        let isolated = texts(&config("none"), &host).unwrap();
+        let isolated = texts(&config("none"), &host, &NetworkState::default()).unwrap();
         assert_eq!(isolated.resolv_conf, None, "Podman writes no resolv.conf without a network");
         assert!(isolated.hosts.is_some());
         let mut image_files = config("host");
         image_files.hostname = "box".into();
         image_files.name_resolution.use_image_hosts = true;
         image_files.name_resolution.use_image_resolv_conf = true;
-        let kept = texts(&image_files, &host).unwrap();
+        let kept = texts(&image_files, &host, &NetworkState::default()).unwrap();
         assert_eq!((kept.hosts, kept.resolv_conf, kept.hostname.as_str()), (None, None, "box\n"));
     }
 
@@ -493,7 +514,7 @@ mod tests {
     fn install_writes_readable_files_and_mounts_them() {
         let dir = tempfile::tempdir().unwrap();
         let mut spec = Spec::default();
-        let installed = install(dir.path(), &config("none"), &mut spec).unwrap();
+        let installed = install(dir.path(), &config("none"), &NetworkState::default(), &mut spec).unwrap();
         let [hosts, resolv, hostname] = ["hosts", "resolv.conf", "hostname"].map(|name| dir.path().join(name));
         assert_eq!(installed.keys().collect::<Vec<_>>(), ["/etc/hostname", "/etc/hosts"]);
         assert_eq!(installed["/etc/hosts"], hosts.display().to_string());

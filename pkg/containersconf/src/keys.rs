@@ -23,6 +23,7 @@ struct ContainersLayer {
     default_sysctls: Option<Vec<String>>,
     default_ulimits: Option<Vec<String>>,
     seccomp_profile: Option<String>,
+    netns: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -49,6 +50,9 @@ impl Layer {
         // An empty string is Go's zero value: Podman treats it as unset.
         if let Some(profile) = containers.seccomp_profile {
             target.seccomp_profile = (!profile.is_empty()).then(|| PathBuf::from(profile));
+        }
+        if let Some(netns) = containers.netns.filter(|n| !n.is_empty()) {
+            target.netns = netns;
         }
         if let Some(runtime) = engine.runtime {
             conf.engine.runtime = (!runtime.is_empty()).then_some(runtime);

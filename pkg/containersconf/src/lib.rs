@@ -59,6 +59,9 @@ pub struct ContainersTable {
     pub default_ulimits: Vec<String>,
     /// `seccomp_profile`: the default seccomp profile, when a file sets one.
     pub seccomp_profile: Option<PathBuf>,
+    /// `netns`: the network mode of a container created without `--network` (`private`, the
+    /// compiled-in default, is a bridge on the default network for root; `host`, `none`, …).
+    pub netns: String,
 }
 
 /// The keys of `[network]` rpod honours, as written (the network crate parses them).
@@ -98,6 +101,7 @@ impl ContainersConf {
                 default_sysctls: Vec::new(),
                 default_ulimits: Vec::new(),
                 seccomp_profile: None,
+                netns: "private".to_string(),
             },
             engine: EngineTable::default(),
             network: NetworkTable::default(),

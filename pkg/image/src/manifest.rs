@@ -108,6 +108,9 @@ pub struct RuntimeDefaults {
     /// `VOLUME` destinations, a JSON object whose values are always `{}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volumes: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `EXPOSE`d ports, `{"80/tcp": {}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposed_ports: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 impl ImageConfigBlob {

@@ -45,6 +45,9 @@ pub struct ImageConfig {
     /// gets an anonymous volume there unless one of its mounts covers it (Podman's rule).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<String>,
+    /// `EXPOSE`d ports (the config's `ExposedPorts` keys, `80/tcp`), which `run -P` publishes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exposed_ports: Vec<String>,
 }
 
 /// One layer of an image.
@@ -213,6 +216,7 @@ impl Store {
                 stop_signal: defaults.stop_signal.unwrap_or_default(),
                 labels: defaults.labels.unwrap_or_default(),
                 volumes: defaults.volumes.unwrap_or_default().into_keys().collect(),
+                exposed_ports: defaults.exposed_ports.unwrap_or_default().into_keys().collect(),
             },
             layers: manifest
                 .layers
