@@ -38,5 +38,6 @@ pub fn resolve(
         user: record.config.user,
         volumes: record.config.volumes,
         exposed_ports: record.config.exposed_ports,
+        healthcheck: record.config.healthcheck,
     })
 }

@@ -6,6 +6,7 @@ mod deferred;
 mod failure;
 mod global;
 mod go_flags;
+mod health_flags;
 mod image_resolve;
 mod mount_flags;
 mod network_flags;

@@ -74,7 +74,7 @@ impl Selection<'_> {
         ignore_missing: bool,
     ) -> libpod::Result<Vec<Target>> {
         if self.all || !self.filters.is_empty() {
-            let all = libpod::ps::select(store.list()?, true, self.filters);
+            let all = libpod::ps::select(store, store.list()?, true, self.filters);
             return Ok(all
                 .into_iter()
                 .filter(|c| !self.running_only || c.state.state == ContainerStatus::Running)

@@ -25,6 +25,9 @@ pub enum SdNotifyMode {
     Container,
     /// Nothing is sent.
     Ignore,
+    /// The monitor sends `READY=1` once the container's health check first passes (Podman
+    /// ≥4.7); a container that exits or turns unhealthy first never gets it.
+    Healthy,
 }
 
 /// Everything fixed when a container is created. Stored as one JSON document per container;
@@ -115,6 +118,13 @@ pub struct ContainerConfig {
     /// create time (absent in records made before rpod applied a profile: see [`crate::security`]).
     #[serde(flatten)]
     pub security: crate::security::SecurityConfig,
+    /// The health check (`--health-*`, or the image's `Healthcheck`); `None` or a `NONE` test
+    /// when the container has none.
+    #[serde(rename = "healthcheck", default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<health::HealthConfig>,
+    /// `--health-on-failure`.
+    #[serde(rename = "healthcheck_on_failure_action", default)]
+    pub health_on_failure: health::OnFailureAction,
     /// `-v/--volume`, `--mount` and `--tmpfs`: the container's bind and tmpfs mounts.
     #[serde(flatten)]
     pub mounts: crate::mounts::MountsConfig,
@@ -127,6 +137,12 @@ impl ContainerConfig {
     /// The first 12 characters of the ID, as `ps` and `auto-update` print it.
     pub fn short_id(&self) -> &str {
         &self.id[..self.id.len().min(12)]
+    }
+
+    /// The container's health check, when it has one that runs a command (Podman's
+    /// `HasHealthCheck`).
+    pub fn health_check(&self) -> Option<&health::HealthConfig> {
+        self.healthcheck.as_ref().filter(|c| c.is_defined())
     }
 
     /// The container's host name: `--hostname`, else its short ID (rpod gives every container

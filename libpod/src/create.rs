@@ -38,6 +38,9 @@ pub struct ImageDefaults {
     pub volumes: Vec<String>,
     /// The image's `ExposedPorts` (`80/tcp`), which `-P` publishes.
     pub exposed_ports: Vec<String>,
+    /// The image's `Healthcheck`, which the container keeps unless `--health-cmd` or
+    /// `--no-healthcheck` replaces it.
+    pub healthcheck: Option<health::HealthConfig>,
 }
 
 /// Everything the user decided at create time.
@@ -80,6 +83,8 @@ pub struct CreateOptions {
     pub create_command: Vec<String>,
     /// The creating process's `PODMAN_SYSTEMD_UNIT`, if set at all.
     pub systemd_unit: Option<String>,
+    /// `--health-*`, `--no-healthcheck`, checked.
+    pub health: crate::health::flags::HealthRequest,
 }
 
 /// Refuses an auto-update label on an image reference auto-update could never check
@@ -132,6 +137,12 @@ pub fn new_container_config(
     let limits = ResourceLimits::from_request(&opts.resources, cgroups_mode == "disabled")?;
     let mut env = merge_env(&image.env, &opts.env, host_env);
     env.extend(default_term(&env, opts.terminal).map(str::to_string));
+    let healthcheck = opts.health.resolve(image.healthcheck.as_ref());
+    if opts.sdnotify == Some(SdNotifyMode::Healthy)
+        && !healthcheck.as_ref().is_some_and(health::HealthConfig::is_defined)
+    {
+        return Err(crate::health::HealthCheckError::SdNotifyNeedsHealthCheck.into());
+    }
     Ok(ContainerConfig {
         id: names::new_id(),
         name,
@@ -164,6 +175,8 @@ pub fn new_container_config(
         security: Default::default(),
         mounts: Default::default(),
         network: opts.network_config.clone(),
+        healthcheck,
+        health_on_failure: opts.health.on_failure,
     })
 }
 
@@ -230,12 +243,26 @@ mod tests {
             user: "1000".into(),
             volumes: vec![],
             exposed_ports: vec![],
+            healthcheck: None,
         }
     }
 
     fn build(opts: CreateOptions) -> ContainerConfig {
         new_container_config(&opts, &image(), &|n| (n == "HOSTVAR").then(|| "fromhost".to_string()), Utc::now())
             .unwrap()
+    }
+
+    #[test]
+    fn the_images_health_check_is_kept_and_sdnotify_healthy_needs_one() {
+        let check = health::HealthConfig { test: vec!["CMD".into(), "true".into()], ..Default::default() };
+        let with_check = ImageDefaults { healthcheck: Some(check), ..image() };
+        let config = new_container_config(&CreateOptions::default(), &with_check, &|_| None, Utc::now()).unwrap();
+        let kept = config.health_check().unwrap();
+        assert_eq!((kept.test.as_slice(), kept.retries), (["CMD".to_string(), "true".into()].as_slice(), 3));
+        let healthy = CreateOptions { sdnotify: Some(SdNotifyMode::Healthy), ..Default::default() };
+        assert!(new_container_config(&healthy, &with_check, &|_| None, Utc::now()).is_ok());
+        let err = new_container_config(&healthy, &image(), &|_| None, Utc::now()).unwrap_err();
+        assert_eq!(err.to_string(), r#"invalid argument: sdnotify policy "healthy" requires a healthcheck to be set"#);
     }
 
     #[test]

@@ -74,6 +74,9 @@ pub enum Error {
     /// Named volumes: bad names, taken names, volumes in use.
     #[error(transparent)]
     Volume(#[from] crate::volume::VolumeError),
+    /// Health check flags Podman refuses, and `healthcheck run` failures.
+    #[error(transparent)]
+    Health(#[from] crate::health::HealthCheckError),
     /// A security profile Podman refuses at create time, or one that cannot be applied at start.
     #[error(transparent)]
     Security(#[from] crate::security::SecurityError),

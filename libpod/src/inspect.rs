@@ -58,6 +58,9 @@ pub struct InspectState {
     pub error: String,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Present for a container with a health check; filled by [`InspectContainer::with_health`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<health::HealthResults>,
 }
 
 /// `.Config`.
@@ -82,6 +85,11 @@ pub struct InspectConfig {
     pub create_command: Option<Vec<String>>,
     #[serde(rename = "SdNotifyMode")]
     pub sd_notify_mode: String,
+    /// The health check as stored (Podman's `Healthcheck`), absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<health::HealthConfig>,
+    /// `--health-on-failure` (Podman 5 prints it for every container).
+    pub healthcheck_on_failure_action: &'static str,
     pub stop_timeout: u32,
 }
 
@@ -129,6 +137,14 @@ impl InspectContainer {
     }
 }
 
+impl InspectContainer {
+    /// Fills `State.Health` from the container's health check log under `store`.
+    pub fn with_health(mut self, container: &Container, store: &crate::Store) -> Self {
+        self.state.health = crate::health::container_health(store, container);
+        self
+    }
+}
+
 impl From<&Container> for InspectContainer {
     fn from(container: &Container) -> Self {
         let (config, state) = (&container.config, &container.state);
@@ -153,6 +169,7 @@ impl From<&Container> for InspectContainer {
                 error: String::new(),
                 started_at: state.started_time,
                 finished_at: state.finished_time,
+                health: None,
             },
             image: config.rootfs_image_id.clone(),
             image_name: config.rootfs_image_name.clone(),
@@ -185,6 +202,8 @@ impl From<&Container> for InspectContainer {
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_string))
                     .unwrap_or_default(),
+                healthcheck: config.healthcheck.clone(),
+                healthcheck_on_failure_action: config.health_on_failure.as_str(),
                 stop_timeout: config.stop_timeout,
             },
             host_config: InspectHostConfig {

@@ -10,6 +10,7 @@ pub mod create;
 pub mod error;
 mod filters;
 pub mod flag_values;
+pub mod health;
 pub mod images;
 pub mod inspect;
 pub mod limits;

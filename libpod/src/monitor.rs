@@ -23,14 +23,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
 
 use crate::config::SdNotifyMode;
 use crate::container::Runtime;
 use crate::error::{Error, Result};
+use crate::health::watch::{HealthWatch, ReadyWhenHealthy};
 use crate::runtime::attach::{AttachListener, ATTACH_SOCKET};
 use crate::runtime::oci::OciRuntime;
+use crate::runtime::reaper::{self, Reaper};
 use crate::runtime::stdio::{ContainerInput, LaunchStdio, Output};
 use crate::runtime::{notify, oci, rootfs, spec};
 use crate::state::{ContainerState, ContainerStatus};
@@ -54,8 +55,12 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
     drop(report);
     let lifecycle = Runtime::on_host(store, None);
     let mut restarts = 0;
+    let reaper = Arc::new(Reaper::default());
+    let ready = ready_when_healthy(store, id);
     let exit_code = loop {
-        let exit_code = wait_for_exit(started.pid);
+        let health = HealthWatch::start(store, id, started.started_at, reaper.clone(), ready.clone());
+        let exit_code = wait_for_exit(&reaper, started.pid);
+        health.stop();
         crate::runtime::cgroup::note_oom_kills(store, id);
         let _ = started.runtime.delete(id, true);
         input.disconnect();
@@ -83,6 +88,7 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
 
 struct Started {
     pid: i32,
+    started_at: chrono::DateTime<chrono::Utc>,
     runtime: oci::RuntimeBinary,
     output: Output,
 }
@@ -171,17 +177,23 @@ fn launch(
         .ok()
         .and_then(|t| t.trim().parse().ok())
         .ok_or_else(|| Error::Monitor(format!("{} wrote no container PID", runtime.name())))?;
+    let started_at = chrono::Utc::now();
     let state = ContainerState {
         state: ContainerStatus::Running,
         pid,
         conmon_pid: monitor_pid as i32,
-        started_time: Some(chrono::Utc::now()),
+        started_time: Some(started_at),
         runtime: runtime.name().to_string(),
         bind_mounts,
         network,
         ..Default::default()
     };
     store.update_state(id, &state)?;
+    if config.health_check().is_some() {
+        // Each start begins a new start period: the status says `starting` again (Podman).
+        let log = crate::health::log_file(store, id);
+        log.update(|r| r.status = health::HealthStatus::Starting).map_err(crate::health::HealthCheckError::from)?;
+    }
     if let Some(target) = &systemd {
         let message = match config.sdnotify_mode {
             SdNotifyMode::Conmon => format!("MAINPID={monitor_pid}\nREADY=1\n"),
@@ -190,7 +202,7 @@ fn launch(
         notify::send(target, &message)
             .map_err(|e| Error::Monitor(format!("notifying systemd at {}: {e}", target.display())))?;
     }
-    Ok(Started { pid, runtime, output })
+    Ok(Started { pid, started_at, runtime, output })
 }
 
 /// Tries the candidate runtimes in order: a runtime that cannot create containers on this host
@@ -250,18 +262,27 @@ fn start_relay(run_dir: &Path, systemd: PathBuf, monitor_pid: u32) -> Result<Pat
     Ok(path)
 }
 
-/// Reaps children (the monitor is their subreaper) until the container's process exits;
-/// returns its exit code, `128 + signal` when a signal ended it.
-fn wait_for_exit(pid: i32) -> i32 {
+/// Reaps children (the monitor is their subreaper, but leaves the health checks' own to them)
+/// until the container's process exits; returns its exit code, `128 + signal` when a signal
+/// ended it.
+fn wait_for_exit(reaper: &Reaper, pid: i32) -> i32 {
     loop {
-        match waitpid(Pid::from_raw(-1), None) {
-            Ok(WaitStatus::Exited(p, code)) if p.as_raw() == pid => return code,
-            Ok(WaitStatus::Signaled(p, signal, _)) if p.as_raw() == pid => return 128 + signal as i32,
-            Ok(_) => continue,
+        match reaper.wait_any() {
+            Ok(status) => match reaper::exit_code_of(status, pid) {
+                Some(code) => return code,
+                None => continue,
+            },
             Err(nix::errno::Errno::EINTR) => continue,
             Err(_) => return wait_for_foreign_exit(pid),
         }
     }
+}
+
+/// `--sdnotify=healthy` under systemd: the `READY=1` the health checks owe it.
+fn ready_when_healthy(store: &Store, id: &str) -> Option<Arc<ReadyWhenHealthy>> {
+    let healthy = store.lookup(id).is_ok_and(|c| c.config.sdnotify_mode == SdNotifyMode::Healthy);
+    let socket = notify::systemd_socket().filter(|_| healthy)?;
+    Some(Arc::new(ReadyWhenHealthy::new(socket, std::process::id())))
 }
 
 /// The container process is not our child (it was reparented elsewhere): poll until it is gone.

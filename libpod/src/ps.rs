@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::filters;
 use crate::state::ContainerStatus;
-use crate::store::Container;
+use crate::store::{Container, Store};
 
 /// One `--filter` condition; several of the same key match any, different keys must all match.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,23 +23,15 @@ pub enum PsFilter {
     /// `status=created|running|exited|stopped` (Podman's other states, which rpod containers
     /// never rest in, are accepted and match nothing).
     Status(String),
+    /// `health=healthy|unhealthy|starting`: the health status; `none` (as Docker's) matches
+    /// containers without a health check.
+    Health(String),
 }
 
 /// The `ps --filter` keys Podman 5 knows that rpod does not filter on yet: refused with a
 /// message of their own rather than Podman's "invalid filter".
-const UNSUPPORTED_KEYS: [&str; 11] = [
-    "label!",
-    "exited",
-    "ancestor",
-    "before",
-    "since",
-    "volume",
-    "health",
-    "pod",
-    "network",
-    "until",
-    "restart-policy",
-];
+const UNSUPPORTED_KEYS: [&str; 10] =
+    ["label!", "exited", "ancestor", "before", "since", "volume", "pod", "network", "until", "restart-policy"];
 
 /// Podman's container state names, as `status=` takes them.
 const STATES: [&str; 8] = ["created", "initialized", "running", "stopped", "paused", "exited", "removing", "unknown"];
@@ -58,6 +50,7 @@ impl PsFilter {
             "id" => PsFilter::Id(value.to_string()),
             "status" if STATES.contains(&value) => PsFilter::Status(value.to_string()),
             "status" => return Err(Error::UnknownState(value.to_string())),
+            "health" => PsFilter::Health(value.to_string()),
             _ if UNSUPPORTED_KEYS.contains(&key) => return Err(Error::UnsupportedFilter(key.to_string())),
             _ => return Err(Error::UnknownFilterKey(key.to_string())),
         })
@@ -69,26 +62,32 @@ impl PsFilter {
             PsFilter::Name(_) => "name",
             PsFilter::Id(_) => "id",
             PsFilter::Status(_) => "status",
+            PsFilter::Health(_) => "health",
         }
     }
 
-    fn matches(&self, container: &Container) -> bool {
+    fn matches(&self, container: &Container, store: &Store) -> bool {
         let config = &container.config;
         match self {
             PsFilter::Label(key, value) => filters::has_entry(&config.labels, key, value.as_deref()),
             PsFilter::Name(part) => config.name.contains(part.as_str()),
             PsFilter::Id(prefix) => config.id.starts_with(prefix.as_str()),
             PsFilter::Status(status) => container.state.state.as_str() == status,
+            PsFilter::Health(word) => match crate::health::container_health(store, container) {
+                Some(health) => health.status.as_str() == word,
+                None => word == "none",
+            },
         }
     }
 }
 
-/// The containers `ps` shows: running ones, or all with `-a`, narrowed by the filters.
-pub fn select(containers: Vec<Container>, all: bool, filters: &[PsFilter]) -> Vec<Container> {
+/// The containers `ps` shows: running ones, or all with `-a`, narrowed by the filters (the
+/// health of the containers of `store` is read for `health=`).
+pub fn select(store: &Store, containers: Vec<Container>, all: bool, filters: &[PsFilter]) -> Vec<Container> {
     containers
         .into_iter()
         .filter(|c| all || c.state.state == ContainerStatus::Running || !filters.is_empty())
-        .filter(|c| filters::match_all(filters, PsFilter::key, |f| f.matches(c)))
+        .filter(|c| filters::match_all(filters, PsFilter::key, |f| f.matches(c, store)))
         .collect()
 }
 
@@ -113,6 +112,18 @@ pub struct ListContainer {
     pub pid: i32,
     pub started_at: i64,
     pub state: &'static str,
+    /// The health status (`healthy`, …), empty without a health check; filled by
+    /// [`ListContainer::with_health`].
+    pub status: String,
+}
+
+impl ListContainer {
+    /// Fills `Status` from the container's health check log under `store`.
+    pub fn with_health(mut self, container: &Container, store: &Store) -> Self {
+        let health = crate::health::container_health(store, container);
+        self.status = health.map(|h| h.status.as_str().to_string()).unwrap_or_default();
+        self
+    }
 }
 
 impl From<&Container> for ListContainer {
@@ -135,6 +146,7 @@ impl From<&Container> for ListContainer {
             pid: state.pid,
             started_at: unix(state.started_time),
             state: state.state.as_str(),
+            status: String::new(),
         }
     }
 }
@@ -151,6 +163,7 @@ mod tests {
         assert_eq!(PsFilter::parse("bogus").unwrap_err().to_string(), r#"invalid filter "bogus""#);
         assert_eq!(PsFilter::parse("color=red").unwrap_err().to_string(), "color is an invalid filter");
         assert_eq!(PsFilter::parse("status=paused").unwrap(), PsFilter::Status("paused".into()));
+        assert_eq!(PsFilter::parse("health=healthy").unwrap(), PsFilter::Health("healthy".into()));
         assert_eq!(
             PsFilter::parse("status=bogus").unwrap_err().to_string(),
             "unknown container state: bogus: invalid argument"

@@ -50,8 +50,8 @@ pub struct CreateArgs {
     /// Restart policy: no, always, on-failure[:N], unless-stopped
     #[arg(long, value_name = "POLICY")]
     pub restart: Option<String>,
-    /// How the container reports readiness to systemd: conmon, container or ignore
-    #[arg(long, value_name = "MODE", value_parser = ["conmon", "container", "ignore"])]
+    /// How the container reports readiness to systemd: conmon, container, healthy or ignore
+    #[arg(long, value_name = "MODE", value_parser = ["conmon", "container", "healthy", "ignore"])]
     pub sdnotify: Option<String>,
     /// Cgroup mode: enabled, disabled, no-conmon or split
     #[arg(long, value_name = "MODE", value_parser = ["enabled", "disabled", "no-conmon", "split"])]
@@ -76,6 +76,8 @@ pub struct CreateArgs {
     pub security: crate::security_flags::SecurityFlags,
     #[command(flatten)]
     pub mounts: crate::mount_flags::MountFlags,
+    #[command(flatten)]
+    pub health: crate::health_flags::HealthFlagArgs,
     #[command(flatten)]
     pub network: crate::network_flags::NetworkFlags,
     /// Allocate a pseudo-terminal for the container
@@ -150,6 +152,7 @@ fn create_options(args: &CreateArgs) -> anyhow::Result<CreateOptions> {
     flag_values::check_env_entries(&env)?;
     let sdnotify = args.sdnotify.as_deref().map(|mode| match mode {
         "container" => SdNotifyMode::Container,
+        "healthy" => SdNotifyMode::Healthy,
         "ignore" => SdNotifyMode::Ignore,
         _ => SdNotifyMode::Conmon,
     });
@@ -177,6 +180,7 @@ fn create_options(args: &CreateArgs) -> anyhow::Result<CreateOptions> {
         raw_image_name: args.image.clone(),
         create_command: std::env::args().collect(),
         systemd_unit: std::env::var_os(libpod::config::SYSTEMD_UNIT_ENV).map(|v| v.to_string_lossy().into_owned()),
+        health: args.health.request()?,
     })
 }
 

@@ -21,7 +21,7 @@ pub fn run(args: InspectArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let mut found = Vec::new();
     for name in &args.containers {
         let container = libpod::Runtime::on_host(&store, None).refreshed(store.lookup(name)?)?;
-        found.push(InspectContainer::from(&container).with_mounts(&container, &store));
+        found.push(InspectContainer::from(&container).with_mounts(&container, &store).with_health(&container, &store));
     }
     let values =
         found.iter().map(serde_json::to_value).collect::<Result<Vec<_>, _>>().context("encoding inspect data")?;

@@ -6,6 +6,7 @@ mod completion;
 mod container;
 pub mod create;
 mod generate;
+mod healthcheck;
 mod images;
 mod import;
 mod inspect;
@@ -41,6 +42,8 @@ pub enum Command {
     Create(Deferred<create::CreateArgs>),
     /// Generate structured data (systemd units) for containers
     Generate(Deferred<Box<generate::GenerateArgs>>),
+    /// Manage health checks on containers
+    Healthcheck(Deferred<healthcheck::HealthcheckArgs>),
     /// Manage images
     Image(Deferred<images::ImageArgs>),
     /// List images
@@ -107,6 +110,7 @@ pub fn run(command: Command, global: &GlobalArgs) -> CommandResult {
         Command::Container(Deferred(args)) => Ok(container::run(args, global)?),
         Command::Create(Deferred(args)) => Ok(create::run(args, global)?),
         Command::Generate(Deferred(args)) => Ok(generate::run(*args, global)?),
+        Command::Healthcheck(Deferred(args)) => healthcheck::run(args, global),
         Command::Image(Deferred(args)) => Ok(images::image(args, global)?),
         Command::Images(Deferred(args)) => Ok(images::images(args, global)?),
         Command::Import(Deferred(args)) => Ok(import::run(args, global)?),

@@ -93,7 +93,7 @@ pub fn run(args: PsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let store = global.open_store()?;
     let lifecycle = libpod::Runtime::on_host(&store, None);
     let current = store.list()?.into_iter().map(|c| lifecycle.refreshed(c)).collect::<Result<Vec<_>, _>>()?;
-    let containers = libpod::ps::select(current, args.all, &filters);
+    let containers = libpod::ps::select(&store, current, args.all, &filters);
     if args.quiet {
         for c in &containers {
             println!("{}", if args.no_trunc { c.config.id.as_str() } else { c.config.short_id() });
@@ -101,11 +101,15 @@ pub fn run(args: PsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         return Ok(0);
     }
     if args.format.as_deref() == Some("json") {
-        let entries: Vec<ListContainer> = containers.iter().map(ListContainer::from).collect();
+        let entries: Vec<ListContainer> =
+            containers.iter().map(|c| ListContainer::from(c).with_health(c, &store)).collect();
         println!("{}", report::to_json_pretty(&entries)?);
         return Ok(0);
     }
-    let rows = containers.iter().map(|c| row(c, args.no_trunc)).collect::<Vec<_>>();
+    let rows = containers
+        .iter()
+        .map(|c| row(c, &ListContainer::from(c).with_health(c, &store), args.no_trunc))
+        .collect::<Vec<_>>();
     let headers = report::headers(&FIELDS, &HEADER_OVERRIDES);
     let format = args.format.as_deref().unwrap_or(DEFAULT_FORMAT);
     print!("{}", report::render_user_format(&report::podman_types::PS, format, &rows, &headers)?);
@@ -121,7 +125,8 @@ pub fn parse_filters(texts: &[String]) -> libpod::Result<Vec<PsFilter>> {
 /// The fields `ps` templates can use, computed as Podman's `psReporter` methods do; those of
 /// features rpod lacks (pods, namespaces, sizes) are empty as Podman prints them for
 /// a container without them.
-fn row(container: &Container, no_trunc: bool) -> Value {
+/// `listed` is the container's JSON entry, health included.
+fn row(container: &Container, listed: &ListContainer, no_trunc: bool) -> Value {
     let (config, state) = (&container.config, &container.state);
     let now = Utc::now();
     let ago = |t: chrono::DateTime<Utc>| report::human_duration((now - t).num_seconds());
@@ -129,7 +134,7 @@ fn row(container: &Container, no_trunc: bool) -> Value {
     if !no_trunc && command.chars().count() > 17 {
         command = format!("{}...", command.chars().take(17).collect::<String>());
     }
-    let status = match state.state {
+    let mut status = match state.state {
         ContainerStatus::Created => "Created".to_string(),
         ContainerStatus::Running => format!("Up {}", state.started_time.map(ago).unwrap_or_default()),
         ContainerStatus::Stopped | ContainerStatus::Exited => match state.finished_time {
@@ -137,7 +142,10 @@ fn row(container: &Container, no_trunc: bool) -> Value {
             None => format!("Exited ({})", state.exit_code),
         },
     };
-    let listed = ListContainer::from(container);
+    if !listed.status.is_empty() {
+        // Podman: `Up 5 seconds (healthy)`.
+        status = format!("{status} ({})", listed.status);
+    }
     let created = go_time(config.created_time);
     let mut fields = json!({
         "ID": if no_trunc { config.id.as_str() } else { config.short_id() },
@@ -191,7 +199,9 @@ mod tests {
     #[test]
     fn every_field_has_a_header_and_podmans_words() {
         let container = Container { config: Default::default(), state: Default::default() };
-        let Value::Object(fields) = row(&container, false) else { panic!("a row is an object") };
+        let Value::Object(fields) = row(&container, &ListContainer::from(&container), false) else {
+            panic!("a row is an object")
+        };
         let mut keys: Vec<&str> = fields.keys().map(String::as_str).collect();
         let mut listed = FIELDS.to_vec();
         keys.sort_unstable();

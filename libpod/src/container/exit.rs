@@ -15,10 +15,15 @@ impl Runtime<'_> {
     /// After the container `id` exited with `exit_code`, having been restarted `restarts`
     /// times: its `--restart` policy when that policy starts it again, else `None` (also when
     /// the container is gone). Consumes the stopped marker `stop` left, so a stopped container
-    /// stays stopped whatever its policy.
+    /// stays stopped whatever its policy. An exit caused by `--health-on-failure=restart` is
+    /// restarted whatever the policy (`health-on-failure` is returned).
     pub fn restart_policy_after_exit(&self, id: &str, exit_code: i32, restarts: u32) -> Option<String> {
         let config = self.store.lookup(id).ok()?.config;
         let stopped = std::fs::remove_file(self.store.stopped_marker(id)).is_ok();
+        let unhealthy = std::fs::remove_file(super::healthcheck::restart_marker(self.store, id)).is_ok();
+        if unhealthy && !stopped {
+            return Some("health-on-failure".to_string());
+        }
         should_restart(&config.restart_policy, config.restart_retries, exit_code, restarts, stopped)
             .then_some(config.restart_policy)
     }

@@ -9,6 +9,7 @@
 mod create;
 mod exec;
 mod exit;
+pub(crate) mod healthcheck;
 mod kill;
 mod network;
 mod remove;

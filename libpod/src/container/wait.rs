@@ -35,13 +35,15 @@ impl Runtime<'_> {
 
     /// Waits until the container meets one of `conditions` (Podman 5's `wait --condition`),
     /// looking every `interval`: an exit condition returns the exit code, a state condition
-    /// -1 (as Podman prints). A health condition is refused: no rpod container has a health
-    /// check yet, and Podman refuses it for such a container too.
+    /// -1 (as Podman prints), and so does a health condition (`healthy`, `unhealthy`), which
+    /// Podman refuses for a container without a health check.
     pub fn wait_for(&self, id: &str, conditions: &[WaitCondition], interval: Duration) -> Result<i32> {
-        if let Some(WaitCondition::Health(condition)) =
-            conditions.iter().find(|c| matches!(c, WaitCondition::Health(_)))
-        {
-            return Err(Error::NoHealthCheck { condition, id: id.to_string() });
+        let health: Vec<&'static str> =
+            conditions.iter().filter_map(|c| if let WaitCondition::Health(h) = c { Some(*h) } else { None }).collect();
+        if let Some(condition) = health.first() {
+            if self.store.lookup(id)?.config.health_check().is_none() {
+                return Err(Error::NoHealthCheck { condition, id: id.to_string() });
+            }
         }
         let wants = |wanted: WaitCondition| conditions.contains(&wanted);
         loop {
@@ -49,6 +51,10 @@ impl Runtime<'_> {
                 Ok(c) => {
                     let alive = self.is_running(&c);
                     if conditions.iter().any(|condition| condition.met_by(c.state.state, alive)) {
+                        return Ok(-1);
+                    }
+                    let status = crate::health::container_health(self.store, &c).map(|h| h.status.as_str());
+                    if status.is_some_and(|status| health.contains(&status)) {
                         return Ok(-1);
                     }
                     if wants(WaitCondition::Exited) && !alive {

@@ -19,7 +19,7 @@ pub enum WaitCondition {
     Removing,
     /// `initialized`, `paused`, `unknown`: states rpod has no counterpart for.
     NeverReached,
-    /// `healthy` or `unhealthy`: needs a health check, which no rpod container has yet.
+    /// `healthy` or `unhealthy`: the container's health status (it needs a health check).
     Health(&'static str),
 }
 

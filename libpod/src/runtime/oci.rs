@@ -74,7 +74,7 @@ impl RuntimeBinary {
         })
     }
 
-    fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let mut cmd = Command::new(&self.path);
         cmd.arg("--root").arg(&self.state_dir);
         // runc and crun proxy NOTIFY_SOCKET themselves when they see it; readiness is the
@@ -217,7 +217,7 @@ impl OciRuntime for RuntimeBinary {
 }
 
 /// The `msg="…"` part of a runtime's text log line (runc and crun write logrus format), unquoted.
-fn log_message(line: &str) -> String {
+pub(crate) fn log_message(line: &str) -> String {
     match line.split_once("msg=\"") {
         Some((_, rest)) => {
             let end = rest.rfind('"').unwrap_or(rest.len());

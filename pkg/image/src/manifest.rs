@@ -111,6 +111,9 @@ pub struct RuntimeDefaults {
     /// `EXPOSE`d ports, `{"80/tcp": {}}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exposed_ports: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `HEALTHCHECK`: the check containers of the image run unless told otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<health::HealthConfig>,
 }
 
 impl ImageConfigBlob {

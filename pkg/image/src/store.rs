@@ -48,6 +48,9 @@ pub struct ImageConfig {
     /// `EXPOSE`d ports (the config's `ExposedPorts` keys, `80/tcp`), which `run -P` publishes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exposed_ports: Vec<String>,
+    /// The config's `Healthcheck`, kept by containers made without `--health-cmd`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<health::HealthConfig>,
 }
 
 /// One layer of an image.
@@ -217,6 +220,7 @@ impl Store {
                 labels: defaults.labels.unwrap_or_default(),
                 volumes: defaults.volumes.unwrap_or_default().into_keys().collect(),
                 exposed_ports: defaults.exposed_ports.unwrap_or_default().into_keys().collect(),
+                healthcheck: defaults.healthcheck,
             },
             layers: manifest
                 .layers

@@ -1,0 +1,73 @@
+//! `healthcheck run`, and what happens when a container turns unhealthy
+//! (`--health-on-failure`), whether the monitor's scheduled check or `healthcheck run` found it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use health::{CheckReport, HealthStatus, OnFailureAction};
+
+use super::Runtime;
+use crate::error::Result;
+use crate::health::exec::RuntimeCheckExecutor;
+use crate::health::{log_file, HealthCheckError};
+use crate::runtime::reaper::DirectSpawn;
+use crate::store::{Container, Store};
+
+/// The file the restart action leaves for the monitor: the exit it causes is followed by a
+/// start, whatever the `--restart` policy (Podman: `shouldRestart` on an unhealthy container).
+pub(crate) fn restart_marker(store: &Store, id: &str) -> PathBuf {
+    store.runtime_dir(id).join("restart-unhealthy")
+}
+
+impl Runtime<'_> {
+    /// Runs `container`'s health check once, records the result, and takes the on-failure
+    /// action when the container is unhealthy after it (Podman's `healthcheck run`). A check
+    /// that fails is not an error: the report says so.
+    pub fn healthcheck_run(&self, container: &Container) -> Result<CheckReport> {
+        let id = &container.config.id;
+        if !self.is_running(container) {
+            return Err(HealthCheckError::NotRunning(id.clone()).into());
+        }
+        let config = container.config.health_check().ok_or_else(|| health::HealthError::NotDefined(id.clone()));
+        let config = config.map_err(HealthCheckError::from)?;
+        let executor = RuntimeCheckExecutor::new(self.store, id, &container.state.runtime, &DirectSpawn)?;
+        let started_at = container.state.started_time.unwrap_or_else(|| self.clock.wall());
+        let clock = health::SystemClock::default();
+        let log = log_file(self.store, id);
+        let report =
+            health::run_check(id, config, started_at, &executor, &log, &clock).map_err(HealthCheckError::from)?;
+        if report.results.status == HealthStatus::Unhealthy {
+            let wait = |timeout| self.wait_until_exited(id, Some(timeout)).unwrap_or(false);
+            self.act_on_unhealthy(container, container.config.health_on_failure, &wait)?;
+        }
+        Ok(report)
+    }
+
+    /// Takes `action` on an unhealthy `container`: `kill` sends SIGKILL (its `--restart` policy
+    /// then applies), `stop` stops it as `rpod stop` would, `restart` stops it and leaves its
+    /// monitor the marker that starts it again. `exited_within` waits up to the stop timeout
+    /// and says whether the container exited meanwhile (SIGKILL follows when not).
+    pub(crate) fn act_on_unhealthy(
+        &self,
+        container: &Container,
+        action: OnFailureAction,
+        exited_within: &dyn Fn(Duration) -> bool,
+    ) -> Result<()> {
+        let id = &container.config.id;
+        let marker = match action {
+            OnFailureAction::None => return Ok(()),
+            OnFailureAction::Kill => return self.oci_runtime(container)?.kill(id, "KILL"),
+            OnFailureAction::Stop => self.store.stopped_marker(id),
+            OnFailureAction::Restart => restart_marker(self.store, id),
+        };
+        tracing::info!("container {id} is unhealthy: {action}");
+        privatefs::write(&marker, "").map_err(|source| crate::error::Error::Io { path: marker, source })?;
+        let runtime = self.oci_runtime(container)?;
+        let timeout = Duration::from_secs(container.config.stop_timeout.into());
+        if runtime.kill(id, "TERM").is_ok() && exited_within(timeout) {
+            return Ok(());
+        }
+        let _ = runtime.kill(id, "KILL");
+        Ok(())
+    }
+}
