@@ -151,11 +151,12 @@ impl NetworkConfigDir {
         Ok(networks)
     }
 
-    /// Takes Podman's lock on the directory, or none when the directory does not exist yet
-    /// (nothing to read, and nobody can be writing).
+    /// Takes Podman's lock on the directory. A reader takes none when the lock file does not
+    /// exist (no Podman or rpod has written there yet), so reading never writes.
     fn lock(&self, kind: LockKind) -> Result<Option<File>, NetworkError> {
         let path = self.path().join("netavark.lock");
-        let file = match std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path) {
+        let create = kind == LockKind::Exclusive;
+        let file = match std::fs::OpenOptions::new().read(true).write(true).create(create).truncate(false).open(&path) {
             Ok(file) => file,
             Err(err) if err.kind() == ErrorKind::NotFound && kind == LockKind::Shared => return Ok(None),
             Err(source) => return Err(NetworkError::Io { action: "opening lock file", path, source }),
@@ -221,12 +222,12 @@ pub(crate) fn find(networks: Vec<Network>, name_or_id: &str) -> Result<Network, 
     by_id.ok_or_else(|| NetworkError::NotFound(name_or_id.to_string()))
 }
 
-/// A network as Podman writes its file: Go's encoder with a five-space indent and a final
-/// newline.
+/// A network as Podman writes its file: Go's encoder with a five-space indent, HTML
+/// characters escaped and a final newline.
 pub(crate) fn encode(network: &Network) -> Result<String, NetworkError> {
     let text = crate::types::to_podman_json(network)
         .map_err(|source| NetworkError::Encode { name: network.name.to_string(), source })?;
-    Ok(text + "\n")
+    Ok(crate::types::go_html_escaped(&text) + "\n")
 }
 
 /// The local time with its offset, as Go's `time.Now()` is written.

@@ -106,6 +106,24 @@ pub fn to_podman_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<St
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
+/// JSON text with the characters Go's encoder escapes by default (`json.Marshal`, unless
+/// `SetEscapeHTML(false)`) escaped as Go writes them. They can occur only inside strings, so
+/// replacing them in the whole text is exact.
+pub fn go_html_escaped(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Go's `time.Time` JSON form: RFC 3339 with up to nine fraction digits, trailing zeros
 /// dropped, and `Z` for UTC.
 pub mod go_time {
@@ -206,6 +224,7 @@ mod tests {
         assert_eq!(network.name.as_str(), "n1");
         assert_eq!(network.subnets[0].lease_range.as_ref().unwrap().end_ip, Some("10.99.0.103".parse().unwrap()));
         assert_eq!(crate::config_dir::encode(&network).unwrap(), PODMAN_FILE);
+        assert_eq!(go_html_escaped("{\"a\":\"<b>&\u{2028}\"}"), r#"{"a":"\u003cb\u003e\u0026\u2028"}"#);
     }
 
     #[test]
