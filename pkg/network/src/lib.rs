@@ -15,6 +15,8 @@ mod flags;
 mod host;
 pub mod ipam;
 mod name;
+pub mod netavark;
+pub mod ports;
 mod settings;
 pub mod testing;
 mod types;
