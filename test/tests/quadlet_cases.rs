@@ -19,6 +19,12 @@ fn rpod_quadlet_cases_pass() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The output of `rpod ARGS` (a `--help`).
+fn help_of(args: &[&str]) -> String {
+    let out = std::process::Command::new(rpod_e2e::rpod_binary()).args(args).output().expect("running rpod");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Whether `help` (a `--help` text) lists `flag`.
 fn lists(help: &str, flag: &str) -> bool {
     help.split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == '=').any(|word| word == flag)
@@ -29,13 +35,13 @@ fn lists(help: &str, flag: &str) -> bool {
 /// of `quadlet::convert::keys::NOT_YET_RUN` (and the row of docs/rpod-systemd.unit.md) to drop.
 #[test]
 fn not_yet_accepted_flags_are_refused_by_rpod() {
-    let help = |args: &[&str]| {
-        let out = std::process::Command::new(rpod_e2e::rpod_binary()).args(args).output().expect("running rpod");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    let help = format!("{}\n{}", help(&["create", "--help"]), help(&["--help"]));
+    let help = format!("{}\n{}", help_of(&["create", "--help"]), help_of(&["--help"]));
     for (key, flag) in quadlet::convert::keys::NOT_YET_RUN {
         assert!(!lists(&help, flag), "rpod now accepts {flag}: {key}= is no longer a 'not yet' key");
+    }
+    let volume_help = help_of(&["volume", "create", "--help"]);
+    for (key, flag) in quadlet::convert::keys::NOT_YET_VOLUME_CREATE {
+        assert!(!lists(&volume_help, flag), "rpod volume create now accepts {flag}: {key}= is no longer 'not yet'");
     }
     let issue_keys = [
         ("ContainerName", "--name"),

@@ -49,7 +49,7 @@ pub fn convert(
     if auto_update.as_deref() == Some("registry") && rootfs.is_empty() && !is_fully_qualified(&image) {
         return Err(ConvertError::ShortNameAutoUpdate(image));
     }
-    warnings.extend(super::keys::not_yet_run_warnings(unit));
+    warnings.extend(super::keys::not_yet_warnings(unit, G, "rpod run", super::keys::NOT_YET_RUN));
     let name = container_name(unit);
     service.add("Service", "Environment", "PODMAN_SYSTEMD_UNIT=%n");
     match service.lookup("Service", "KillMode") {

@@ -31,6 +31,7 @@ fn volume(
     warnings: &mut Vec<String>,
 ) -> Result<String, ConvertError> {
     const G: &str = "Volume";
+    warnings.extend(super::keys::not_yet_warnings(unit, G, "rpod volume create", super::keys::NOT_YET_VOLUME_CREATE));
     let name = resource_name(unit, G, "VolumeName");
     let mut cmd = Cmdline::base(unit, G, rpod);
     cmd.add(&["volume", "create", "--ignore"]);
