@@ -151,6 +151,7 @@ fn missing_arguments(program: &str, command: &Command, path: &[String], received
     match (words.as_slice(), last) {
         (_, "start") => "start requires at least one argument".to_string(),
         (_, "exec") => "exec requires the name or ID of a container or the --latest flag".to_string(),
+        ([.., "network", "inspect"], _) => format!("requires at least 1 arg(s), only received {received}"),
         (_, "inspect") => "no names or ids specified".to_string(),
         (_, "logs") => "specify at least one container name or ID to log".to_string(),
         (_, "wait") => format!("{program:?} requires a name, id, or the \"--latest\" flag"),

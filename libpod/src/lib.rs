@@ -19,6 +19,7 @@ pub mod mounts;
 pub mod name_resolution;
 pub mod names;
 pub mod network;
+pub mod network_use;
 pub mod ps;
 pub mod runtime;
 pub mod security;

@@ -6,8 +6,9 @@
 //! says so with [`Known::Differs`] (why, rpod's line, 4.3.1's line), and both sides are still
 //! checked, so the note stays true.
 //! Rows never create network namespaces: containers are created, never started.
-//! Network rows (`network ls`, unknown networks) wait for issue 16, which adds those commands;
-//! `test/tests/volumes.rs` compares every `volume` table and JSON key with Podman's.
+//! Network rows only read definitions or are refused before writing one (each side reads its
+//! own network config directory); `test/tests/volumes.rs` and `test/tests/networks_config.rs`
+//! compare every `volume` and `network` table and JSON key with Podman's.
 
 use std::process::Command;
 
@@ -93,6 +94,30 @@ const ROWS: &[(&[&str], Known)] = &[
     (&["volume", "create", "a/b"], Same),
     (&["volume", "ls", "--bogus"], Same),
     (&["volume", "ls", "--filter", "bogus=1"], Same),
+    (&["network", "exists"], Same),
+    (&["network", "exists", "nosuch"], Same),
+    (&["network", "inspect"], Same),
+    (&["network", "inspect", "nosuch"], Differs("Podman 5 dropped the inspect error's prefixes", "Error: network nosuch: unable to find network with name or ID nosuch: network not found", "Error: inspecting object: network nosuch: unable to find network with name or ID nosuch: network not found")),
+    (&["network", "rm"], Same),
+    (&["network", "rm", "nosuch"], Same),
+    (&["network", "rm", "-t", "5", "nosuch"], Same),
+    (&["network", "bogus"], Same),
+    (&["network", "ls", "--bogus"], Same),
+    (&["network", "ls", "x"], Same),
+    (&["network", "ls", "--filter", "bogus=1"], Same),
+    (&["network", "ls", "--filter", "dangling=maybe"], Same),
+    (&["network", "ls", "--filter", "name"], Same),
+    (&["network", "ls", "--filter", "until=soon"], Same),
+    (&["network", "prune", "-f", "--filter", "name=x"], Same),
+    (&["network", "create", "--bogus"], Same),
+    (&["network", "create", "a b"], Same),
+    (&["network", "create", "host"], Same),
+    (&["network", "create", "podman"], Same),
+    (&["network", "create", "-d", "foo", "x"], Same),
+    (&["network", "create", "--gateway", "bogus", "x"], Same),
+    (&["network", "create", "--gateway", "10.1.1.1", "x"], Same),
+    (&["network", "create", "--subnet", "bogus", "x"], Same),
+    (&["network", "create", "--subnet", "10.9.0.0/24", "--ip-range", "a", "--ip-range", "b", "x"], Same),
     (&["container", "exists", "nosuch"], Same),
     (&["rmi", "localhost/nosuch"], Same),
     (&["image", "exists", "localhost/nosuch"], Same),
@@ -124,12 +149,16 @@ const ROWS: &[(&[&str], Known)] = &[
     (&["inspect", "--format", "{{.Config.Nope}}", CONTAINER], Differs("Podman 5 dropped the inspect error's prefixes", "Error: template: inspect:1:20: executing \"inspect\" at <.Config.Nope>: can't evaluate field Nope in type *define.InspectContainerConfig", "Error: inspecting object: printing inspect output: template: inspect:1:20: executing \"inspect\" at <.Config.Nope>: can't evaluate field Nope in type *define.InspectContainerConfig")),
     (&["inspect", "--format", "{{.Config.Labels.nope}}", CONTAINER], Same),
     (&["image", "inspect", "--format", "{{.RootFS.Nope}}", IMAGE], Differs("Podman 5 dropped the inspect error's prefixes", "Error: template: inspect:1:20: executing \"inspect\" at <.RootFS.Nope>: can't evaluate field Nope in type *inspect.RootFS", "Error: inspecting object: printing inspect output: template: inspect:1:20: executing \"inspect\" at <.RootFS.Nope>: can't evaluate field Nope in type *inspect.RootFS")),
+    (&["network", "ls", "--format", "{{.Nope}}"], Same),
+    (&["network", "inspect", "--format", "{{.Nope}}", "podman"], Differs("Podman 5 dropped the inspect error's prefixes", "Error: template: inspect:1:13: executing \"inspect\" at <.Nope>: can't evaluate field Nope in type interface {}", "Error: inspecting object: printing inspect output: template: inspect:1:13: executing \"inspect\" at <.Nope>: can't evaluate field Nope in type interface {}")),
     (&["auto-update", "--format", "{{.Nope}}"], Same),
     (&["rm", "nosuch"], Same),
     // Fields rpod offers that 4.3.1 lacks.
     (&["ps", "-a", "--format", "{{.Restarts}}"], Differs("Podman 5's psReporter has Restarts", "", "Error: template: ps:1:13: executing \"ps\" at <.Restarts>: can't evaluate field Restarts in type containers.psReporter")),
     (&["ps", "-a", "--format", "{{.CIDFile}}"], Differs("Podman 5's ListContainer has CIDFile", "", "Error: template: ps:1:13: executing \"ps\" at <.CIDFile>: can't evaluate field CIDFile in type containers.psReporter")),
     (&["inspect", "--format", "{{.LogPath}}", CONTAINER], Differs("rpod's inspect has LogPath; Podman's keeps it in HostConfig.LogConfig.Path", "", "Error: inspecting object: printing inspect output: template: inspect:1:13: executing \"inspect\" at <.LogPath>: can't evaluate field LogPath in type interface {}")),
+    (&["network", "ls", "--format", "{{.Routes}}"], Differs("Podman 5's network has static routes", "", "Error: template: ls:1:13: executing \"ls\" at <.Routes>: can't evaluate field Routes in type network.ListPrintReports")),
+    (&["network", "ls", "--format", "{{.NetworkDNSServers}}"], Differs("Podman 5's network has DNS servers", "", "Error: template: ls:1:13: executing \"ls\" at <.NetworkDNSServers>: can't evaluate field NetworkDNSServers in type network.ListPrintReports")),
     (&["inspect", "--format", "{{.Config.Domainname}}", CONTAINER], Differs("rpod's templates see JSON keys; Podman 5's field is DomainName (JSON Domainname), 4.3.1 has none", "", "Error: inspecting object: printing inspect output: template: inspect:1:20: executing \"inspect\" at <.Config.Domainname>: can't evaluate field Domainname in type *define.InspectContainerConfig")),
 ];
 
@@ -168,6 +197,20 @@ const PS_FIELDS: &[&str] = &[
     "PIDNS",
     "User",
     "UTS",
+];
+const NETWORK_LS_FIELDS: &[&str] = &[
+    "Name",
+    "ID",
+    "Driver",
+    "NetworkInterface",
+    "Created",
+    "Subnets",
+    "IPv6Enabled",
+    "Internal",
+    "DNSEnabled",
+    "Labels",
+    "Options",
+    "IPAMOptions",
 ];
 const IMAGES_FIELDS: &[&str] = &["Repository", "Tag", "ID", "Created", "Size", "Digest", "Dangling"];
 const INSPECT_FIELDS: &[&str] = &[
@@ -280,6 +323,7 @@ fn command_lines_fail_and_succeed_as_podmans_do() {
     rows.extend(field_rows(&["inspect", "--format"], INSPECT_FIELDS, Some(CONTAINER)));
     rows.extend(field_rows(&["image", "inspect", "--format"], IMAGE_INSPECT_FIELDS, Some(IMAGE)));
     rows.extend(field_rows(&["auto-update", "--format"], AUTO_UPDATE_FIELDS, None));
+    rows.extend(field_rows(&["network", "ls", "--format"], NETWORK_LS_FIELDS, None));
     assert!(rows.len() >= 60, "the table holds {} rows", rows.len());
 
     let mut differences = Vec::new();

@@ -12,6 +12,7 @@ mod import;
 mod inspect;
 mod lifecycle;
 mod login;
+mod network;
 mod port;
 mod ps;
 mod pull;
@@ -60,6 +61,8 @@ pub enum Command {
     Login(Deferred<login::LoginArgs>),
     /// Remove saved registry credentials
     Logout(Deferred<login::LogoutArgs>),
+    /// Manage networks
+    Network(Deferred<network::NetworkArgs>),
     /// Pull an image from a registry
     Pull(Deferred<pull::PullArgs>),
     /// Push an image to a registry
@@ -119,6 +122,7 @@ pub fn run(command: Command, global: &GlobalArgs) -> CommandResult {
         Command::Logs(Deferred(args)) => Ok(lifecycle::logs(args, global)?),
         Command::Login(Deferred(args)) => Ok(login::login(args, global)?),
         Command::Logout(Deferred(args)) => Ok(login::logout(args, global)?),
+        Command::Network(Deferred(args)) => network::run(args, global),
         Command::Pull(Deferred(args)) => Ok(pull::pull(args, global)?),
         Command::Push(Deferred(args)) => Ok(pull::push(args, global)?),
         Command::Quadlet(Deferred(args)) => quadlet::run(args, global),

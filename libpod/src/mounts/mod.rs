@@ -8,7 +8,6 @@ pub mod image_volumes;
 pub mod inspect;
 pub mod parse;
 pub mod spec;
-pub mod volume_fs;
 pub mod volumes;
 
 use serde::{Deserialize, Serialize};
