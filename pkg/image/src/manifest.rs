@@ -121,3 +121,22 @@ impl ImageConfigBlob {
         serde_json::from_slice(bytes).map_err(|e| Error::BadConfig(e.to_string()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn an_image_configs_healthcheck_is_read_with_go_durations() {
+        let blob = br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},
+            "config":{"Cmd":["nginx"],"Healthcheck":{"Test":["CMD-SHELL","curl -f http://localhost/ || exit 1"],
+            "Interval":10000000000,"Timeout":3000000000,"StartPeriod":5000000000,"Retries":4}}}"#;
+        let config = ImageConfigBlob::parse(blob).unwrap().config.unwrap();
+        let check = config.healthcheck.unwrap();
+        assert_eq!(check.test, ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]);
+        assert_eq!((check.interval, check.timeout), (Duration::from_secs(10), Duration::from_secs(3)));
+        assert_eq!((check.start_period, check.retries), (Duration::from_secs(5), 4));
+    }
+}
