@@ -311,6 +311,18 @@ mod tests {
                 detach: true,
                 name: false,
             },
+            Case {
+                args: &["-p", "127.0.0.1:8080:80/tcp", "--network", "web,db", "-P", "--ip=10.89.0.5", "alpine", "-p"],
+                positional_start: 6,
+                detach: false,
+                name: false,
+            },
+            Case {
+                args: &["--publish=9000-9001:90-91", "--net", "host", "-d", "--network-alias", "cache", "alpine"],
+                positional_start: 6,
+                detach: true,
+                name: false,
+            },
         ];
         for case in cases {
             let parsed = parse(&args(case.args)).unwrap();
