@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use clap::{Args, Subcommand};
 use libpod::network_use::{self, NetworkFilter, NetworkFilterUse, NetworkUseError};
-use network::{CreateFlags, CreateRequest, KernelInterfaces, Network, NetworkConfigDir, NetworkError, NetworkSettings};
+use network::{CreateFlags, CreateRequest, KernelInterfaces, Network, NetworkConfigDir, NetworkError};
 use report::template::Schema;
 use report::Output;
 use serde_json::{json, Value};
@@ -194,7 +194,7 @@ pub fn run(args: NetworkArgs, global: &GlobalArgs) -> CommandResult {
 /// The network config directory containers.conf names (Podman's default for root).
 pub fn config_dir() -> anyhow::Result<NetworkConfigDir> {
     let conf = containersconf::ContainersConf::load_host()?;
-    Ok(NetworkConfigDir::new(NetworkSettings::from_conf(&conf)?))
+    Ok(NetworkConfigDir::from_conf(&conf)?)
 }
 
 /// pflag's `IPSlice` parse of one `--gateway` value.

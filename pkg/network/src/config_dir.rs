@@ -31,6 +31,11 @@ impl NetworkConfigDir {
         NetworkConfigDir { settings }
     }
 
+    /// The directory and defaults containers.conf's `[network]` table gives.
+    pub fn from_conf(conf: &containersconf::ContainersConf) -> Result<NetworkConfigDir, NetworkError> {
+        Ok(NetworkConfigDir::new(NetworkSettings::from_conf(conf)?))
+    }
+
     /// The settings this directory was opened with.
     pub fn settings(&self) -> &NetworkSettings {
         &self.settings

@@ -83,10 +83,3 @@ pub enum NetworkError {
     #[error("listing the host's network interfaces")]
     HostInterfaces(#[source] std::io::Error),
 }
-
-impl NetworkError {
-    /// Whether the failure is Podman's "network not found" (exit codes and `exists` depend on it).
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, NetworkError::NotFound(_))
-    }
-}

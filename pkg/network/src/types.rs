@@ -90,11 +90,6 @@ impl Network {
     pub fn short_id(&self) -> &str {
         self.id.get(..12).unwrap_or(&self.id)
     }
-
-    /// The IPAM driver (`host-local` when the file names none, as Podman assumes).
-    pub fn ipam_driver(&self) -> &str {
-        self.ipam_options.get("driver").map_or(HOST_LOCAL_IPAM, String::as_str)
-    }
 }
 
 /// JSON with the five-space indent Podman uses for network files and `network inspect`.
