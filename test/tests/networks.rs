@@ -1,0 +1,265 @@
+//! Containers on netavark networks (issue 16): a published port answering, containers finding
+//! each other by name through aardvark-dns, and nothing left behind — no interface, firewall
+//! rule or namespace mount — once they are removed, even after the monitor was killed. Every
+//! case runs inside a network namespace of the test's own (the bridges, rules and addresses
+//! never reach the machine's), with Podman 4.3.1 first and then rpod, same image and flags.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use rpod_e2e::{ContainerGuard, DebianEngines, Engine, EngineInNetNs, NetNs, DEBIAN_IMAGE};
+
+/// Polls `probe` every 100 ms until it returns true or `limit` passes; returns whether it did.
+fn eventually(limit: Duration, mut probe: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if probe() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    probe()
+}
+
+/// A port nothing in a fresh namespace listens on, different per test and engine.
+fn port_for(case: u16, engine: &dyn Engine) -> u16 {
+    8000 + case * 10 + u16::from(engine.name() == "rpod")
+}
+
+/// What a namespace holds of networking, as the checks compare it: interfaces, the iptables
+/// rules (counters dropped) and the nftables ruleset.
+#[derive(Debug, PartialEq, Eq)]
+struct NetworkTraces {
+    links: Vec<String>,
+    iptables: Vec<String>,
+    nftables: String,
+}
+
+fn traces(netns: &NetNs) -> NetworkTraces {
+    let run = |program: &str, args: &[&str]| {
+        let mut command = Command::new(program);
+        command.args(args);
+        netns.run(&command).stdout
+    };
+    let links = run("ip", &["-o", "link", "show"])
+        .lines()
+        .filter_map(|line| line.split(": ").nth(1).map(|name| name.split('@').next().unwrap_or(name).to_string()))
+        .collect();
+    let iptables = run("iptables-save", &[])
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .map(|line| line.split(" [").next().unwrap_or(line).to_string())
+        .collect();
+    NetworkTraces { links, iptables, nftables: run("nft", &["list", "ruleset"]) }
+}
+
+/// Asserts that nothing of a container's network is left: no interface but `lo`, no rule or
+/// ruleset line naming the container's subnet or a per-network chain (netavark leaves only its
+/// empty top-level chains, for rpod as for Podman).
+fn assert_nothing_left(engine: &dyn Engine, traces: &NetworkTraces, subnet_prefix: &str) {
+    assert_eq!(traces.links, ["lo"], "{}: interfaces left: {traces:?}", engine.name());
+    let rules: Vec<&String> = traces.iptables.iter().filter(|l| l.starts_with("-A")).collect();
+    assert!(rules.iter().all(|l| !l.contains(subnet_prefix)), "{}: rules left: {rules:#?}", engine.name());
+    assert!(!traces.nftables.contains(subnet_prefix), "{}: nftables left:\n{}", engine.name(), traces.nftables);
+}
+
+/// The files in rpod's persistent-namespace directory and the namespace mounts under it.
+fn rpod_namespaces(runroot: &std::path::Path) -> (Vec<String>, Vec<String>) {
+    let dir = runroot.join("netns");
+    let files = std::fs::read_dir(&dir)
+        .map(|entries| entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.split(' ').nth(4))
+        .filter(|point| point.starts_with(dir.to_str().expect("UTF-8 path")))
+        .map(str::to_string)
+        .collect();
+    (files, mounts)
+}
+
+/// nginx from the Debian image, published on 127.0.0.1 of the test's namespace, answers there;
+/// `port`, `ps` and `inspect` show the mapping and address as Podman does; `rm -f` leaves
+/// nothing.
+#[test]
+fn a_published_nginx_answers_and_rm_leaves_nothing() {
+    let engines = DebianEngines::shared();
+    for engine in engines.both() {
+        let inside = EngineInNetNs::new(engine);
+        let port = port_for(1, engine);
+        let name = format!("web{port}");
+        let guard = ContainerGuard::new(&inside, &name);
+        let publish = format!("127.0.0.1:{port}:80");
+        let nginx = ["nginx", "-g", "daemon off;"];
+        inside.check(
+            &[&["run", "-d", "--network", "bridge", "-p", &publish, "--name", &name, DEBIAN_IMAGE], &nginx[..]]
+                .concat(),
+        );
+        let url = format!("http://127.0.0.1:{port}/");
+        let answered = eventually(Duration::from_secs(20), || inside.netns().http_status(&url) == "200");
+        let logs = inside.run(&["logs", &name]);
+        assert!(answered, "{}: nginx did not answer on {url}; logs:\n{}{}", engine.name(), logs.stdout, logs.stderr);
+
+        assert_eq!(inside.check(&["port", &name, "80"]).trim(), format!("127.0.0.1:{port}"), "{}", engine.name());
+        assert_eq!(inside.check(&["port", &name]).trim(), format!("80/tcp -> 127.0.0.1:{port}"), "{}", engine.name());
+        let ps = inside.check(&["ps", "--filter", &format!("name={name}"), "--format", "{{.Ports}}"]);
+        assert_eq!(ps.trim(), format!("127.0.0.1:{port}->80/tcp"), "{}", engine.name());
+        let address = inside.inspect(&name, "{{.NetworkSettings.IPAddress}}");
+        assert!(address.starts_with("10.88."), "{}: address {address:?}", engine.name());
+        assert_eq!(inside.inspect(&name, "{{.NetworkSettings.IPPrefixLen}}"), "16", "{}", engine.name());
+        assert_eq!(inside.inspect(&name, "{{.NetworkSettings.Gateway}}"), "10.88.0.1", "{}", engine.name());
+        let bindings = inside.inspect(&name, "{{json .HostConfig.PortBindings}}");
+        assert_eq!(
+            bindings,
+            format!(r#"{{"80/tcp":[{{"HostIp":"127.0.0.1","HostPort":"{port}"}}]}}"#),
+            "{}",
+            engine.name()
+        );
+        let hosts = inside.check(&["exec", &name, "cat", "/etc/hosts"]);
+        assert!(hosts.lines().any(|l| l.starts_with(&address) && l.contains(&name)), "{}: {hosts}", engine.name());
+
+        inside.check(&["rm", "-f", "-t", "0", &name]);
+        drop(guard);
+        assert_nothing_left(engine, &traces(inside.netns()), "10.88.");
+        assert_eq!(inside.netns().http_status(&url), "000", "{}: the port is still forwarded", engine.name());
+    }
+    assert_eq!(rpod_namespaces(&engines.rpod.runroot()), (vec![], vec![]), "rpod left namespace files or mounts");
+}
+
+/// Two containers on a user-defined network find each other by name and by alias
+/// (aardvark-dns), and removing both leaves no interface, rule or DNS entry.
+#[test]
+fn containers_on_a_user_network_reach_each_other_by_name() {
+    let engines = DebianEngines::shared();
+    for engine in engines.both() {
+        let inside = EngineInNetNs::new(engine);
+        let net = format!("rpodnet{}", port_for(2, engine));
+        let (db, client) = (format!("db-{net}"), format!("client-{net}"));
+        inside.check(&["network", "create", "--subnet", "10.123.45.0/24", &net]);
+        let _guards = (ContainerGuard::new(&inside, &db), ContainerGuard::new(&inside, &client));
+        inside.check(&[
+            "run",
+            "-d",
+            "--network",
+            &net,
+            "--network-alias",
+            "cache",
+            "--name",
+            &db,
+            DEBIAN_IMAGE,
+            "redis-server",
+            "--protected-mode",
+            "no",
+        ]);
+        for host in [db.as_str(), "cache"] {
+            let mut answer = String::new();
+            let answered = eventually(Duration::from_secs(20), || {
+                let out =
+                    inside.run(&["run", "--rm", "--network", &net, DEBIAN_IMAGE, "redis-cli", "-h", host, "ping"]);
+                answer = format!("{}{}", out.stdout, out.stderr);
+                out.stdout.trim() == "PONG"
+            });
+            assert!(answered, "{}: redis-cli -h {host} ping answered {answer:?}", engine.name());
+        }
+        inside.check(&["run", "-d", "--network", &net, "--name", &client, DEBIAN_IMAGE, "sleep", "600"]);
+        let resolved = inside.check(&["exec", &client, "getent", "hosts", &db]);
+        let db_address = inside.inspect(&db, &format!("{{{{(index .NetworkSettings.Networks \"{net}\").IPAddress}}}}"));
+        assert!(
+            resolved.starts_with(&db_address),
+            "{}: {db} resolved to {resolved:?}, not {db_address}",
+            engine.name()
+        );
+
+        inside.check(&["rm", "-f", "-t", "0", &db, &client]);
+        assert_nothing_left(engine, &traces(inside.netns()), "10.123.45.");
+        inside.check(&["network", "rm", &net]);
+    }
+    assert_eq!(rpod_namespaces(&engines.rpod.runroot()), (vec![], vec![]), "rpod left namespace files or mounts");
+}
+
+/// A monitor killed with SIGKILL cannot tear its container's network down: the `rm` that
+/// follows does, and nothing is left.
+#[test]
+fn rm_after_a_killed_monitor_leaves_nothing() {
+    let engines = DebianEngines::shared();
+    let rpod = &engines.rpod;
+    let inside = EngineInNetNs::new(rpod);
+    let name = "killed-monitor";
+    let _guard = ContainerGuard::new(&inside, name);
+    let port = port_for(3, rpod).to_string();
+    inside.check(&[
+        "run",
+        "-d",
+        "--network",
+        "bridge",
+        "-p",
+        &format!("127.0.0.1:{port}:80"),
+        "--name",
+        name,
+        DEBIAN_IMAGE,
+        "sleep",
+        "600",
+    ]);
+    let netns_path = inside.inspect(name, "{{.NetworkSettings.SandboxKey}}");
+    assert!(netns_path.starts_with(rpod.runroot().join("netns").to_str().unwrap()), "{netns_path}");
+    let monitor = inside.inspect(name, "{{.State.ConmonPid}}");
+    assert!(Command::new("kill").args(["-KILL", &monitor]).status().unwrap().success());
+    inside.check(&["rm", "-f", "-t", "0", name]);
+    assert_nothing_left(rpod, &traces(inside.netns()), "10.88.");
+    assert_eq!(rpod_namespaces(&rpod.runroot()), (vec![], vec![]), "rpod left namespace files or mounts");
+}
+
+/// Flags Podman refuses are refused in its words, and nothing is created.
+#[test]
+fn bad_network_flags_are_refused_like_podman() {
+    let engines = DebianEngines::shared();
+    let cases: [(&[&str], &str); 4] = [
+        (&["-p", "80/tcp/udp"], "Error: invalid port format - protocol can only be specified once"),
+        (&["-p", "127.0.0.1:9000-9001:80"], "Error: host and container port ranges have different lengths: 2 vs 1"),
+        (
+            &["--network", "host", "--ip", "10.88.0.9"],
+            "Error: --ip can only be set when the network mode is bridge: invalid argument",
+        ),
+        (&["--network", "nosuchnet"], "Error: unable to find network with name or ID nosuchnet: network not found"),
+    ];
+    for (flags, want) in cases {
+        for engine in engines.both() {
+            let mut args = vec!["create"];
+            args.extend_from_slice(flags);
+            args.extend([DEBIAN_IMAGE, "true"]);
+            let out = engine.run(&args);
+            assert_eq!(out.code, Some(125), "{} {flags:?}: {}", engine.name(), out.stderr);
+            assert!(out.stderr.trim_end().ends_with(want), "{} {flags:?}: {}", engine.name(), out.stderr);
+        }
+    }
+}
+
+/// `generate systemd --new` keeps the network flags exactly as given, so the unit's container
+/// (and one recreated by auto-update) gets the same published port back. Creating starts
+/// nothing, so this runs in the machine's namespace.
+#[test]
+fn generate_new_keeps_the_network_flags() {
+    let engines = DebianEngines::shared();
+    for engine in engines.both() {
+        let name = format!("gen-{}", engine.name());
+        let _guard = ContainerGuard::new(engine, &name);
+        let flags = ["--network", "bridge", "-p", "127.0.0.1:8090:80", "--network-alias", "web", "-P"];
+        engine.check(&[&["create", "--name", &name][..], &flags[..], &[DEBIAN_IMAGE, "sleep", "600"][..]].concat());
+        let unit = engine.check(&["generate", "systemd", "--new", "--name", &name]);
+        let exec_start: Vec<&str> = unit
+            .lines()
+            .skip_while(|l| !l.starts_with("ExecStart="))
+            .take_while(|l| !l.starts_with("ExecStop"))
+            .flat_map(str::split_whitespace)
+            .filter(|word| *word != "\\")
+            .collect();
+        let exec_start = exec_start.join(" ");
+        assert!(
+            exec_start.contains("--network bridge -p 127.0.0.1:8090:80 --network-alias web -P"),
+            "{}: {exec_start}",
+            engine.name()
+        );
+        assert_eq!(engine.inspect(&name, "{{.HostConfig.NetworkMode}}"), "bridge", "{}", engine.name());
+    }
+}
