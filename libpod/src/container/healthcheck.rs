@@ -37,10 +37,26 @@ impl Runtime<'_> {
         let report =
             health::run_check(id, config, started_at, &executor, &log, &clock).map_err(HealthCheckError::from)?;
         if report.results.status == HealthStatus::Unhealthy {
-            let wait = |timeout| self.wait_until_exited(id, Some(timeout)).unwrap_or(false);
+            let wait = |timeout| self.exited_or_restarted(container, timeout);
             self.act_on_unhealthy(container, container.config.health_on_failure, &wait)?;
         }
         Ok(report)
+    }
+
+    /// Waits up to `timeout` for the run of `container` to end: it is gone, not running, or
+    /// running again as another process (its monitor restarted it).
+    fn exited_or_restarted(&self, container: &Container, timeout: Duration) -> bool {
+        let deadline = self.clock.now() + timeout;
+        loop {
+            match self.store.lookup(&container.config.id) {
+                Ok(now) if self.is_running(&now) && now.state.pid == container.state.pid => {}
+                _ => return true,
+            }
+            if self.clock.now() >= deadline {
+                return false;
+            }
+            self.clock.sleep(super::stop::POLL);
+        }
     }
 
     /// Takes `action` on an unhealthy `container`: `kill` sends SIGKILL (its `--restart` policy
@@ -69,5 +85,49 @@ impl Runtime<'_> {
         }
         let _ = runtime.kill(id, "KILL");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use health::OnFailureAction;
+
+    use super::super::testing::{Reaction, World};
+    use super::restart_marker;
+
+    #[test]
+    fn stop_and_restart_send_term_then_kill_and_leave_their_marker() {
+        let world = World::new();
+        let runtime = world.runtime();
+        let web = world.add_running("web", Reaction::ExitsOnTerm, |c| c.stop_timeout = 5);
+        let exited = |timeout| runtime.exited_or_restarted(&web, timeout);
+        runtime.act_on_unhealthy(&web, OnFailureAction::Stop, &exited).unwrap();
+        assert_eq!(world.signals(), ["TERM"]);
+        assert!(world.store.stopped_marker(&web.config.id).exists(), "a stopped container stays stopped");
+        assert_eq!(runtime.restart_policy_after_exit(&web.config.id, 143, 0), None);
+
+        let stuck = world.add_running("stuck", Reaction::IgnoresTerm, |c| c.stop_timeout = 5);
+        let exited = |timeout| runtime.exited_or_restarted(&stuck, timeout);
+        runtime.act_on_unhealthy(&stuck, OnFailureAction::Restart, &exited).unwrap();
+        assert_eq!(world.signals(), ["TERM", "TERM", "KILL"]);
+        assert!(world.elapsed() >= Duration::from_secs(5), "SIGKILL came after the stop timeout");
+        assert!(restart_marker(&world.store, &stuck.config.id).exists());
+        let policy = runtime.restart_policy_after_exit(&stuck.config.id, 137, 0);
+        assert_eq!(policy.as_deref(), Some("health-on-failure"), "restarted whatever its --restart policy");
+        assert!(!restart_marker(&world.store, &stuck.config.id).exists(), "the marker is used once");
+    }
+
+    #[test]
+    fn kill_sends_sigkill_and_none_does_nothing() {
+        let world = World::new();
+        let runtime = world.runtime();
+        let web = world.running("web", Reaction::IgnoresTerm);
+        runtime.act_on_unhealthy(&web, OnFailureAction::None, &|_| true).unwrap();
+        assert!(world.signals().is_empty());
+        runtime.act_on_unhealthy(&web, OnFailureAction::Kill, &|_| true).unwrap();
+        assert_eq!(world.signals(), ["KILL"]);
+        assert!(!world.store.stopped_marker(&web.config.id).exists(), "its --restart policy still applies");
     }
 }

@@ -72,7 +72,7 @@ impl Runtime<'_> {
 
     /// Polls until the container has exited or is gone; `false` when `timeout` (if any)
     /// passed first.
-    pub(super) fn wait_until_exited(&self, id: &str, timeout: Option<Duration>) -> Result<bool> {
+    fn wait_until_exited(&self, id: &str, timeout: Option<Duration>) -> Result<bool> {
         let deadline: Option<Instant> = timeout.map(|t| self.clock.now() + t);
         loop {
             match self.store.lookup(id) {
