@@ -81,8 +81,10 @@ publish() { # VERSION: a busybox root filesystem whose /VERSION says VERSION, pu
 step "Publishing v1"
 publish v1
 
-step "Creating the container: rpod create --label io.containers.autoupdate=registry $image"
-rpod create --tls-verify=false --name demo --label io.containers.autoupdate=registry "$image"
+# --network host: the demo's container serves nothing, and rpod's default for root (as Podman's)
+# is a bridge with firewall rules; the demo leaves the machine's network untouched.
+step "Creating the container: rpod create --network host --label io.containers.autoupdate=registry $image"
+rpod create --tls-verify=false --network host --name demo --label io.containers.autoupdate=registry "$image"
 
 step "Generating its unit: rpod generate systemd --new --name demo"
 rpod generate systemd --new --name demo >"$work/container-demo.service"

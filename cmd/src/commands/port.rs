@@ -12,7 +12,7 @@ pub struct PortArgs {
     /// Display port information for all containers
     #[arg(short = 'a', long)]
     pub all: bool,
-    /// The container, then optionally PORT[/PROTO] (or only PORT[/PROTO] with --all)
+    /// The container, then optionally PORT[/PROTO]
     #[arg(value_name = "CONTAINER [PORT]")]
     pub args: Vec<String>,
 }
@@ -42,8 +42,9 @@ pub fn run(args: PortArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let (container, query) = match (args.all, args.args.as_slice()) {
         (false, []) => anyhow::bail!("you must supply a running container name or id"),
         (_, [_, _, _, ..]) => anyhow::bail!("`port` accepts at most 2 arguments"),
-        (true, []) => (None, None),
-        (true, [port]) => (None, Some(port)),
+        // Podman reads one argument with --all as a container name, which --all overrides.
+        (true, [] | [_]) => (None, None),
+        (true, [_, port]) => (None, Some(port)),
         (_, [name]) => (Some(name), None),
         (_, [name, port]) => (Some(name), Some(port)),
     };
