@@ -31,6 +31,13 @@ pub enum NetavarkError {
         #[source]
         source: std::io::Error,
     },
+    /// The run directory (aardvark-dns's configuration lives there) could not be made.
+    #[error("netavark: creating its run directory {}", path.display())]
+    RunDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// netavark's own message (Podman prints it after `netavark: `).
     #[error("netavark: {0}")]
     Failed(String),
@@ -70,6 +77,9 @@ impl Netavark {
 
     fn run(&self, verb: &str, netns: &Path, options: &NetavarkOptions) -> Result<Vec<u8>, NetavarkError> {
         let input = serde_json::to_vec(options).map_err(NetavarkError::Encode)?;
+        // netavark makes `aardvark-dns/` inside it but not the directory itself.
+        std::fs::create_dir_all(&self.run_dir)
+            .map_err(|source| NetavarkError::RunDir { path: self.run_dir.clone(), source })?;
         let start = |source| NetavarkError::Start { binary: self.binary.clone(), source };
         let mut child = Command::new(&self.binary)
             .arg("--config")
