@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use rpod_e2e::{
-    ContainerGuard, DebianEngines, Engine, EngineInNetNs, RunResult, Sandbox, TestEnv, TestImage, TestRegistry,
+    ContainerGuard, DebianEngines, Engine, EngineInNetNs, Podman, RunResult, Sandbox, TestEnv, TestImage, TestRegistry,
     DEBIAN_IMAGE,
 };
 
@@ -283,39 +283,52 @@ fn on_failure_actions_restart_stop_and_kill() {
     env.check(&["rm", "-f", "-t", "0", "restarts", "stops", "killed"]);
 }
 
-/// Bad flag values are refused in Podman's words, before anything is created.
+/// Bad flag values are refused in Podman's words, before anything is created: side by side
+/// with Podman 4.3.1, which has all but `--sdnotify=healthy` (Podman 4.7's words for that one).
 #[test]
 fn bad_health_flags_and_sdnotify_healthy_without_a_check_are_refused() {
     let env = busybox_env();
-    let cases: &[(&[&str], &str)] = &[
+    let podman = Podman::new();
+    let tarball = env.dir().join("busybox.tar");
+    podman.check(&["import", "-q", tarball.to_str().expect("UTF-8 path"), BUSYBOX]);
+    let both: &[(&[&str], &str)] = &[
+        (&["--health-cmd", "true", "--no-healthcheck"], "cannot specify both --no-healthcheck and --health-cmd"),
+        (&["--health-cmd", "true", "--health-retries", "0"], "healthcheck-retries must be greater than 0"),
+        (&["--health-cmd", "true", "--health-timeout", "0s"], "healthcheck-timeout must be at least 1 second"),
         (
-            &["--sdnotify=healthy"],
-            r#"Error: invalid argument: sdnotify policy "healthy" requires a healthcheck to be set"#,
+            &["--health-cmd", "true", "--health-timeout", "5"],
+            r#"invalid healthcheck-timeout: time: missing unit in duration "5""#,
         ),
-        (
-            &["--sdnotify=healthy", "--no-healthcheck"],
-            "Error: invalid argument: sdnotify policy \"healthy\" requires a healthcheck to be set",
-        ),
-        (&["--health-cmd", "true", "--no-healthcheck"], "Error: cannot specify both --no-healthcheck and --health-cmd"),
-        (&["--health-cmd", "true", "--health-retries", "0"], "Error: healthcheck-retries must be greater than 0"),
-        (&["--health-cmd", "true", "--health-timeout", "0s"], "Error: healthcheck-timeout must be at least 1 second"),
         (
             &["--health-cmd", "true", "--health-interval", "often"],
-            r#"Error: invalid healthcheck-interval: time: invalid duration "often""#,
+            r#"invalid healthcheck-interval: time: invalid duration "often""#,
         ),
         (
+            &["--health-cmd", "true", "--health-start-period", "-1s"],
+            "healthcheck-start-period must be 0 seconds or greater",
+        ),
+        (&["--health-cmd", "[]"], "must define a healthcheck command for all healthchecks"),
+        (
             &["--health-on-failure", "reboot"],
-            r#"Error: invalid on-failure action "reboot" for health check: supported actions are none,kill,restart,stop"#,
+            r#"invalid on-failure action "reboot" for health check: supported actions are none,kill,restart,stop"#,
         ),
     ];
-    for (flags, message) in cases {
-        let mut args = vec!["create", "--name", "refused"];
+    let needs_check = r#"invalid argument: sdnotify policy "healthy" requires a healthcheck to be set"#;
+    let rpod_only: &[(&[&str], &str)] =
+        &[(&["--sdnotify=healthy"], needs_check), (&["--sdnotify=healthy", "--no-healthcheck"], needs_check)];
+    let engines: [&dyn Engine; 2] = [&podman, &env];
+    let runs = both.iter().flat_map(|case| engines.map(|engine| (engine, case)));
+    for (engine, (flags, message)) in runs.chain(rpod_only.iter().map(|case| (&env as &dyn Engine, case))) {
+        let mut args = vec!["create", "--pull", "never", "--name", "refused"];
         args.extend_from_slice(flags);
         args.extend_from_slice(&[BUSYBOX, "true"]);
-        let out = env.run(&args);
-        assert_eq!((out.code, out.stderr.trim_end()), (Some(125), *message), "{flags:?}");
+        let out = engine.run(&args);
+        let error = format!("Error: {message}");
+        assert_eq!((out.code, out.stderr.trim_end()), (Some(125), error.as_str()), "{}: {flags:?}", engine.name());
     }
-    assert_eq!(env.check(&["ps", "-a", "-q"]), "", "nothing was created");
+    for engine in engines {
+        assert_eq!(engine.check(&["ps", "-a", "-q"]), "", "{}: nothing was created", engine.name());
+    }
 }
 
 /// Debian's nginx, checked by bash talking HTTP to it (the image has no curl): healthy while it
