@@ -4,10 +4,12 @@
 //! ([`network::NetworkConfigDir`]); which container joined which network lives in each
 //! container's config (`newNetworks`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
+use network::netavark::NetInterface;
 use network::{Network, NetworkConfigDir, NetworkError, NetworkName};
+use serde::Serialize;
 
 use crate::filters::{has_entry, key_and_value, match_all, parse_until};
 use crate::{Runtime, Store};
@@ -170,6 +172,40 @@ impl Store {
     pub fn networks_in_use(&self) -> crate::Result<BTreeSet<String>> {
         Ok(self.list()?.into_iter().flat_map(|c| c.config.network.networks.into_keys()).collect())
     }
+}
+
+/// What Podman 5's `network inspect` prints for a network: its definition and the containers
+/// running on it (by ID), with their interfaces there.
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkInspectReport {
+    #[serde(flatten)]
+    pub network: Network,
+    pub containers: BTreeMap<String, NetworkContainerInfo>,
+}
+
+/// A container on a network, as `network inspect` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkContainerInfo {
+    pub name: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub interfaces: BTreeMap<String, NetInterface>,
+}
+
+/// `networks` with the containers whose network setup (netavark's answer, kept in their
+/// state while they run) includes each.
+pub fn inspect_reports(store: &Store, networks: Vec<Network>) -> crate::Result<Vec<NetworkInspectReport>> {
+    let containers = store.list()?;
+    Ok(networks
+        .into_iter()
+        .map(|network| {
+            let on_it = containers.iter().filter_map(|c| {
+                let status = c.state.network.status.get(network.name.as_str())?;
+                let info = NetworkContainerInfo { name: c.config.name.clone(), interfaces: status.interfaces.clone() };
+                Some((c.config.id.clone(), info))
+            });
+            NetworkInspectReport { containers: on_it.collect(), network }
+        })
+        .collect())
 }
 
 /// The networks `filters` select, by name. Used means joined by a container, and the default

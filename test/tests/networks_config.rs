@@ -6,7 +6,7 @@
 //!
 //! Nothing here creates a bridge or an address: `network create` only writes a file, and the
 //! containers made are never started. Podman 5 differences are noted where they apply (its
-//! `network inspect` adds a `containers` key; rpod prints 4.3.1's form).
+//! `network inspect` adds a `containers` key, which rpod prints too).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -103,6 +103,10 @@ fn normalised(mut network: Value) -> Value {
     assert!(id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
     if network["name"] != "podman" {
         network["id"] = Value::from("<id>");
+    }
+    // Podman 5's inspect adds the running containers, which 4.3.1 lacks; none run here.
+    if let Some(containers) = network.as_object_mut().and_then(|n| n.remove("containers")) {
+        assert_eq!(containers, serde_json::json!({}), "no container runs in these tests");
     }
     let created = network["created"].as_str().expect("a creation time");
     chrono::DateTime::parse_from_rfc3339(created).expect("an RFC 3339 time");
@@ -238,7 +242,8 @@ fn rpod_and_podman_share_one_network_directory() {
     assert_eq!(podman.check(&["network", "create", "frompodman"]), "frompodman\n");
     assert_eq!(rpod.check(&["network", "create"]), "podman3\n", "the next free name after both");
     for name in ["fromrpod", "frompodman", "podman3"] {
-        let ours = rpod.check(&["network", "inspect", name]);
+        // Podman 5's key, which 4.3.1 does not print.
+        let ours = rpod.check(&["network", "inspect", name]).replace(",\n          \"containers\": {}", "");
         assert_eq!(ours, podman.check(&["network", "inspect", name]), "{name}: the same bytes from both");
     }
     let subnets = podman.check(&["network", "ls", "--format", "{{.Name}} {{range .Subnets}}{{.Subnet}}{{end}}"]);

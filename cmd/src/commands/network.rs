@@ -184,7 +184,7 @@ pub fn run(args: NetworkArgs, global: &GlobalArgs) -> CommandResult {
     match args.command {
         NetworkCommand::Create(args) => Ok(create(*args)?),
         NetworkCommand::Exists(args) => Ok(exists(args)?),
-        NetworkCommand::Inspect(args) => inspect(args),
+        NetworkCommand::Inspect(args) => inspect(args, global),
         NetworkCommand::Ls(args) => Ok(ls(args, global)?),
         NetworkCommand::Prune(args) => prune(args, global),
         NetworkCommand::Rm(args) => rm(args, global),
@@ -235,7 +235,7 @@ fn exists(args: ExistsArgs) -> anyhow::Result<u8> {
 
 /// Prints the networks found, then fails for those not found (Podman 5's wording: the first
 /// error is the `Error:` line, later ones are printed before it).
-fn inspect(args: InspectArgs) -> CommandResult {
+fn inspect(args: InspectArgs, global: &GlobalArgs) -> CommandResult {
     let dir = config_dir()?;
     let mut networks = Vec::new();
     let mut errors: Vec<anyhow::Error> = Vec::new();
@@ -248,10 +248,11 @@ fn inspect(args: InspectArgs) -> CommandResult {
             Err(err) => return Err(anyhow::Error::from(err).context(format!("inspecting network {name}")).into()),
         }
     }
+    let reports = network_use::inspect_reports(&global.open_store()?, networks)?;
     match args.format.as_deref() {
-        None | Some("json") => println!("{}", network::to_podman_json(&networks)?),
+        None | Some("json") => println!("{}", network::to_podman_json(&reports)?),
         Some(format) => {
-            let items = networks.iter().map(|n| template_value(n, None)).collect::<Vec<_>>();
+            let items = reports.iter().map(inspect_template_value).collect::<Result<Vec<_>, _>>()?;
             print!("{}", report::render_user_format(&INSPECT_OUTPUT, format, &items, &Value::Null)?);
         }
     }
@@ -303,6 +304,14 @@ fn template_value(network: &Network, ls_row: Option<bool>) -> Value {
         "Options": network.options,
         "IPAMOptions": network.ipam_options,
     })
+}
+
+/// An inspect report as Podman 5's templates see `NetworkInspectReport`: the network's fields
+/// and `Containers`.
+fn inspect_template_value(report: &network_use::NetworkInspectReport) -> serde_json::Result<Value> {
+    let mut value = template_value(&report.network, None);
+    value["Containers"] = serde_json::to_value(&report.containers)?;
+    Ok(value)
 }
 
 fn parse_filters(texts: &[String], usage: NetworkFilterUse) -> Result<Vec<NetworkFilter>, NetworkUseError> {
