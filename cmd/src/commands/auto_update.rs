@@ -6,8 +6,8 @@ use std::time::Duration;
 use anyhow::{anyhow, bail};
 use autoupdate::adapters::{RegistryClients, SystemdUnits};
 use autoupdate::{
-    auto_update, resolve_authfile, roll_back_unit, Backends, Options, ReportRow, RunLock, SystemClock, DEFAULT_ROW,
-    HEADERS,
+    auto_update, default_max_workers, resolve_authfile, roll_back_unit, Backends, Options, ReportRow, RunLock,
+    SystemClock, DEFAULT_ROW, HEADERS,
 };
 use clap::Args;
 use serde_json::Value;
@@ -65,7 +65,7 @@ pub fn run(args: AutoUpdateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         authfile: resolve_authfile(args.authfile, std::env::var_os("REGISTRY_AUTH_FILE").map(PathBuf::from))?,
         tls_verify: args.tls_verify,
         concurrency: CONCURRENCY,
-        max_workers: args.max_workers.map_or_else(default_workers, usize::from),
+        max_workers: args.max_workers.map_or_else(default_max_workers, usize::from),
         watch_window: args.watch_window,
         settle_timeout: Duration::from_secs(args.restart_timeout),
     };
@@ -99,11 +99,6 @@ pub fn run(args: AutoUpdateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         Some(text) => Err(anyhow!(text)),
         None => Ok(0),
     }
-}
-
-/// Podman's default for `--max-workers`: three per CPU, plus one.
-fn default_workers() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from) * 3 + 1
 }
 
 fn parse_window(value: &str) -> Result<Duration, String> {

@@ -43,6 +43,16 @@ pub struct Options {
     pub settle_timeout: Duration,
 }
 
+/// Podman's default for `--max-workers`: three per CPU, plus one. The CPUs are those this
+/// process may run on, from one `sched_getaffinity` (`available_parallelism` also reads the
+/// cgroup's CPU quota files, a visible part of a dry run's time).
+pub fn default_max_workers() -> usize {
+    let cpus = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0))
+        .map(|set| (0..nix::sched::CpuSet::count()).filter(|&cpu| set.is_set(cpu).unwrap_or(false)).count())
+        .unwrap_or(1);
+    cpus.max(1) * 3 + 1
+}
+
 /// The backends a run uses.
 pub struct Backends<'a, C, I, R, U, K> {
     pub containers: &'a C,

@@ -34,7 +34,7 @@ pub use backends::{
     SharedCause, SystemClock, UnitManager,
 };
 pub use error::{stat_reason, Error, NoAnswer, StatError};
-pub use execute::{auto_update, Backends, Options, Outcome};
+pub use execute::{auto_update, default_max_workers, Backends, Options, Outcome};
 pub use lock::RunLock;
 pub use manual::roll_back_unit;
 pub use plan::{plan, CheckResults, Decision, PlannedTask, UnitPlan, UpdateTarget};

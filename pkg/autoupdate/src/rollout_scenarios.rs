@@ -207,3 +207,9 @@ fn a_watched_failure_rolls_back_every_unit_of_the_image() {
     assert!(errors(&out)[0].contains("unit u2.service failed with it: container c2 turned unhealthy"));
     assert_eq!(world.logged("restart").len(), 6);
 }
+
+#[test]
+fn the_default_of_max_workers_is_three_per_cpu_plus_one() {
+    let workers = crate::default_max_workers();
+    assert!(workers >= 4 && (workers - 1).is_multiple_of(3), "{workers}");
+}
