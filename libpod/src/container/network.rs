@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use network::netavark::{NetAddress, NetInterface, NetavarkOptions, StatusBlock};
-use network::{Network, NetworkConfigDir, NetworkSettings};
+use network::Network;
 
 use super::Runtime;
 use crate::error::{Error, Result};
@@ -26,7 +26,7 @@ impl Runtime<'_> {
         if !container.config.network.create_netns {
             return Ok(NetworkState::default());
         }
-        let networks = load_networks(&container)?;
+        let networks = self.load_networks(&container)?;
         let netns = self.networking.create_namespace(id).map_err(Error::from)?;
         let state = NetworkState { netns: netns.display().to_string(), status: BTreeMap::new() };
         let mut options = match self.store.reserve_addresses(id, &networks, state) {
@@ -72,7 +72,7 @@ impl Runtime<'_> {
         }
         let netns = Path::new(&recorded.netns);
         if !recorded.status.is_empty() {
-            match teardown_options(&current) {
+            match self.teardown_options(&current) {
                 Ok(options) => {
                     if let Err(err) = self.networking.teardown(netns, &options) {
                         tracing::warn!("tearing down the network of container {id}: {err}");
@@ -87,32 +87,39 @@ impl Runtime<'_> {
             Err(err) => Err(err),
         }
     }
-}
 
-/// The definitions of the networks `container` joins, by name.
-fn load_networks(container: &Container) -> Result<BTreeMap<String, Network>> {
-    let conf = containersconf::ContainersConf::load_host()?;
-    let dir = NetworkConfigDir::new(NetworkSettings::from_conf(&conf).map_err(NetworkSetupError::from)?);
-    let mut networks = BTreeMap::new();
-    for name in container.config.network.networks.keys() {
-        networks.insert(name.clone(), dir.load(name).map_err(NetworkSetupError::from)?);
-    }
-    Ok(networks)
-}
-
-/// The options of the teardown: the container's networks with the addresses it was given.
-fn teardown_options(container: &Container) -> Result<NetavarkOptions> {
-    let mut options = base_options(container);
-    for (name, per_network) in options.networks.iter_mut() {
-        if let Some(block) = container.state.network.status.get(name) {
-            per_network.static_ips =
-                block.interfaces.values().flat_map(|i| &i.subnets).map(|s| s.ipnet.addr()).collect();
+    /// The definitions of the networks `container` joins, by name.
+    fn load_networks(&self, container: &Container) -> Result<BTreeMap<String, Network>> {
+        let mut networks = BTreeMap::new();
+        for name in container.config.network.networks.keys() {
+            networks.insert(name.clone(), self.networking.network(name)?);
         }
+        Ok(networks)
     }
-    let networks = load_networks(container)?;
-    options.networks.retain(|name, _| networks.contains_key(name));
-    options.network_info = networks;
-    Ok(options)
+
+    /// The options of the teardown: the container's networks with the addresses it was given
+    /// (a network removed meanwhile is left out: netavark needs its definition).
+    fn teardown_options(&self, container: &Container) -> Result<NetavarkOptions> {
+        let mut options = base_options(container);
+        for (name, per_network) in options.networks.iter_mut() {
+            if let Some(block) = container.state.network.status.get(name) {
+                per_network.static_ips =
+                    block.interfaces.values().flat_map(|i| &i.subnets).map(|s| s.ipnet.addr()).collect();
+            }
+        }
+        let mut networks = BTreeMap::new();
+        for name in options.networks.keys() {
+            match self.networking.network(name) {
+                Ok(network) => {
+                    networks.insert(name.clone(), network);
+                }
+                Err(err) => tracing::warn!("container {}: {err}", container.config.id),
+            }
+        }
+        options.networks.retain(|name, _| networks.contains_key(name));
+        options.network_info = networks;
+        Ok(options)
+    }
 }
 
 fn base_options(container: &Container) -> NetavarkOptions {
@@ -199,5 +206,159 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::path::PathBuf;
+    use std::rc::Rc;
+
+    use network::netavark::PerNetworkOptions;
+
+    use super::super::testing::World;
+    use super::*;
+    use crate::network::{ContainerNetworking, NetworkConfig};
+
+    /// Namespaces as files in a directory, netavark as a log of calls; `setup` answers with
+    /// the addresses it was given, or fails when told to.
+    #[derive(Clone, Default)]
+    struct FakeNetworking {
+        dir: Rc<PathBuf>,
+        calls: Rc<RefCell<Vec<String>>>,
+        fail_setup: bool,
+    }
+
+    impl FakeNetworking {
+        fn new(dir: &Path) -> FakeNetworking {
+            FakeNetworking { dir: Rc::new(dir.join("netns")), ..Default::default() }
+        }
+
+        fn calls(&self) -> Vec<String> {
+            self.calls.borrow().clone()
+        }
+
+        fn namespaces(&self) -> usize {
+            std::fs::read_dir(&*self.dir).map(|d| d.count()).unwrap_or(0)
+        }
+    }
+
+    impl ContainerNetworking for FakeNetworking {
+        fn network(&self, name: &str) -> Result<Network, NetworkSetupError> {
+            let mut network = network::testing::network(name);
+            let subnet: network::IpNet = "10.88.0.0/16".parse().unwrap();
+            network.subnets = vec![network::Subnet { subnet, gateway: subnet.first_host(), lease_range: None }];
+            Ok(network)
+        }
+
+        fn create_namespace(&self, id: &str) -> Result<PathBuf, NetworkSetupError> {
+            std::fs::create_dir_all(&*self.dir).unwrap();
+            let path = self.dir.join(format!("netns-{}", &id[..8]));
+            std::fs::write(&path, "").unwrap();
+            self.calls.borrow_mut().push("create".into());
+            Ok(path)
+        }
+
+        fn remove_namespace(&self, path: &Path) -> Result<(), NetworkSetupError> {
+            let _ = std::fs::remove_file(path);
+            self.calls.borrow_mut().push("remove".into());
+            Ok(())
+        }
+
+        fn setup(
+            &self,
+            _netns: &Path,
+            options: &NetavarkOptions,
+        ) -> Result<BTreeMap<String, StatusBlock>, NetworkSetupError> {
+            let ips: Vec<String> =
+                options.networks.values().flat_map(|o| &o.static_ips).map(|ip| ip.to_string()).collect();
+            self.calls.borrow_mut().push(format!("setup {}", ips.join(",")));
+            if self.fail_setup {
+                return Err(NetworkSetupError::ResultLength { want: 1, got: 0 });
+            }
+            Ok(options
+                .networks
+                .iter()
+                .map(|(name, o)| {
+                    let subnets = o
+                        .static_ips
+                        .iter()
+                        .map(|ip| NetAddress { ipnet: network::IpNet::new(*ip, 16).unwrap(), gateway: None });
+                    let interface =
+                        NetInterface { mac_address: "02:00:00:00:00:01".into(), subnets: subnets.collect() };
+                    (
+                        name.clone(),
+                        StatusBlock {
+                            interfaces: [(o.interface_name.clone(), interface)].into(),
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect())
+        }
+
+        fn teardown(&self, _netns: &Path, options: &NetavarkOptions) -> Result<(), NetworkSetupError> {
+            let ips: Vec<String> =
+                options.networks.values().flat_map(|o| &o.static_ips).map(|ip| ip.to_string()).collect();
+            self.calls.borrow_mut().push(format!("teardown {}", ips.join(",")));
+            Ok(())
+        }
+    }
+
+    fn bridged(config: &mut crate::ContainerConfig) {
+        let options = PerNetworkOptions { interface_name: "eth0".into(), ..Default::default() };
+        config.network = NetworkConfig {
+            create_netns: true,
+            networks: [("podman".to_string(), options)].into(),
+            port_mappings: vec![],
+        };
+    }
+
+    #[test]
+    fn each_container_gets_the_next_free_address_and_its_record() {
+        let world = World::new();
+        let fake = FakeNetworking::new(world.store.runroot());
+        let runtime = world.runtime().with_networking(Box::new(fake.clone()));
+        let web = world.add("web", bridged);
+        let db = world.add("db", bridged);
+        let web_state = runtime.attach_network(&web.config.id).unwrap();
+        runtime.attach_network(&db.config.id).unwrap();
+        assert_eq!(fake.calls(), ["create", "setup 10.88.0.2", "create", "setup 10.88.0.3"]);
+        assert_eq!(world.lookup("web").state.network, web_state, "the answer is recorded");
+        assert!(Path::new(&web_state.netns).exists());
+        let host = world.add("host", |c| c.network_mode = "host".into());
+        assert_eq!(runtime.attach_network(&host.config.id).unwrap(), NetworkState::default());
+        assert_eq!(fake.calls().len(), 4, "a host-network container has nothing set up");
+    }
+
+    #[test]
+    fn a_failed_setup_is_undone_at_once() {
+        let world = World::new();
+        let fake = FakeNetworking { fail_setup: true, ..FakeNetworking::new(world.store.runroot()) };
+        let runtime = world.runtime().with_networking(Box::new(fake.clone()));
+        let web = world.add("web", bridged);
+        assert!(runtime.attach_network(&web.config.id).is_err());
+        assert_eq!(fake.calls(), ["create", "setup 10.88.0.2", "teardown 10.88.0.2", "remove"]);
+        assert_eq!(world.lookup("web").state.network, NetworkState::default());
+        assert_eq!(fake.namespaces(), 0);
+    }
+
+    #[test]
+    fn what_a_crashed_monitor_left_is_torn_down_by_the_next_start_or_rm() {
+        let world = World::new();
+        let fake = FakeNetworking::new(world.store.runroot());
+        let runtime = world.runtime().with_networking(Box::new(fake.clone()));
+        let web = world.add("web", bridged);
+        runtime.attach_network(&web.config.id).unwrap();
+        // The monitor died here: the next start tears the old run down before setting up anew.
+        runtime.attach_network(&web.config.id).unwrap();
+        assert_eq!(fake.calls()[2..], ["teardown 10.88.0.2", "remove", "create", "setup 10.88.0.2"]);
+        assert_eq!(fake.namespaces(), 1);
+        runtime.remove(&world.lookup("web"), true, None).unwrap();
+        assert_eq!(fake.calls()[6..], ["teardown 10.88.0.2", "remove"], "rm tears it down");
+        assert_eq!(fake.namespaces(), 0);
+        runtime.detach_network(&web).unwrap();
+        assert_eq!(fake.calls().len(), 8, "nothing is torn down twice");
     }
 }

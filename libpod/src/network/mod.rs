@@ -67,14 +67,18 @@ pub enum NetworkSetupError {
     #[error(transparent)]
     Network(#[from] network::NetworkError),
     #[error(transparent)]
+    Conf(Box<containersconf::Error>),
+    #[error(transparent)]
     Netavark(#[from] network::netavark::NetavarkError),
     #[error("unexpected netavark result length, want ({want}), got ({got}) networks")]
     ResultLength { want: usize, got: usize },
 }
 
-/// The side effects behind a container's network: namespaces and netavark. Owned here, the
-/// real one is [`HostNetworking`]; unit tests use a fake.
+/// The side effects behind a container's network: the network definitions, namespaces and
+/// netavark. Owned here, the real one is [`HostNetworking`]; unit tests use a fake.
 pub trait ContainerNetworking {
+    /// The definition of the network `name` (the default one is made up when no file has it).
+    fn network(&self, name: &str) -> Result<network::Network, NetworkSetupError>;
     /// A new persistent network namespace; its path.
     fn create_namespace(&self, id: &str) -> Result<PathBuf, NetworkSetupError>;
     /// Unmounts and deletes a namespace [`ContainerNetworking::create_namespace`] made.
@@ -104,6 +108,11 @@ impl HostNetworking {
 }
 
 impl ContainerNetworking for HostNetworking {
+    fn network(&self, name: &str) -> Result<network::Network, NetworkSetupError> {
+        let conf = containersconf::ContainersConf::load_host().map_err(|e| NetworkSetupError::Conf(Box::new(e)))?;
+        Ok(network::NetworkConfigDir::from_conf(&conf)?.load(name)?)
+    }
+
     fn create_namespace(&self, id: &str) -> Result<PathBuf, NetworkSetupError> {
         netns::create(&self.netns_dir).map_err(|source| NetworkSetupError::Namespace { id: id.to_string(), source })
     }
