@@ -277,3 +277,31 @@ fn a_network_a_container_uses_is_kept_until_forced() {
     assert_eq!(rpod.run(&["container", "exists", &id]).code, Some(1), "rm -f removed the container");
     assert_eq!(rpod.check(&["network", "ls", "-q"]), "podman\n");
 }
+
+#[test]
+fn rpod_and_podman_creating_at_once_never_share_a_subnet_or_bridge() {
+    let podman = Podman::new();
+    let shared = podman.dir().join("networks");
+    let rpod = Rpod::with_networks_in(TestEnv::new(), &shared);
+    // Both take Podman's lock (netavark.lock, a POSIX record lock) around deciding and writing.
+    std::thread::scope(|scope| {
+        for i in 0..4 {
+            let (rpod, podman) = (&rpod, &podman);
+            scope.spawn(move || rpod.check(&["network", "create", &format!("r{i}")]));
+            scope.spawn(move || podman.check(&["network", "create", &format!("p{i}")]));
+        }
+    });
+    let rows = rpod.check(&["network", "ls", "--format", "{{.NetworkInterface}} {{range .Subnets}}{{.Subnet}}{{end}}"]);
+    let (mut bridges, mut subnets) = (Vec::new(), Vec::new());
+    for row in rows.lines() {
+        let (bridge, subnet) = row.split_once(' ').expect("bridge and subnet");
+        bridges.push(bridge.to_string());
+        subnets.push(subnet.to_string());
+    }
+    assert_eq!(bridges.len(), 9, "{rows}");
+    for list in [&mut bridges, &mut subnets] {
+        list.sort();
+        list.dedup();
+    }
+    assert_eq!((bridges.len(), subnets.len()), (9, 9), "all distinct: {rows}");
+}
