@@ -37,8 +37,12 @@ impl Runtime<'_> {
         let report =
             health::run_check(id, config, started_at, &executor, &log, &clock).map_err(HealthCheckError::from)?;
         if report.results.status == HealthStatus::Unhealthy {
-            let wait = |timeout| self.exited_or_restarted(container, timeout);
-            self.act_on_unhealthy(container, container.config.health_on_failure, &wait)?;
+            let runtime = self.oci_runtime(container)?;
+            let means = ActionMeans {
+                signal: &|name| runtime.kill(id, name),
+                exited_within: &|timeout| self.exited_or_restarted(container, timeout),
+            };
+            self.act_on_unhealthy(container, container.config.health_on_failure, &means)?;
         }
         Ok(report)
     }
@@ -61,31 +65,39 @@ impl Runtime<'_> {
 
     /// Takes `action` on an unhealthy `container`: `kill` sends SIGKILL (its `--restart` policy
     /// then applies), `stop` stops it as `rpod stop` would, `restart` stops it and leaves its
-    /// monitor the marker that starts it again. `exited_within` waits up to the stop timeout
-    /// and says whether the container exited meanwhile (SIGKILL follows when not).
+    /// monitor the marker that starts it again: SIGTERM, then SIGKILL unless the run ended
+    /// within the stop timeout.
     pub(crate) fn act_on_unhealthy(
         &self,
         container: &Container,
         action: OnFailureAction,
-        exited_within: &dyn Fn(Duration) -> bool,
+        means: &ActionMeans,
     ) -> Result<()> {
         let id = &container.config.id;
         let marker = match action {
             OnFailureAction::None => return Ok(()),
-            OnFailureAction::Kill => return self.oci_runtime(container)?.kill(id, "KILL"),
+            OnFailureAction::Kill => return (means.signal)("KILL"),
             OnFailureAction::Stop => self.store.stopped_marker(id),
             OnFailureAction::Restart => restart_marker(self.store, id),
         };
         tracing::info!("container {id} is unhealthy: {action}");
         privatefs::write(&marker, "").map_err(|source| crate::error::Error::Io { path: marker, source })?;
-        let runtime = self.oci_runtime(container)?;
         let timeout = Duration::from_secs(container.config.stop_timeout.into());
-        if runtime.kill(id, "TERM").is_ok() && exited_within(timeout) {
+        if (means.signal)("TERM").is_ok() && (means.exited_within)(timeout) {
             return Ok(());
         }
-        let _ = runtime.kill(id, "KILL");
-        Ok(())
+        (means.signal)("KILL")
     }
+}
+
+/// How an on-failure action reaches a container. `healthcheck run` signals through the OCI
+/// runtime and watches the store; the monitor, whose every child process its main thread reaps,
+/// signals the container's process itself and learns of its exit from its own wait.
+pub(crate) struct ActionMeans<'a> {
+    /// Sends the signal named (`TERM`, `KILL`) to the container's process.
+    pub signal: &'a dyn Fn(&str) -> Result<()>,
+    /// Waits up to the duration; whether the container's run ended meanwhile.
+    pub exited_within: &'a dyn Fn(Duration) -> bool,
 }
 
 #[cfg(test)]
@@ -95,22 +107,29 @@ mod tests {
     use health::OnFailureAction;
 
     use super::super::testing::{Reaction, World};
-    use super::restart_marker;
+    use super::{restart_marker, ActionMeans};
 
     #[test]
     fn stop_and_restart_send_term_then_kill_and_leave_their_marker() {
         let world = World::new();
         let runtime = world.runtime();
         let web = world.add_running("web", Reaction::ExitsOnTerm, |c| c.stop_timeout = 5);
-        let exited = |timeout| runtime.exited_or_restarted(&web, timeout);
-        runtime.act_on_unhealthy(&web, OnFailureAction::Stop, &exited).unwrap();
+        let oci = runtime.oci_runtime(&web).unwrap();
+        let means = ActionMeans {
+            signal: &|name| oci.kill(&web.config.id, name),
+            exited_within: &|timeout| runtime.exited_or_restarted(&web, timeout),
+        };
+        runtime.act_on_unhealthy(&web, OnFailureAction::Stop, &means).unwrap();
         assert_eq!(world.signals(), ["TERM"]);
         assert!(world.store.stopped_marker(&web.config.id).exists(), "a stopped container stays stopped");
         assert_eq!(runtime.restart_policy_after_exit(&web.config.id, 143, 0), None);
 
         let stuck = world.add_running("stuck", Reaction::IgnoresTerm, |c| c.stop_timeout = 5);
-        let exited = |timeout| runtime.exited_or_restarted(&stuck, timeout);
-        runtime.act_on_unhealthy(&stuck, OnFailureAction::Restart, &exited).unwrap();
+        let means = ActionMeans {
+            signal: &|name| oci.kill(&stuck.config.id, name),
+            exited_within: &|timeout| runtime.exited_or_restarted(&stuck, timeout),
+        };
+        runtime.act_on_unhealthy(&stuck, OnFailureAction::Restart, &means).unwrap();
         assert_eq!(world.signals(), ["TERM", "TERM", "KILL"]);
         assert!(world.elapsed() >= Duration::from_secs(5), "SIGKILL came after the stop timeout");
         assert!(restart_marker(&world.store, &stuck.config.id).exists());
@@ -124,9 +143,11 @@ mod tests {
         let world = World::new();
         let runtime = world.runtime();
         let web = world.running("web", Reaction::IgnoresTerm);
-        runtime.act_on_unhealthy(&web, OnFailureAction::None, &|_| true).unwrap();
+        let oci = runtime.oci_runtime(&web).unwrap();
+        let means = ActionMeans { signal: &|name| oci.kill(&web.config.id, name), exited_within: &|_| true };
+        runtime.act_on_unhealthy(&web, OnFailureAction::None, &means).unwrap();
         assert!(world.signals().is_empty());
-        runtime.act_on_unhealthy(&web, OnFailureAction::Kill, &|_| true).unwrap();
+        runtime.act_on_unhealthy(&web, OnFailureAction::Kill, &means).unwrap();
         assert_eq!(world.signals(), ["KILL"]);
         assert!(!world.store.stopped_marker(&web.config.id).exists(), "its --restart policy still applies");
     }

@@ -14,9 +14,12 @@ use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
 use health::{CheckReport, Clock, HealthError, HealthStatus, OnFailureAction, SystemClock};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 
 use super::exec::RuntimeCheckExecutor;
 use super::log_file;
+use crate::container::healthcheck::ActionMeans;
 use crate::container::Runtime;
 use crate::runtime::notify;
 use crate::runtime::reaper::Reaper;
@@ -142,12 +145,24 @@ fn after_check(
             if action == OnFailureAction::None {
                 return true;
             }
-            let exited_within = |timeout| !clock.sleep(timeout);
-            if let Err(err) = lifecycle.act_on_unhealthy(container, action, &exited_within) {
+            let means = ActionMeans {
+                signal: &|name| signal_process(container.state.pid, name),
+                exited_within: &|timeout| !clock.sleep(timeout),
+            };
+            if let Err(err) = lifecycle.act_on_unhealthy(container, action, &means) {
                 tracing::warn!("container {id} is unhealthy, and {action} failed: {err}");
             }
             false
         }
         _ => true,
     }
+}
+
+/// Sends `TERM` or `KILL` to the container's process, the monitor's own child. Not through the
+/// OCI runtime: a `runc kill` started here would be reaped by the monitor's main thread before
+/// this one could read how it ended.
+fn signal_process(pid: i32, name: &str) -> crate::error::Result<()> {
+    let signal = if name == "KILL" { Signal::SIGKILL } else { Signal::SIGTERM };
+    kill(Pid::from_raw(pid), signal)
+        .map_err(|e| crate::error::Error::Monitor(format!("sending SIG{name} to {pid}: {e}")))
 }
