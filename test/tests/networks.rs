@@ -7,7 +7,10 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use rpod_e2e::{ContainerGuard, DebianEngines, Engine, EngineInNetNs, NetNs, DEBIAN_IMAGE};
+use rpod_e2e::update_world::publish;
+use rpod_e2e::{
+    ContainerGuard, DebianEngines, Engine, EngineInNetNs, NetNs, Sandbox, TestEnv, TestRegistry, DEBIAN_IMAGE,
+};
 
 /// Polls `probe` every 100 ms until it returns true or `limit` passes; returns whether it did.
 fn eventually(limit: Duration, mut probe: impl FnMut() -> bool) -> bool {
@@ -262,4 +265,63 @@ fn generate_new_keeps_the_network_flags() {
         );
         assert_eq!(engine.inspect(&name, "{{.HostConfig.NetworkMode}}"), "bridge", "{}", engine.name());
     }
+}
+
+/// The whole loop under the systemd sandbox, all inside the test's own namespace: a
+/// unit from `generate systemd --new` publishes a web server on 127.0.0.1, `auto-update` moves
+/// it from v1 to v2 and the same port serves v2; stopping the unit leaves nothing behind.
+#[test]
+fn auto_update_keeps_the_published_port_under_systemd() {
+    let netns = NetNs::new();
+    let registry = TestRegistry::start_in(&netns);
+    let sandbox = Sandbox::start_in(&netns);
+    let env = TestEnv::new();
+    let rpod = |args: &[&str]| sandbox.rpod(&env, args);
+    let image = registry.image("app/web", "latest");
+    publish(&registry, &image, "v1", &[]);
+    rpod(&["pull", "-q", "--tls-verify=false", &image]).success();
+    let port = "8097";
+    let publish_flag = format!("127.0.0.1:{port}:80");
+    rpod(&[
+        "create",
+        "--name",
+        "web",
+        "--label",
+        "io.containers.autoupdate=registry",
+        "--network",
+        "bridge",
+        "-p",
+        &publish_flag,
+        &image,
+        "/bin/busybox",
+        "httpd",
+        "-f",
+        "-p",
+        "80",
+        "-h",
+        "/",
+    ])
+    .success();
+    let unit_text = rpod(&["generate", "systemd", "--new", "--name", "web"]).success();
+    sandbox.install_unit("container-web.service", &unit_text);
+    rpod(&["rm", "web"]).success();
+    sandbox.check(&["systemctl", "start", "container-web.service"]);
+
+    let url = format!("http://127.0.0.1:{port}/version");
+    let page = || {
+        let mut curl = Command::new("curl");
+        curl.args(["-sS", "--max-time", "5", &url]);
+        netns.run(&curl).stdout
+    };
+    assert!(eventually(Duration::from_secs(20), || page() == "v1"), "v1 was not served: {:?}", page());
+
+    publish(&registry, &image, "v2", &[]);
+    let updated = rpod(&["auto-update", "--tls-verify=false", "--format", "{{.Unit}},{{.Updated}}"]).success();
+    assert_eq!(updated, "container-web.service,true\n");
+    assert!(eventually(Duration::from_secs(20), || page() == "v2"), "v2 was not served: {:?}", page());
+
+    sandbox.check(&["systemctl", "stop", "container-web.service"]);
+    assert_nothing_left(&env, &traces(&netns), "10.88.");
+    let left = sandbox.check(&["find", env.runroot().join("netns").to_str().unwrap(), "-mindepth", "1"]);
+    assert_eq!(left, "", "namespace files left");
 }
