@@ -55,6 +55,13 @@ fn created_networks_are_files_found_by_name_or_id_prefix() {
     );
     let ignored = dir.create(CreateRequest { ignore_existing: true, ..again }, &FakeHost::default()).unwrap();
     assert_eq!(ignored, web, "--ignore answers with the existing network, unchanged");
+    let prefix = CreateRequest { name: Some(NetworkName::parse(&web.id[..6]).unwrap()), ..Default::default() };
+    assert!(
+        matches!(dir.create(prefix, &FakeHost::default()), Err(NetworkError::Exists(_))),
+        "Podman's lookup by ID prefix"
+    );
+    let default = CreateRequest { name: Some(NetworkName::parse("podman").unwrap()), ..Default::default() };
+    assert!(matches!(dir.create(default, &FakeHost::default()), Err(NetworkError::Exists(_))));
 }
 
 #[test]

@@ -48,13 +48,14 @@ impl NetworkConfigDir {
     /// existing network of that name is returned instead.
     pub fn create(&self, request: CreateRequest, host: &dyn HostInterfaces) -> Result<Network, NetworkError> {
         let pools = self.settings().subnet_pools.clone();
-        let default_name = self.settings().default_network.clone();
         let mut existing_answer = None;
         let result = self.write_new(|networks| {
             if let Some(name) = &request.name {
-                if networks.iter().any(|n| n.name == *name) || *name == default_name {
+                // Podman's check is its lookup: a name that is the start of exactly one
+                // network's ID counts as used too.
+                if let Ok(existing) = find(networks.to_vec(), name.as_str()) {
                     if request.ignore_existing {
-                        existing_answer = Some(find(networks.to_vec(), name.as_str())?);
+                        existing_answer = Some(existing);
                     }
                     return Err(NetworkError::Exists(name.to_string()));
                 }
