@@ -115,6 +115,7 @@ fn healthcheck_run_reports_like_podman() {
 #[test]
 fn scheduled_checks_make_containers_healthy_or_unhealthy() {
     let env = busybox_env();
+    let _guards = [ContainerGuard::new(&env, "good"), ContainerGuard::new(&env, "bad")];
     let run = |name: &str, check: &str| {
         env.check(&[
             "run",
@@ -166,6 +167,7 @@ fn hanging_check_alive() -> bool {
 #[test]
 fn a_hanging_check_is_killed_at_its_timeout() {
     let env = busybox_env();
+    let _guards = [ContainerGuard::new(&env, "hangs"), ContainerGuard::new(&env, "hangs-scheduled")];
     env.check(&[
         "run",
         "-d",
@@ -227,6 +229,7 @@ fn started(env: &TestEnv, name: &str) -> String {
 #[test]
 fn on_failure_actions_restart_stop_and_kill() {
     let env = busybox_env();
+    let _guards = ["restarts", "stops", "killed"].map(|name| ContainerGuard::new(&env, name));
     let run = |name: &str, action: &str| {
         env.check(&[
             "run",
@@ -456,6 +459,7 @@ fn the_images_health_check_is_kept_unless_replaced() {
     let name = registry.image("health/checked", "1");
     registry.publish("health/checked", "1", &with_healthcheck(TestImage::busybox(&[], &[]), check));
     let env = TestEnv::new();
+    let _guards = ["kept", "tuned", "off"].map(|name| ContainerGuard::new(&env, name));
     env.check(&["pull", "-q", "--tls-verify=false", &name]);
     let serve = format!("echo > /tmp/up; {SERVE}");
     env.check(&["run", "-d", "--network", "none", "--name", "kept", &name, "sh", "-c", &serve]);
