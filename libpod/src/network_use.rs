@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use network::netavark::NetInterface;
 use network::{Network, NetworkConfigDir, NetworkError, NetworkName};
+use regex::Regex;
 use serde::Serialize;
 
 use crate::filters::{has_entry, key_and_value, match_all, parse_until};
@@ -17,10 +18,10 @@ use crate::{Runtime, Store};
 /// One `--filter KEY=VALUE` of `network ls` or `network prune`, checked when parsed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NetworkFilter {
-    /// `name=`: part of the name (Podman matches a regular expression; rpod a substring).
-    Name(String),
-    /// `id=`: part of the ID (as `name=`).
-    Id(String),
+    /// `name=`: a regular expression found in the name (`web`, `^web$`).
+    Name(FilterPattern),
+    /// `id=`: a regular expression found in the full ID.
+    Id(FilterPattern),
     Driver(String),
     /// `label=KEY` or `label=KEY=VALUE`.
     Label {
@@ -36,6 +37,30 @@ pub enum NetworkFilter {
     Until(DateTime<Utc>),
     /// `dangling=true|false`: used by no container (the default network never is), or used.
     Dangling(bool),
+}
+
+/// A regular expression as Podman's `name=` and `id=` filters take it: found anywhere unless
+/// anchored; one that does not compile matches nothing, as in Podman.
+#[derive(Debug, Clone)]
+pub struct FilterPattern {
+    text: String,
+    regex: Option<Regex>,
+}
+
+impl FilterPattern {
+    pub fn new(text: &str) -> FilterPattern {
+        FilterPattern { text: text.to_string(), regex: Regex::new(text).ok() }
+    }
+
+    fn is_match(&self, subject: &str) -> bool {
+        self.regex.as_ref().is_some_and(|r| r.is_match(subject))
+    }
+}
+
+impl PartialEq for FilterPattern {
+    fn eq(&self, other: &FilterPattern) -> bool {
+        self.text == other.text
+    }
 }
 
 /// Which keys a command takes: `network prune` only `label`, `label!` and `until`.
@@ -85,8 +110,8 @@ impl NetworkFilter {
             ("until", _) => NetworkFilter::Until(
                 parse_until(value, now).ok_or_else(|| NetworkUseError::InvalidUntil(value.to_string()))?,
             ),
-            ("name", NetworkFilterUse::List) => NetworkFilter::Name(value.to_string()),
-            ("id", NetworkFilterUse::List) => NetworkFilter::Id(value.to_string()),
+            ("name", NetworkFilterUse::List) => NetworkFilter::Name(FilterPattern::new(value)),
+            ("id", NetworkFilterUse::List) => NetworkFilter::Id(FilterPattern::new(value)),
             ("driver", NetworkFilterUse::List) => NetworkFilter::Driver(value.to_string()),
             ("dangling", NetworkFilterUse::List) => NetworkFilter::Dangling(
                 go_parse_bool(value).ok_or_else(|| NetworkUseError::InvalidDangling(value.to_string()))?,
@@ -123,8 +148,8 @@ impl NetworkFilter {
 
     fn matches(&self, network: &Network, in_use: bool) -> bool {
         match self {
-            NetworkFilter::Name(part) => network.name.as_str().contains(part.as_str()),
-            NetworkFilter::Id(part) => network.id.contains(part.as_str()),
+            NetworkFilter::Name(pattern) => pattern.is_match(network.name.as_str()),
+            NetworkFilter::Id(pattern) => pattern.is_match(&network.id),
             NetworkFilter::Driver(driver) => network.driver == *driver,
             NetworkFilter::Label { key, value } => has_entry(&network.labels, key, value.as_deref()),
             NetworkFilter::NotLabel { key, value } => has_entry(&network.labels, key, value.as_deref()),
@@ -289,7 +314,7 @@ mod tests {
     #[test]
     fn filters_parse_with_podmans_errors() {
         use NetworkFilterUse::{List, Prune};
-        assert_eq!(parse("name=web", List), Ok(NetworkFilter::Name("web".into())));
+        assert_eq!(parse("name=web", List), Ok(NetworkFilter::Name(FilterPattern::new("web"))));
         assert_eq!(
             parse("label!=a=b", Prune),
             Ok(NetworkFilter::NotLabel { key: "a".into(), value: Some("b".into()) })
@@ -317,6 +342,10 @@ mod tests {
         };
         assert!(network_matches(&filters(&["name=we", "name=zzz", "driver=bridge"]), &net, false));
         assert!(!network_matches(&filters(&["name=we", "driver=macvlan"]), &net, false));
+        assert!(network_matches(&filters(&["name=^web$"]), &net, false), "Podman's regular expressions");
+        assert!(!network_matches(&filters(&["name=^eb"]), &net, false));
+        assert!(!network_matches(&filters(&["name=["]), &net, false), "a bad expression matches nothing");
+        assert!(network_matches(&filters(&["id=^aaa"]), &net, false));
         assert!(network_matches(&filters(&["label=tier=front", "label!=x"]), &net, false));
         assert!(!network_matches(&filters(&["label!=tier"]), &net, false));
         assert!(!network_matches(&filters(&["label=tier", "label=x"]), &net, false), "every label value must match");

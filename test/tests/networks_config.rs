@@ -163,6 +163,8 @@ fn create_ls_inspect_exists_rm_prune_match_podman() {
         &["network", "ls", "-q"],
         &["network", "ls", "--noheading"],
         &["network", "ls", "--filter", "name=n", "--filter", "driver=bridge"],
+        &["network", "ls", "--filter", "name=^podman2?$"],
+        &["network", "ls", "--filter", "name=["],
         &["network", "ls", "--filter", "label=a"],
         &["network", "ls", "--filter", "label=tier=back", "--filter", "label=a=b"],
         &["network", "ls", "--filter", "dangling=true"],
