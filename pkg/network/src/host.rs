@@ -57,10 +57,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_kernel_lists_loopback() {
+    fn the_kernel_lists_loopback_and_subnets_by_their_network_address() {
         let host = KernelInterfaces;
-        assert!(host.names().unwrap().contains("lo"));
-        let loopback: IpNet = "127.0.0.0/8".parse().unwrap();
-        assert!(host.subnets().unwrap().contains(&loopback), "lo's address is 127.0.0.1/8");
+        assert!(host.names().unwrap().contains("lo"), "every namespace has lo");
+        // lo has 127.0.0.1/8 only once up, so the addresses are not pinned down here.
+        assert!(host.subnets().unwrap().iter().all(|s| s.network() == *s));
     }
 }
