@@ -92,6 +92,7 @@ const ROWS: &[(&[&str], Known)] = &[
     (&["volume", "inspect", "nosuch"], Same),
     (&["volume", "rm", "nosuch"], Same),
     (&["volume", "create", "a/b"], Same),
+    (&["create", "--image-volume", "anonymous", IMAGE], Same),
     (&["volume", "ls", "--bogus"], Same),
     (&["volume", "ls", "--filter", "bogus=1"], Same),
     (&["network", "exists"], Same),
