@@ -4,15 +4,15 @@
 //! byte for byte after replacing what must differ (random IDs, creation times, random IPv6
 //! subnets); then one directory shared by both, each reading and removing what the other wrote.
 //!
-//! Nothing here creates a bridge or an address: `network create` only writes a file, and the
-//! containers made are never started. Podman 5 differences are noted where they apply (its
+//! `network create` only writes a file; the one test that starts containers on the networks
+//! (each engine on the other's) runs them inside a network namespace of its own. Podman 5 differences are noted where they apply (its
 //! `network inspect` adds a `containers` key, which rpod prints too).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rpod_e2e::{Engine, Podman, TestEnv, TestImage};
+use rpod_e2e::{Engine, EngineInNetNs, Podman, TestEnv, TestImage};
 use serde_json::Value;
 
 /// rpod with its network definitions in `dir` (containers.conf read last, through
@@ -306,4 +306,40 @@ fn rpod_and_podman_creating_at_once_never_share_a_subnet_or_bridge() {
         list.dedup();
     }
     assert_eq!((bridges.len(), subnets.len()), (9, 9), "all distinct: {rows}");
+}
+
+/// Imports the small busybox image as `localhost/net:latest` into `engine`.
+fn import_busybox(engine: &dyn Engine, dir: &Path) {
+    let tarball = dir.join(format!("busybox-{}.tar", engine.name()));
+    TestImage::busybox(&[], &[]).write_rootfs(&tarball);
+    engine.check(&["import", tarball.to_str().expect("UTF-8"), "localhost/net:latest"]);
+}
+
+/// A network one engine created carries the other's containers: Podman runs one on rpod's
+/// network and rpod one on Podman's, each getting an address of that network's subnet (inside
+/// a network namespace of the test's own; no DNS, so no aardvark-dns outlives the test).
+#[test]
+fn each_engine_runs_containers_on_the_others_network() {
+    let podman = Podman::new();
+    let shared = podman.dir().join("networks");
+    let rpod = Rpod::with_networks_in(TestEnv::new(), &shared);
+    rpod.check(&["network", "create", "--disable-dns", "--subnet", "10.123.0.0/24", "byrpod"]);
+    podman.check(&["network", "create", "--disable-dns", "--subnet", "10.124.0.0/24", "bypodman"]);
+    let cases: [(&dyn Engine, &str, &str); 2] = [(&podman, "byrpod", "10.123.0."), (&rpod, "bypodman", "10.124.0.")];
+    for (engine, network, prefix) in cases {
+        import_busybox(engine, rpod.env.dir());
+        let inside = EngineInNetNs::new(engine);
+        let hosts = inside.check(&[
+            "run",
+            "--rm",
+            "--network",
+            network,
+            "--name",
+            "c1",
+            "localhost/net:latest",
+            "cat",
+            "/etc/hosts",
+        ]);
+        assert!(hosts.lines().any(|l| l.starts_with(prefix) && l.contains("c1")), "{}: {hosts}", engine.name());
+    }
 }
