@@ -370,8 +370,9 @@ fn prune(args: PruneArgs, global: &GlobalArgs) -> CommandResult {
     }
 }
 
-/// Removes each network it can, printing its name. Podman's codes: 1 when a network did not
-/// exist, else 2 when one was in use, else 125; with `-f` a missing network is no error.
+/// Removes each network it can, printing its name; stops at a network in use (exit 2), as
+/// Podman does. Otherwise 1 when a network did not exist, else 125; with `-f` a missing
+/// network is no error.
 fn rm(args: RmArgs, global: &GlobalArgs) -> CommandResult {
     if args.time.is_some() && !args.force {
         return Err(anyhow::anyhow!("--force option must be specified to use the --time option").into());
@@ -385,12 +386,16 @@ fn rm(args: RmArgs, global: &GlobalArgs) -> CommandResult {
         match network_use::remove_network(&dir, &runtime, &store, name, args.force, args.time) {
             Ok(removed) => println!("{removed}"),
             Err(NetworkUseError::Network(NetworkError::NotFound(_))) if args.force => {}
+            // Podman stops at a network in use.
+            Err(err @ NetworkUseError::InUse(_)) => {
+                errors.push(err.into());
+                code = 2;
+                break;
+            }
             Err(err) => {
-                code = match (&err, code) {
-                    (NetworkUseError::Network(NetworkError::NotFound(_)), _) => 1,
-                    (NetworkUseError::InUse(_), EXIT_ERROR) => 2,
-                    (_, code) => code,
-                };
+                if matches!(err, NetworkUseError::Network(NetworkError::NotFound(_))) {
+                    code = 1;
+                }
                 errors.push(err.into());
             }
         }
