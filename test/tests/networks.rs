@@ -325,3 +325,32 @@ fn auto_update_keeps_the_published_port_under_systemd() {
     let left = sandbox.check(&["find", env.runroot().join("netns").to_str().unwrap(), "-mindepth", "1"]);
     assert_eq!(left, "", "namespace files left");
 }
+
+/// `network connect` gives a running container an interface on another network, where its
+/// name and `--alias` resolve; `network disconnect` takes it away again.
+#[test]
+fn connect_and_disconnect_a_running_container() {
+    let engines = DebianEngines::shared();
+    for engine in engines.both() {
+        let inside = EngineInNetNs::new(engine);
+        let net = format!("joinnet{}", port_for(4, engine));
+        let (peer, joiner) = (format!("peer-{net}"), format!("joiner-{net}"));
+        inside.check(&["network", "create", "--subnet", "10.124.46.0/24", &net]);
+        let _guards = (ContainerGuard::new(&inside, &peer), ContainerGuard::new(&inside, &joiner));
+        inside.check(&["run", "-d", "--network", &net, "--name", &peer, DEBIAN_IMAGE, "sleep", "600"]);
+        inside.check(&["run", "-d", "--network", "bridge", "--name", &joiner, DEBIAN_IMAGE, "sleep", "600"]);
+        inside.check(&["network", "connect", "--alias", "joined", &net, &joiner]);
+        let address =
+            inside.inspect(&joiner, &format!("{{{{(index .NetworkSettings.Networks \"{net}\").IPAddress}}}}"));
+        assert!(address.starts_with("10.124.46."), "{}: {address:?}", engine.name());
+        for name in [joiner.as_str(), "joined"] {
+            let resolved = inside.check(&["exec", &peer, "getent", "hosts", name]);
+            assert!(resolved.starts_with(&address), "{}: {name} resolved to {resolved:?}", engine.name());
+        }
+        inside.check(&["network", "disconnect", &net, &joiner]);
+        assert_ne!(inside.run(&["exec", &peer, "getent", "hosts", &joiner]).code, Some(0), "{}", engine.name());
+        inside.check(&["rm", "-f", "-t", "0", &peer, &joiner]);
+        assert_nothing_left(engine, &traces(inside.netns()), "10.124.46.");
+        inside.check(&["network", "rm", &net]);
+    }
+}

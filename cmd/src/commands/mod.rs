@@ -13,6 +13,7 @@ mod inspect;
 mod lifecycle;
 mod login;
 mod network;
+mod network_connect;
 mod port;
 mod ps;
 mod pull;

@@ -59,8 +59,12 @@ pub struct NetworkArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum NetworkCommand {
+    /// Connect a container to a network
+    Connect(super::network_connect::ConnectArgs),
     /// Create networks for containers and pods
     Create(Box<CreateArgs>),
+    /// Disconnect a container from a network
+    Disconnect(super::network_connect::DisconnectArgs),
     /// Check if network exists
     Exists(ExistsArgs),
     /// Inspect network
@@ -182,7 +186,9 @@ pub struct RmArgs {
 
 pub fn run(args: NetworkArgs, global: &GlobalArgs) -> CommandResult {
     match args.command {
+        NetworkCommand::Connect(args) => Ok(super::network_connect::connect(args, global)?),
         NetworkCommand::Create(args) => Ok(create(*args)?),
+        NetworkCommand::Disconnect(args) => Ok(super::network_connect::disconnect(args, global)?),
         NetworkCommand::Exists(args) => Ok(exists(args)?),
         NetworkCommand::Inspect(args) => inspect(args, global),
         NetworkCommand::Ls(args) => Ok(ls(args, global)?),

@@ -12,6 +12,7 @@ mod exit;
 pub(crate) mod healthcheck;
 mod kill;
 mod network;
+mod network_connect;
 mod remove;
 pub mod restart;
 mod restart_command;
@@ -25,6 +26,7 @@ mod wait_condition;
 mod testing;
 
 pub use create::CreatePlacement;
+pub use network_connect::ConnectError;
 pub use signal::{Signal, SignalError};
 pub use stop::StopTimeout;
 pub use wait_condition::WaitCondition;

@@ -29,7 +29,7 @@ impl Runtime<'_> {
         let networks = self.load_networks(&container)?;
         let netns = self.networking.create_namespace(id).map_err(Error::from)?;
         let state = NetworkState { netns: netns.display().to_string(), status: BTreeMap::new() };
-        let mut options = match self.store.reserve_addresses(id, &networks, state) {
+        let mut options = match self.store.reserve_addresses(id, base_options(&container), &networks, state) {
             Ok(options) => options,
             Err(err) => {
                 let _ = self.networking.remove_namespace(&netns);
@@ -134,13 +134,15 @@ fn base_options(container: &Container) -> NetavarkOptions {
 }
 
 impl Store {
-    /// Chooses container `id`'s addresses on `networks` and records them with `state` (its
-    /// namespace) in one write transaction, so two containers starting at once never get the
-    /// same address: the addresses held are those in every other container's recorded status.
-    /// Returns the netavark options with the addresses filled in.
-    fn reserve_addresses(
+    /// Chooses container `id`'s addresses on the networks of `options` (defined in `networks`)
+    /// and records them in `state` (its namespace, what it already holds) in one write
+    /// transaction, so two containers starting at once never get the same address: the
+    /// addresses held are those in every other container's recorded status. Returns `options`
+    /// with the addresses filled in.
+    pub(super) fn reserve_addresses(
         &self,
         id: &str,
+        mut options: NetavarkOptions,
         networks: &BTreeMap<String, Network>,
         mut state: NetworkState,
     ) -> Result<NetavarkOptions> {
@@ -166,7 +168,6 @@ impl Store {
             }
         }
         let mut container = this.ok_or_else(|| Error::NoSuchContainer(id.to_string()))?;
-        let mut options = base_options(&container);
         let empty = BTreeMap::new();
         for (name, per_network) in options.networks.iter_mut() {
             let network = networks.get(name).ok_or_else(|| network::NetworkError::NotFound(name.clone()));
@@ -192,7 +193,7 @@ impl Store {
     }
 
     /// Replaces the network part of container `id`'s state, leaving the rest as it is.
-    fn set_network_state(&self, id: &str, network: &NetworkState) -> Result<()> {
+    pub(super) fn set_network_state(&self, id: &str, network: &NetworkState) -> Result<()> {
         let tx = self.write_transaction()?;
         let json: String = tx
             .query_row("SELECT JSON FROM ContainerState WHERE ID = ?1", [id], |row| row.get(0))

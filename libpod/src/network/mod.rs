@@ -69,6 +69,8 @@ pub enum NetworkSetupError {
     #[error(transparent)]
     Conf(Box<containersconf::Error>),
     #[error(transparent)]
+    Connect(#[from] crate::container::ConnectError),
+    #[error(transparent)]
     Netavark(#[from] network::netavark::NetavarkError),
     #[error("unexpected netavark result length, want ({want}), got ({got}) networks")]
     ResultLength { want: usize, got: usize },
