@@ -32,6 +32,12 @@ pub struct HealthFlagArgs {
     /// Disable healthchecks on container
     #[arg(long = "no-healthcheck")]
     pub no_healthcheck: bool,
+    /// Set maximum number of attempts in the HealthCheck log file ('0' value means an infinite number of attempts in the log file) (default 5)
+    #[arg(long = "health-max-log-count", value_name = "COUNT")]
+    pub max_log_count: Option<u32>,
+    /// Set maximum length in characters of stored HealthCheck log ('0' value means an infinite log length) (default 500)
+    #[arg(long = "health-max-log-size", value_name = "SIZE")]
+    pub max_log_size: Option<u32>,
 }
 
 impl HealthFlagArgs {
@@ -46,6 +52,8 @@ impl HealthFlagArgs {
             start_interval: self.start_interval.clone(),
             on_failure: self.on_failure.clone(),
             no_healthcheck: self.no_healthcheck,
+            max_log_count: self.max_log_count,
+            max_log_size: self.max_log_size,
         };
         Ok(flags.request()?)
     }

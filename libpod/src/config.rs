@@ -125,6 +125,12 @@ pub struct ContainerConfig {
     /// `--health-on-failure`.
     #[serde(rename = "healthcheck_on_failure_action", default)]
     pub health_on_failure: health::OnFailureAction,
+    /// `--health-max-log-count`: results the health log keeps (0: all; unset: 5).
+    #[serde(rename = "healthMaxLogCount", default, skip_serializing_if = "Option::is_none")]
+    pub health_max_log_count: Option<u32>,
+    /// `--health-max-log-size`: bytes of each result's output kept (0: all; unset: 500).
+    #[serde(rename = "healthMaxLogSize", default, skip_serializing_if = "Option::is_none")]
+    pub health_max_log_size: Option<u32>,
     /// `-v/--volume`, `--mount` and `--tmpfs`: the container's bind and tmpfs mounts.
     #[serde(flatten)]
     pub mounts: crate::mounts::MountsConfig,
@@ -143,6 +149,15 @@ impl ContainerConfig {
     /// `HasHealthCheck`).
     pub fn health_check(&self) -> Option<&health::HealthConfig> {
         self.healthcheck.as_ref().filter(|c| c.is_defined())
+    }
+
+    /// How much of the health check results the container's log keeps.
+    pub fn health_log_limits(&self) -> health::LogLimits {
+        let default = health::LogLimits::default();
+        health::LogLimits {
+            max_count: self.health_max_log_count.map_or(default.max_count, |n| n as usize),
+            max_size: self.health_max_log_size.map_or(default.max_size, |n| n as usize),
+        }
     }
 
     /// The container's host name: `--hostname`, else its short ID (rpod gives every container

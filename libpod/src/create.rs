@@ -177,6 +177,8 @@ pub fn new_container_config(
         network: opts.network_config.clone(),
         healthcheck,
         health_on_failure: opts.health.on_failure,
+        health_max_log_count: opts.health.max_log_count,
+        health_max_log_size: opts.health.max_log_size,
     })
 }
 

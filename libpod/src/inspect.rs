@@ -90,6 +90,11 @@ pub struct InspectConfig {
     pub healthcheck: Option<health::HealthConfig>,
     /// `--health-on-failure` (Podman 5 prints it for every container).
     pub healthcheck_on_failure_action: &'static str,
+    /// `--health-max-log-count`, `--health-max-log-size` in effect (Podman 5 leaves out 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub healthcheck_max_log_count: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub healthcheck_max_log_size: usize,
     pub stop_timeout: u32,
 }
 
@@ -135,6 +140,10 @@ impl InspectContainer {
         self.mounts = crate::mounts::inspect::mounts(&container.config.mounts, &store.volumes_dir());
         self
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl InspectContainer {
@@ -204,6 +213,8 @@ impl From<&Container> for InspectContainer {
                     .unwrap_or_default(),
                 healthcheck: config.healthcheck.clone(),
                 healthcheck_on_failure_action: config.health_on_failure.as_str(),
+                healthcheck_max_log_count: config.health_log_limits().max_count,
+                healthcheck_max_log_size: config.health_log_limits().max_size,
                 stop_timeout: config.stop_timeout,
             },
             host_config: InspectHostConfig {

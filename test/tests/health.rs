@@ -111,7 +111,8 @@ fn healthcheck_run_reports_like_podman() {
 }
 
 /// The monitor runs checks on schedule: a passing one makes the container healthy, a failing
-/// one unhealthy after its retries; `ps` shows both.
+/// one unhealthy after its retries; `ps` shows both. The log keeps what
+/// `--health-max-log-count`/`--health-max-log-size` allow (Podman 5's flags).
 #[test]
 fn scheduled_checks_make_containers_healthy_or_unhealthy() {
     let env = busybox_env();
@@ -130,6 +131,10 @@ fn scheduled_checks_make_containers_healthy_or_unhealthy() {
             "1s",
             "--health-retries",
             "2",
+            "--health-max-log-count",
+            "2",
+            "--health-max-log-size",
+            "4",
             BUSYBOX,
             "sh",
             "-c",
@@ -141,7 +146,10 @@ fn scheduled_checks_make_containers_healthy_or_unhealthy() {
     assert!(eventually(Duration::from_secs(10), || health(&env, "good") == "healthy 0"), "{}", health(&env, "good"));
     assert!(eventually(Duration::from_secs(10), || health(&env, "bad") == "unhealthy 2"), "{}", health(&env, "bad"));
     let last = env.inspect("bad", "{{(index .State.Health.Log 1).ExitCode}} {{(index .State.Health.Log 1).Output}}");
-    assert_eq!(last, "1 failing", "a failure is recorded with exit code 1 and the check's stderr");
+    assert_eq!(last, "1 fail", "a failure is recorded with exit code 1 and 4 bytes of the check's stderr");
+    let kept = || env.inspect("bad", "{{len .State.Health.Log}} {{.Config.HealthcheckMaxLogCount}}");
+    assert!(eventually(Duration::from_secs(5), || health(&env, "bad") == "unhealthy 3"), "{}", health(&env, "bad"));
+    assert_eq!(kept(), "2 2", "two results kept after three checks");
     let table = env.check(&["ps", "--format", "{{.Names}} {{.Status}}"]);
     assert!(table.lines().any(|l| l.starts_with("good Up ") && l.ends_with(" (healthy)")), "{table}");
     assert!(table.lines().any(|l| l.starts_with("bad Up ") && l.ends_with(" (unhealthy)")), "{table}");

@@ -9,7 +9,7 @@ use health::{CheckReport, HealthStatus, OnFailureAction};
 use super::Runtime;
 use crate::error::Result;
 use crate::health::exec::RuntimeCheckExecutor;
-use crate::health::{log_file, HealthCheckError};
+use crate::health::{recording_log, HealthCheckError};
 use crate::runtime::reaper::DirectSpawn;
 use crate::store::{Container, Store};
 
@@ -33,7 +33,7 @@ impl Runtime<'_> {
         let executor = RuntimeCheckExecutor::new(self.store, id, &container.state.runtime, &DirectSpawn)?;
         let started_at = container.state.started_time.unwrap_or_else(|| self.clock.wall());
         let clock = health::SystemClock::default();
-        let log = log_file(self.store, id);
+        let log = recording_log(self.store, &container.config);
         let report =
             health::run_check(id, config, started_at, &executor, &log, &clock).map_err(HealthCheckError::from)?;
         if report.results.status == HealthStatus::Unhealthy {

@@ -17,8 +17,9 @@ use crate::runtime::reaper::SpawnChild;
 use crate::state::ContainerStatus;
 use crate::store::Store;
 
-/// How much of a check's output is kept (the results keep less: [`health::MAX_OUTPUT_BYTES`]).
-const OUTPUT_LIMIT: usize = 4096;
+/// How much of a check's output is read into memory (the results keep 500 bytes unless
+/// `--health-max-log-size` says otherwise); the rest is read and dropped.
+const OUTPUT_LIMIT: usize = 64 * 1024;
 /// How often the runtime's exit is looked for while a check runs.
 const POLL: Duration = Duration::from_millis(20);
 /// How long the output is waited for once the check ended (a process it left behind in the

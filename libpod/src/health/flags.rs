@@ -22,6 +22,8 @@ pub struct HealthFlags {
     pub start_interval: Option<String>,
     pub on_failure: Option<String>,
     pub no_healthcheck: bool,
+    pub max_log_count: Option<u32>,
+    pub max_log_size: Option<u32>,
 }
 
 /// What the flags ask for, checked; [`HealthRequest::resolve`] decides with the image's check.
@@ -30,6 +32,9 @@ pub struct HealthRequest {
     check: Requested,
     /// `--health-on-failure`.
     pub on_failure: OnFailureAction,
+    /// `--health-max-log-count`, `--health-max-log-size`.
+    pub max_log_count: Option<u32>,
+    pub max_log_size: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,7 +65,7 @@ impl HealthFlags {
             (None, true) => Requested::Disabled,
             (None, false) => self.overrides()?,
         };
-        Ok(HealthRequest { check, on_failure })
+        Ok(HealthRequest { check, on_failure, max_log_count: self.max_log_count, max_log_size: self.max_log_size })
     }
 
     /// `--health-cmd` with every timing flag or its default.

@@ -47,6 +47,11 @@ pub fn log_file(store: &Store, id: &str) -> health::HealthLogFile {
     health::HealthLogFile::at(dir.join("healthcheck.log"))
 }
 
+/// The log `container`'s checks are recorded in, keeping what its `--health-max-log-*` allow.
+pub fn recording_log(store: &Store, config: &crate::ContainerConfig) -> health::HealthLogFile {
+    log_file(store, &config.id).with_limits(config.health_log_limits())
+}
+
 /// The health of `container`: `None` when it has no health check; otherwise its results
 /// (status `starting`, `healthy`, `unhealthy`, or empty before its first start). An unreadable
 /// log counts as no results, as `inspect` shows in Podman. This is what auto-update and `ps`

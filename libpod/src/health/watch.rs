@@ -18,7 +18,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
 use super::exec::RuntimeCheckExecutor;
-use super::log_file;
+use super::recording_log;
 use crate::container::healthcheck::ActionMeans;
 use crate::container::Runtime;
 use crate::runtime::notify;
@@ -109,7 +109,7 @@ fn watch(
         Ok(executor) => executor,
         Err(err) => return tracing::warn!("health checks of container {id}: {err}"),
     };
-    let log = log_file(store, id);
+    let log = recording_log(store, &container.config);
     let lifecycle = Runtime::on_host(store, None);
     health::schedule::run_on_schedule(id, config, started_at, &executor, &log, clock, |report| {
         after_check(&lifecycle, &container, report, ready, clock)

@@ -114,7 +114,8 @@ pub fn run_check(
     }
     let in_start_period = schedule::in_start_period(config, started_at, start);
     let entry = HealthLogEntry::new(start, end, exit_code, &output);
-    let results = log.update(|r| r.record(entry, in_start_period, config.retries, stopped))?;
+    let limits = log.limits();
+    let results = log.update(|r| r.record(entry, in_start_period, config.retries, stopped, limits))?;
     Ok(CheckReport { outcome, results })
 }
 

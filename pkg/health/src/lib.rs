@@ -22,4 +22,4 @@ pub use check::{run_check, CheckExecutor, CheckOutcome, CheckReport, CheckRun, C
 pub use config::{HealthConfig, OnFailureAction, DEFAULT_INTERVAL, DEFAULT_RETRIES, DEFAULT_TIMEOUT};
 pub use error::HealthError;
 pub use log_file::HealthLogFile;
-pub use results::{HealthLogEntry, HealthResults, HealthStatus, MAX_LOG_ENTRIES, MAX_OUTPUT_BYTES};
+pub use results::{HealthLogEntry, HealthResults, HealthStatus, LogLimits, MAX_LOG_ENTRIES, MAX_OUTPUT_BYTES};

@@ -10,18 +10,30 @@ use std::path::{Path, PathBuf};
 use nix::fcntl::{Flock, FlockArg};
 
 use crate::error::HealthError;
-use crate::results::HealthResults;
+use crate::results::{HealthResults, LogLimits};
 
-/// A container's health check log file.
+/// A container's health check log file, and how much of the results it keeps.
 #[derive(Debug, Clone)]
 pub struct HealthLogFile {
     path: PathBuf,
+    limits: LogLimits,
 }
 
 impl HealthLogFile {
-    /// The log at `path` (its directory is created on the first write).
+    /// The log at `path` (its directory is created on the first write), with Podman's default
+    /// limits.
     pub fn at(path: impl Into<PathBuf>) -> HealthLogFile {
-        HealthLogFile { path: path.into() }
+        HealthLogFile { path: path.into(), limits: LogLimits::default() }
+    }
+
+    /// This log keeping what `limits` allow.
+    pub fn with_limits(self, limits: LogLimits) -> HealthLogFile {
+        HealthLogFile { limits, ..self }
+    }
+
+    /// What the log keeps.
+    pub fn limits(&self) -> LogLimits {
+        self.limits
     }
 
     /// Where it is.
