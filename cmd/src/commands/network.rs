@@ -198,7 +198,7 @@ pub fn run(args: NetworkArgs, global: &GlobalArgs) -> CommandResult {
 }
 
 /// The network config directory containers.conf names (Podman's default for root).
-pub fn config_dir() -> anyhow::Result<NetworkConfigDir> {
+fn config_dir() -> anyhow::Result<NetworkConfigDir> {
     let conf = containersconf::ContainersConf::load_host()?;
     Ok(NetworkConfigDir::from_conf(&conf)?)
 }
