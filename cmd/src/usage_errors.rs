@@ -155,7 +155,9 @@ fn missing_arguments(program: &str, command: &Command, path: &[String], received
         (_, "inspect") => "no names or ids specified".to_string(),
         (_, "logs") => "specify at least one container name or ID to log".to_string(),
         (_, "wait") => format!("{program:?} requires a name, id, or the \"--latest\" flag"),
-        (_, "systemd" | "exists" | "print") => format!("accepts 1 arg(s), received {received}"),
+        (_, "systemd" | "exists" | "print") | ([.., "healthcheck", "run"], _) => {
+            format!("accepts 1 arg(s), received {received}")
+        }
         (_, "push" | "import") => format!("accepts between 1 and 2 arg(s), received {received}"),
         _ => {
             let needed = command.get_positionals().filter(|arg| arg.is_required_set()).count().max(1);

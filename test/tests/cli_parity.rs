@@ -97,6 +97,8 @@ const ROWS: &[(&[&str], Known)] = &[
     (&["volume", "ls", "--filter", "bogus=1"], Same),
     (&["network", "exists"], Same),
     (&["network", "exists", "nosuch"], Same),
+    (&["healthcheck", "run"], Same),
+    (&["healthcheck", "run", "nosuch"], Same),
     (&["network", "inspect"], Same),
     (&["network", "inspect", "nosuch"], Differs("Podman 5 dropped the inspect error's prefixes", "Error: network nosuch: unable to find network with name or ID nosuch: network not found", "Error: inspecting object: network nosuch: unable to find network with name or ID nosuch: network not found")),
     (&["network", "rm"], Same),
