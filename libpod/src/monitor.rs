@@ -46,7 +46,7 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
         Ok(started) => started,
         Err(err) => {
             let _ = writeln!(report, "{}", err.monitor_report());
-            rootfs::release(store, id);
+            release_run(store, id);
             detach_network(store, id);
             return Err(err);
         }
@@ -65,7 +65,7 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
         let _ = started.runtime.delete(id, true);
         input.disconnect();
         started.output.finish();
-        rootfs::release(store, id);
+        release_run(store, id);
         detach_network(store, id);
         let Some(policy) = lifecycle.restart_policy_after_exit(id, exit_code, restarts) else { break exit_code };
         restarts += 1;
@@ -77,13 +77,24 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
             Ok(again) => started = again,
             Err(err) => {
                 tracing::warn!("restarting container {id} (--restart={policy}): {err}");
-                rootfs::release(store, id);
+                release_run(store, id);
                 detach_network(store, id);
                 break exit_code;
             }
         }
     };
     lifecycle.record_exit(id, exit_code)
+}
+
+/// Gives back what one run of the container held on the host: its root filesystem and its
+/// volumes' own filesystems (unmounted when no other container holds them).
+fn release_run(store: &Store, id: &str) {
+    rootfs::release(store, id);
+    if let Ok(container) = store.lookup(id) {
+        if let Err(err) = crate::mounts::volumes::release_volumes(store, &container.config) {
+            tracing::warn!("container {id}: {err}");
+        }
+    }
 }
 
 struct Started {

@@ -217,8 +217,28 @@ fn a_volumes_own_options_apply_at_its_first_mount() {
     env.run(&["run", "--rm", "-v", "bare:/srv", IMAGE, "true"]).success();
     assert_eq!(std::fs::read_dir(volume_data(&env, "bare")).unwrap().count(), 0, "the volume's nocopy was ignored");
 
-    env.run(&["volume", "create", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "fs"]).success();
+    // A filesystem that cannot be mounted fails the start in mount(8)'s words, holding nothing.
+    let device = ["--opt", "type=ext4", "--opt", "device=/dev/nonexistent-rpod-test"];
+    env.run(&[&["volume", "create"][..], &device, &["fs"]].concat()).success();
     let line = env.run(&["run", "--rm", "-v", "fs:/srv", IMAGE, "true"]).error_line();
-    assert!(line.contains("volume fs") || line.contains("\"fs\""), "{line}");
+    assert!(line.contains("mounting volume fs: mount: "), "{line}");
     assert_eq!(env.run(&["ps", "-a", "-q"]).success(), "", "the --rm container is gone");
+    assert_eq!(env.run(&["volume", "inspect", "--format", "{{.MountCount}}", "fs"]).success(), "0\n");
+}
+
+#[test]
+fn replace_removes_a_rm_containers_anonymous_volumes_and_keeps_named_ones() {
+    let env = env_with_image();
+    let run = ["run", "-d", "--rm", "--replace", "--name", "svc", "-v", "/cache", "-v", "data:/data", IMAGE];
+    let script = ["sh", "-c", "trap 'exit 0' TERM; echo kept >> /data/log; while :; do sleep 1; done"];
+    env.run(&[&run[..], &script].concat()).success();
+    let first: Vec<String> = volume_dirs(&env).into_iter().filter(|n| n != "data").collect();
+    env.run(&[&run[..], &script].concat()).success();
+    let second: Vec<String> = volume_dirs(&env).into_iter().filter(|n| n != "data").collect();
+    assert_eq!(second.len(), 1, "the replaced container's anonymous volume went: {second:?}");
+    assert_ne!(first, second, "the new container has an anonymous volume of its own");
+    let log = env.run(&["exec", "svc", "cat", "/data/log"]).success();
+    assert_eq!(log, "kept\nkept\n", "the named volume is the same one");
+    env.run(&["rm", "-f", "-v", "-t", "0", "svc"]).success();
+    assert_eq!(volume_dirs(&env), ["data"]);
 }

@@ -227,7 +227,7 @@ fn inspect(args: InspectArgs, global: &GlobalArgs) -> CommandResult {
     match args.format.as_deref() {
         None | Some("json") => println!("{}", report::to_json_pretty(&records)?),
         Some(format) => {
-            let items = records.iter().map(serde_json::to_value).collect::<Result<Vec<_>, _>>()?;
+            let items = records.iter().map(template_row).collect::<Result<Vec<_>, _>>()?;
             print!("{}", report::render_user_format(&INSPECT_OUTPUT, format, &items, &Value::Null)?);
         }
     }
@@ -267,7 +267,7 @@ fn ls(args: LsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
         println!("{}", report::to_json_pretty(&records)?);
         return Ok(0);
     }
-    let rows = records.iter().map(ls_row).collect::<Result<Vec<_>, _>>()?;
+    let rows = records.iter().map(template_row).collect::<Result<Vec<_>, _>>()?;
     let headers = report::headers(&LS_FIELDS, &[("Name", "volume name")]);
     let format = args.format.as_deref().unwrap_or(DEFAULT_LS_FORMAT);
     let text = report::render_user_format(&LS_OUTPUT, format, &rows, &headers)?;
@@ -279,9 +279,10 @@ fn ls(args: LsArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// A `volume ls` row: the inspect record with the fields Podman's JSON leaves out when empty,
-/// so every template field of `VolumeListReport` resolves.
-fn ls_row(record: &InspectVolumeData) -> serde_json::Result<Value> {
+/// What a `volume ls` or `volume inspect` template sees: the inspect record with the fields
+/// Podman's JSON leaves out when empty, so every field of Podman's structs resolves
+/// (`{{.NeedsCopyUp}}` is `false`, not an error, for a volume already copied up).
+fn template_row(record: &InspectVolumeData) -> serde_json::Result<Value> {
     let mut row = serde_json::to_value(record)?;
     if let Value::Object(map) = &mut row {
         let defaults = [

@@ -26,6 +26,10 @@ impl Runtime<'_> {
             }
         }
         rootfs::release(self.store, id);
+        // A monitor that died left its volumes' filesystems held: nobody else gives them back.
+        if let Err(err) = crate::mounts::volumes::release_volumes(self.store, &container.config) {
+            tracing::warn!("container {id}: {err}");
+        }
         // Normally the monitor tore the network down at the exit; after a crash it is done here.
         self.detach_network(container)?;
         match self.store.remove(id) {

@@ -8,6 +8,7 @@ pub mod image_volumes;
 pub mod inspect;
 pub mod parse;
 pub mod spec;
+pub mod volume_fs;
 pub mod volumes;
 
 use serde::{Deserialize, Serialize};

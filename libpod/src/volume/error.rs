@@ -23,9 +23,15 @@ pub enum VolumeError {
     UnknownDriver { name: String, driver: String },
     #[error("invalid mount option {0} for driver 'local': invalid argument")]
     InvalidOption(String),
-    /// A `local` volume with `type`/`device`/`o` options, which rpod does not mount yet.
-    #[error("volume {0} has driver options (type, device or o) that name a filesystem to mount: rpod cannot mount those yet")]
-    DeviceMountUnsupported(String),
+    /// `mount(8)` refused a volume's filesystem (`--opt type/device/o`); its output says why.
+    #[error("mounting volume {name}: {output}")]
+    Mount { name: String, output: String },
+    #[error("unmounting volume {name}: {source}")]
+    Unmount {
+        name: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// A filter value that cannot be read (`dangling=maybe`, `until=soon`, no `=`).
     #[error("invalid filter {0:?}")]
     InvalidFilter(String),

@@ -62,7 +62,7 @@ impl From<&Volume> for InspectVolumeData {
             uid: volume.uid.unwrap_or(0),
             gid: volume.gid.unwrap_or(0),
             anonymous: volume.anonymous,
-            mount_count: 0,
+            mount_count: u32::try_from(volume.mounted_by.len()).unwrap_or(u32::MAX),
             needs_copy_up: volume.needs_copy_up,
             needs_chown: volume.needs_chown,
         }

@@ -84,22 +84,55 @@ pub struct Volume {
     /// True until the first container mounting it has given the directory its user.
     #[serde(default)]
     pub needs_chown: bool,
+    /// The containers whose current run holds the volume's filesystem mounted (Podman's
+    /// `MountCount`, kept as a set so that releasing twice never unmounts under another user).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub mounted_by: std::collections::BTreeSet<String>,
 }
 
 impl Volume {
-    /// Refuses, in one clear error, a volume whose data is a filesystem to mount (`--opt
-    /// type=`, `device=`, or `o=` with more than `uid=`/`gid=`): rpod stores such volumes but
-    /// does not mount them yet, and a container must not get the empty directory instead.
-    pub fn check_mountable(&self) -> Result<(), VolumeError> {
-        let needs_mount = self.options.iter().any(|(key, value)| match key.to_ascii_lowercase().as_str() {
-            "type" | "device" => true,
-            "o" => value.split(',').any(|item| !item.starts_with("uid=") && !item.starts_with("gid=")),
-            _ => false,
-        });
-        if needs_mount {
-            return Err(VolumeError::DeviceMountUnsupported(self.name.to_string()));
+    /// The filesystem a `local` volume's options name (`--opt type=`, `device=`, or `o=` with
+    /// more than `uid=`/`gid=`), mounted on its data directory while containers use it; `None`
+    /// for a plain directory.
+    pub fn filesystem(&self) -> Option<VolumeFilesystem> {
+        let option = |wanted: &str| {
+            self.options.iter().find(|(key, _)| key.eq_ignore_ascii_case(wanted)).map(|(_, value)| value.clone())
+        };
+        let (kind, device, options) = (option("type"), option("device"), option("o"));
+        let mounts_something = options
+            .as_deref()
+            .is_some_and(|o| o.split(',').any(|item| !item.starts_with("uid=") && !item.starts_with("gid=")));
+        if kind.is_none() && device.is_none() && !mounts_something {
+            return None;
         }
-        Ok(())
+        Some(VolumeFilesystem { kind: kind.unwrap_or_default(), device: device.unwrap_or_default(), options })
+    }
+}
+
+/// What `mount(8)` is given for a volume with a filesystem: Podman's `mount -o O -t TYPE DEVICE
+/// DIR`, with `-o bind` for `type=bind` and the type as device when none is given (a tmpfs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeFilesystem {
+    pub kind: String,
+    pub device: String,
+    /// `o=` as given, `uid=`/`gid=` included: a tmpfs takes them as its root's owner.
+    pub options: Option<String>,
+}
+
+impl VolumeFilesystem {
+    /// The arguments of `mount` before the target directory.
+    pub fn mount_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(options) = &self.options {
+            args.extend(["-o".to_string(), options.clone()]);
+        }
+        match self.kind.as_str() {
+            "" => {}
+            "bind" => args.extend(["-o".to_string(), "bind".to_string()]),
+            kind => args.extend(["-t".to_string(), kind.to_string()]),
+        }
+        args.push(if self.device.is_empty() { self.kind.clone() } else { self.device.clone() });
+        args
     }
 }
 
@@ -145,7 +178,7 @@ mod tests {
     }
 
     #[test]
-    fn only_volumes_without_a_filesystem_to_mount_are_mountable() {
+    fn type_device_and_o_name_a_filesystem_as_podman_mounts_it() {
         let volume = |options: &[(&str, &str)]| Volume {
             name: VolumeName::parse("v").unwrap(),
             driver: LOCAL_DRIVER.into(),
@@ -158,16 +191,18 @@ mod tests {
             anonymous: false,
             needs_copy_up: true,
             needs_chown: true,
+            mounted_by: Default::default(),
         };
-        assert!(volume(&[]).check_mountable().is_ok());
-        assert!(volume(&[("o", "uid=1,gid=2"), ("nocopy", "")]).check_mountable().is_ok());
-        for options in [&[("type", "tmpfs")][..], &[("device", "/dev/sdb1")], &[("o", "uid=1,size=1m")]] {
-            let err = volume(options).check_mountable().unwrap_err().to_string();
-            assert_eq!(
-                err,
-                "volume v has driver options (type, device or o) that name a filesystem to mount: rpod cannot mount those yet"
-            );
-        }
+        assert_eq!(volume(&[]).filesystem(), None);
+        assert_eq!(volume(&[("o", "uid=1,gid=2"), ("nocopy", "")]).filesystem(), None);
+        let args = |options: &[(&str, &str)]| volume(options).filesystem().unwrap().mount_args();
+        assert_eq!(
+            args(&[("type", "tmpfs"), ("device", "tmpfs"), ("o", "uid=1000,mode=0750")]),
+            ["-o", "uid=1000,mode=0750", "-t", "tmpfs", "tmpfs"]
+        );
+        assert_eq!(args(&[("TYPE", "tmpfs")]), ["-t", "tmpfs", "tmpfs"]);
+        assert_eq!(args(&[("type", "bind"), ("device", "/srv/data")]), ["-o", "bind", "/srv/data"]);
+        assert_eq!(args(&[("device", "/dev/sdb1")]), ["/dev/sdb1"]);
     }
 
     #[test]

@@ -189,6 +189,13 @@ impl Store {
     ) -> Result<(Volume, NewVolumeDir)> {
         let dir = NewVolumeDir::create(&self.volumes_dir(), name)?;
         let (uid, gid) = owner_from_options(&spec.options);
+        if uid.is_some() || gid.is_some() {
+            // Podman gives the data directory its `o=uid=`/`gid=` owner at create (root for
+            // the one not given); containers then find it so, whoever they run as.
+            let data = dir.path.join("_data");
+            std::os::unix::fs::chown(&data, Some(uid.unwrap_or(0)), Some(gid.unwrap_or(0)))
+                .map_err(|source| VolumeError::CreateDir { path: data, source })?;
+        }
         let volume = Volume {
             name: name.clone(),
             driver: LOCAL_DRIVER.to_string(),
@@ -201,6 +208,7 @@ impl Store {
             anonymous: spec.anonymous,
             needs_copy_up: true,
             needs_chown: uid.is_none() && gid.is_none(),
+            mounted_by: Default::default(),
         };
         tx.execute("INSERT INTO Volume (Name, JSON) VALUES (?1, ?2)", params![name.as_str(), to_json(&volume)?])?;
         Ok((volume, dir))
@@ -320,6 +328,8 @@ mod tests {
         let volume = store.create_volume(&spec).unwrap();
         assert_eq!(volume.mountpoint, store.volumes_dir().join("data/_data"));
         assert_eq!((volume.uid, volume.gid, volume.needs_chown), (Some(5), None, false));
+        let owner = std::fs::metadata(&volume.mountpoint).unwrap();
+        assert_eq!((owner.uid(), owner.gid()), (5, 0), "o=uid= owns the data from the start");
         assert_eq!(store.volume("data").unwrap(), volume);
         let taken = store.create_volume(&spec).unwrap_err().to_string();
         assert_eq!(taken, "volume with name data already exists: volume already exists");
