@@ -162,7 +162,41 @@ fn after_check(
 /// OCI runtime: a `runc kill` started here would be reaped by the monitor's main thread before
 /// this one could read how it ended.
 fn signal_process(pid: i32, name: &str) -> crate::error::Result<()> {
+    if pid <= 0 {
+        // kill(2) reads 0 and negative PIDs as process groups: never signal those.
+        return Err(crate::error::Error::Monitor(format!("no container process to send SIG{name} to")));
+    }
     let signal = if name == "KILL" { Signal::SIGKILL } else { Signal::SIGTERM };
     kill(Pid::from_raw(pid), signal)
         .map_err(|e| crate::error::Error::Monitor(format!("sending SIG{name} to {pid}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::net::UnixDatagram;
+
+    use super::*;
+
+    #[test]
+    fn ready_is_sent_once_with_the_monitors_pid() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notify.sock");
+        let systemd = UnixDatagram::bind(&path).unwrap();
+        systemd.set_nonblocking(true).unwrap();
+        let ready = ReadyWhenHealthy::new(path, 42);
+        assert!(!ready.sent());
+        ready.send();
+        ready.send();
+        assert!(ready.sent());
+        let mut buf = [0u8; 64];
+        let n = systemd.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"MAINPID=42\nREADY=1\n");
+        assert!(systemd.recv(&mut buf).is_err(), "READY=1 is sent once");
+    }
+
+    #[test]
+    fn no_signal_goes_to_a_process_group() {
+        assert!(signal_process(0, "TERM").is_err());
+        assert!(signal_process(-1, "KILL").is_err());
+    }
 }
