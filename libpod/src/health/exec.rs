@@ -115,7 +115,7 @@ fn wait_until(child: &mut Child, deadline: Instant) -> std::io::Result<Option<st
 /// Kills a check that ran too long: the process the runtime started in the container and
 /// everything it started (SIGKILL, descendants first), then the runtime itself.
 fn kill_check(pid_file: &Path, runtime: &mut Child) {
-    let check = std::fs::read_to_string(pid_file).ok().and_then(|t| t.trim().parse::<i32>().ok());
+    let check = std::fs::read_to_string(pid_file).ok().and_then(|t| t.trim().parse::<i32>().ok()).filter(|p| *p > 0);
     if let Some(check) = check {
         for pid in descendants(check).into_iter().rev().chain([check]) {
             let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
