@@ -80,7 +80,7 @@ pub struct PsArgs {
     /// Do not truncate IDs and commands
     #[arg(long)]
     pub no_trunc: bool,
-    /// Filter: label=KEY[=VALUE], name=NAME, id=ID, status=STATUS (repeatable)
+    /// Filter: label=KEY[=VALUE], name=NAME, id=ID, status=STATUS, health=STATUS (repeatable)
     #[arg(short = 'f', long = "filter", value_name = "FILTER")]
     pub filters: Vec<String>,
     /// Go template or json
