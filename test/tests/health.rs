@@ -91,6 +91,17 @@ fn healthcheck_run_reports_like_podman() {
         assert_eq!(log, "3 110", "{name}");
         let output = engine.inspect("hc-manual", "{{(index .State.Health.Log 2).Output}}");
         assert_eq!(output, "checking", "{name}");
+        let inspected: serde_json::Value =
+            serde_json::from_str(&engine.check(&["inspect", "hc-manual"])).expect("inspect JSON");
+        let keys = |value: &serde_json::Value| {
+            value.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default()
+        };
+        let state_health = &inspected[0]["State"]["Health"];
+        assert_eq!(keys(state_health), ["FailingStreak", "Log", "Status"], "{name}");
+        assert_eq!(keys(&state_health["Log"][0]), ["End", "ExitCode", "Output", "Start"], "{name}");
+        let start = state_health["Log"][0]["Start"].as_str().unwrap_or_default();
+        assert!(chrono::DateTime::parse_from_rfc3339(start).is_ok(), "{name}: {start}");
+        assert_eq!(inspected[0]["Config"]["HealthcheckOnFailureAction"], "none", "{name}");
         assert_eq!(
             engine.check(&["ps", "--filter", "health=healthy", "--format", "{{.Names}}"]),
             "hc-manual\n",
