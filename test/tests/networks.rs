@@ -24,6 +24,12 @@ fn eventually(limit: Duration, mut probe: impl FnMut() -> bool) -> bool {
     probe()
 }
 
+/// Held by the tests whose networks run aardvark-dns: its state (a PID file, one configuration
+/// per network) lives in the engine's network run directory — Podman's is the machine's
+/// `/run/containers/networks`, rpod's is under the shared engines' runroot — while each test
+/// has a namespace of its own, so two such tests at once would signal each other's server.
+static AARDVARK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A port nothing in a fresh namespace listens on, different per test and engine.
 fn port_for(case: u16, engine: &dyn Engine) -> u16 {
     8000 + case * 10 + u16::from(engine.name() == "rpod")
@@ -66,20 +72,20 @@ fn assert_nothing_left(engine: &dyn Engine, traces: &NetworkTraces, subnet_prefi
     assert!(!traces.nftables.contains(subnet_prefix), "{}: nftables left:\n{}", engine.name(), traces.nftables);
 }
 
-/// The files in rpod's persistent-namespace directory and the namespace mounts under it.
-fn rpod_namespaces(runroot: &std::path::Path) -> (Vec<String>, Vec<String>) {
-    let dir = runroot.join("netns");
-    let files = std::fs::read_dir(&dir)
-        .map(|entries| entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
-        .unwrap_or_default();
-    let mounts = std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|line| line.split(' ').nth(4))
-        .filter(|point| point.starts_with(dir.to_str().expect("UTF-8 path")))
-        .map(str::to_string)
-        .collect();
-    (files, mounts)
+/// The persistent namespaces (`SandboxKey`) of running containers, to check after removal.
+fn namespaces_of(engine: &dyn Engine, containers: &[&str]) -> Vec<String> {
+    containers.iter().map(|c| engine.inspect(c, "{{.NetworkSettings.SandboxKey}}")).collect()
+}
+
+/// Asserts that each namespace file is gone and nothing is mounted there any more.
+fn assert_namespaces_gone(engine: &dyn Engine, namespaces: &[String]) {
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    for path in namespaces {
+        assert!(!path.is_empty(), "{}: a running container without a namespace", engine.name());
+        assert!(!std::path::Path::new(path).exists(), "{}: {path} left", engine.name());
+        let mounted = mountinfo.lines().any(|line| line.split(' ').nth(4) == Some(path.as_str()));
+        assert!(!mounted, "{}: {path} still mounted", engine.name());
+    }
 }
 
 /// nginx from the Debian image, published on 127.0.0.1 of the test's namespace, answers there;
@@ -122,18 +128,20 @@ fn a_published_nginx_answers_and_rm_leaves_nothing() {
         let hosts = inside.check(&["exec", &name, "cat", "/etc/hosts"]);
         assert!(hosts.lines().any(|l| l.starts_with(&address) && l.contains(&name)), "{}: {hosts}", engine.name());
 
+        let namespaces = namespaces_of(&inside, &[&name]);
         inside.check(&["rm", "-f", "-t", "0", &name]);
         drop(guard);
         assert_nothing_left(engine, &traces(inside.netns()), "10.88.");
+        assert_namespaces_gone(engine, &namespaces);
         assert_eq!(inside.netns().http_status(&url), "000", "{}: the port is still forwarded", engine.name());
     }
-    assert_eq!(rpod_namespaces(&engines.rpod.runroot()), (vec![], vec![]), "rpod left namespace files or mounts");
 }
 
 /// Two containers on a user-defined network find each other by name and by alias
 /// (aardvark-dns), and removing both leaves no interface, rule or DNS entry.
 #[test]
 fn containers_on_a_user_network_reach_each_other_by_name() {
+    let _aardvark = AARDVARK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let engines = DebianEngines::shared();
     for engine in engines.both() {
         let inside = EngineInNetNs::new(engine);
@@ -174,11 +182,12 @@ fn containers_on_a_user_network_reach_each_other_by_name() {
             engine.name()
         );
 
+        let namespaces = namespaces_of(&inside, &[&db, &client]);
         inside.check(&["rm", "-f", "-t", "0", &db, &client]);
         assert_nothing_left(engine, &traces(inside.netns()), "10.123.45.");
+        assert_namespaces_gone(engine, &namespaces);
         inside.check(&["network", "rm", &net]);
     }
-    assert_eq!(rpod_namespaces(&engines.rpod.runroot()), (vec![], vec![]), "rpod left namespace files or mounts");
 }
 
 /// A monitor killed with SIGKILL cannot tear its container's network down: the `rm` that
@@ -210,7 +219,7 @@ fn rm_after_a_killed_monitor_leaves_nothing() {
     assert!(Command::new("kill").args(["-KILL", &monitor]).status().unwrap().success());
     inside.check(&["rm", "-f", "-t", "0", name]);
     assert_nothing_left(rpod, &traces(inside.netns()), "10.88.");
-    assert_eq!(rpod_namespaces(&rpod.runroot()), (vec![], vec![]), "rpod left namespace files or mounts");
+    assert_namespaces_gone(rpod, &[netns_path]);
 }
 
 /// Flags Podman refuses are refused in its words, and nothing is created.
@@ -330,6 +339,7 @@ fn auto_update_keeps_the_published_port_under_systemd() {
 /// name and `--alias` resolve; `network disconnect` takes it away again.
 #[test]
 fn connect_and_disconnect_a_running_container() {
+    let _aardvark = AARDVARK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let engines = DebianEngines::shared();
     for engine in engines.both() {
         let inside = EngineInNetNs::new(engine);
@@ -349,7 +359,9 @@ fn connect_and_disconnect_a_running_container() {
         }
         inside.check(&["network", "disconnect", &net, &joiner]);
         assert_ne!(inside.run(&["exec", &peer, "getent", "hosts", &joiner]).code, Some(0), "{}", engine.name());
+        let namespaces = namespaces_of(&inside, &[&peer, &joiner]);
         inside.check(&["rm", "-f", "-t", "0", &peer, &joiner]);
+        assert_namespaces_gone(engine, &namespaces);
         assert_nothing_left(engine, &traces(inside.netns()), "10.124.46.");
         inside.check(&["network", "rm", &net]);
     }
