@@ -156,6 +156,17 @@ const ROWS: &[(&[&str], Known)] = &[
     (&["network", "inspect", "--format", "{{.Nope}}", "podman"], Differs("Podman 5 dropped the inspect error's prefixes", "Error: template: inspect:1:13: executing \"inspect\" at <.Nope>: can't evaluate field Nope in type interface {}", "Error: inspecting object: printing inspect output: template: inspect:1:13: executing \"inspect\" at <.Nope>: can't evaluate field Nope in type interface {}")),
     (&["auto-update", "--format", "{{.Nope}}"], Same),
     (&["rm", "nosuch"], Same),
+    // Ports and network flags (issue 16): refused before anything is created.
+    (&["port"], Same),
+    (&["port", CONTAINER, "80", "x"], Same),
+    (&["port", CONTAINER, "80/tcp/x"], Same),
+    (&["port", "nosuch"], Same),
+    (&["create", "-p", "80/tcp/udp", IMAGE], Same),
+    (&["create", "-p", "0", IMAGE], Same),
+    (&["create", "-p", "8000-8001:80", IMAGE], Same),
+    (&["create", "-p", "nope:80:80", IMAGE], Same),
+    (&["create", "--ip", "1.2.3", IMAGE], Same),
+    (&["create", "--network", "nosuchnet", IMAGE, "true"], Same),
     // Fields rpod offers that 4.3.1 lacks.
     (&["ps", "-a", "--format", "{{.Restarts}}"], Differs("Podman 5's psReporter has Restarts", "", "Error: template: ps:1:13: executing \"ps\" at <.Restarts>: can't evaluate field Restarts in type containers.psReporter")),
     (&["ps", "-a", "--format", "{{.CIDFile}}"], Differs("Podman 5's ListContainer has CIDFile", "", "Error: template: ps:1:13: executing \"ps\" at <.CIDFile>: can't evaluate field CIDFile in type containers.psReporter")),
