@@ -38,6 +38,9 @@ pub struct HealthFlagArgs {
     /// Set maximum length in characters of stored HealthCheck log ('0' value means an infinite log length) (default 500)
     #[arg(long = "health-max-log-size", value_name = "SIZE")]
     pub max_log_size: Option<u32>,
+    /// Set the destination of the HealthCheck log. Directory path, local or events_logger (local use container state file) (default "local")
+    #[arg(long = "health-log-destination", value_name = "DESTINATION")]
+    pub log_destination: Option<String>,
 }
 
 impl HealthFlagArgs {
@@ -54,6 +57,7 @@ impl HealthFlagArgs {
             no_healthcheck: self.no_healthcheck,
             max_log_count: self.max_log_count,
             max_log_size: self.max_log_size,
+            log_destination: self.log_destination.clone(),
         };
         Ok(flags.request()?)
     }

@@ -131,6 +131,9 @@ pub struct ContainerConfig {
     /// `--health-max-log-size`: bytes of each result's output kept (0: all; unset: 500).
     #[serde(rename = "healthMaxLogSize", default, skip_serializing_if = "Option::is_none")]
     pub health_max_log_size: Option<u32>,
+    /// `--health-log-destination`: `local`, `events_logger`, or an absolute directory.
+    #[serde(rename = "healthLogDestination", default, skip_serializing_if = "Option::is_none")]
+    pub health_log_destination: Option<String>,
     /// `-v/--volume`, `--mount` and `--tmpfs`: the container's bind and tmpfs mounts.
     #[serde(flatten)]
     pub mounts: crate::mounts::MountsConfig,

@@ -179,6 +179,7 @@ pub fn new_container_config(
         health_on_failure: opts.health.on_failure,
         health_max_log_count: opts.health.max_log_count,
         health_max_log_size: opts.health.max_log_size,
+        health_log_destination: opts.health.log_destination.clone(),
     })
 }
 

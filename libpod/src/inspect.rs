@@ -95,6 +95,8 @@ pub struct InspectConfig {
     pub healthcheck_max_log_count: usize,
     #[serde(skip_serializing_if = "is_zero")]
     pub healthcheck_max_log_size: usize,
+    /// `--health-log-destination` (`local` unless given).
+    pub health_log_destination: String,
     pub stop_timeout: u32,
 }
 
@@ -215,6 +217,7 @@ impl From<&Container> for InspectContainer {
                 healthcheck_on_failure_action: config.health_on_failure.as_str(),
                 healthcheck_max_log_count: config.health_log_limits().max_count,
                 healthcheck_max_log_size: config.health_log_limits().max_size,
+                health_log_destination: config.health_log_destination.clone().unwrap_or_else(|| "local".into()),
                 stop_timeout: config.stop_timeout,
             },
             host_config: InspectHostConfig {

@@ -202,7 +202,7 @@ fn launch(
     store.update_state(id, &state)?;
     if config.health_check().is_some() {
         // Each start begins a new start period: the status says `starting` again (Podman).
-        let log = crate::health::log_file(store, id);
+        let log = crate::health::log_file(store, config);
         log.update(|r| r.status = health::HealthStatus::Starting).map_err(crate::health::HealthCheckError::from)?;
     }
     if let Some(target) = &systemd {

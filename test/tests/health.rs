@@ -154,7 +154,26 @@ fn scheduled_checks_make_containers_healthy_or_unhealthy() {
             SERVE,
         ]);
     };
-    run("good", "true");
+    let logs = env.dir().join("health-logs");
+    std::fs::create_dir(&logs).expect("a log directory");
+    env.check(&[
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        "good",
+        "--health-cmd",
+        "true",
+        "--health-interval",
+        "1s",
+        "--health-log-destination",
+        logs.to_str().expect("UTF-8 path"),
+        BUSYBOX,
+        "sh",
+        "-c",
+        SERVE,
+    ]);
     run("bad", "echo failing >&2; exit 3");
     assert!(eventually(Duration::from_secs(10), || health(&env, "good") == "healthy 0"), "{}", health(&env, "good"));
     assert!(eventually(Duration::from_secs(10), || health(&env, "bad") == "unhealthy 2"), "{}", health(&env, "bad"));
@@ -163,6 +182,9 @@ fn scheduled_checks_make_containers_healthy_or_unhealthy() {
     let kept = || env.inspect("bad", "{{len .State.Health.Log}} {{.Config.HealthcheckMaxLogCount}}");
     assert!(eventually(Duration::from_secs(5), || health(&env, "bad") == "unhealthy 3"), "{}", health(&env, "bad"));
     assert_eq!(kept(), "2 2", "two results kept after three checks");
+    let id = env.inspect("good", "{{.Id}}");
+    assert!(logs.join(format!("{id}-healthcheck.log")).is_file(), "--health-log-destination holds the log");
+    assert_eq!(env.inspect("good", "{{.Config.HealthLogDestination}}"), logs.to_str().expect("UTF-8 path"));
     let table = env.check(&["ps", "--format", "{{.Names}} {{.Status}}"]);
     assert!(table.lines().any(|l| l.starts_with("good Up ") && l.ends_with(" (healthy)")), "{table}");
     assert!(table.lines().any(|l| l.starts_with("bad Up ") && l.ends_with(" (unhealthy)")), "{table}");

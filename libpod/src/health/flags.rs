@@ -24,6 +24,7 @@ pub struct HealthFlags {
     pub no_healthcheck: bool,
     pub max_log_count: Option<u32>,
     pub max_log_size: Option<u32>,
+    pub log_destination: Option<String>,
 }
 
 /// What the flags ask for, checked; [`HealthRequest::resolve`] decides with the image's check.
@@ -35,6 +36,8 @@ pub struct HealthRequest {
     /// `--health-max-log-count`, `--health-max-log-size`.
     pub max_log_count: Option<u32>,
     pub max_log_size: Option<u32>,
+    /// `--health-log-destination`, checked (a directory made absolute).
+    pub log_destination: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,7 +68,14 @@ impl HealthFlags {
             (None, true) => Requested::Disabled,
             (None, false) => self.overrides()?,
         };
-        Ok(HealthRequest { check, on_failure, max_log_count: self.max_log_count, max_log_size: self.max_log_size })
+        let log_destination = self.log_destination.as_deref().map(log_destination).transpose()?;
+        Ok(HealthRequest {
+            check,
+            on_failure,
+            max_log_count: self.max_log_count,
+            max_log_size: self.max_log_size,
+            log_destination,
+        })
     }
 
     /// `--health-cmd` with every timing flag or its default.
@@ -145,6 +155,40 @@ impl HealthRequest {
                 image.map(|image| HealthConfig::from_image(image, overrides, *interval_disabled))
             }
         }
+    }
+}
+
+/// The two `--health-log-destination` words: the log in the container's run directory (rpod has
+/// no event log, so `events_logger` keeps it there too).
+const LOG_DESTINATION_WORDS: [&str; 2] = ["local", "events_logger"];
+
+/// `--health-log-destination`: `local`, `events_logger`, or an existing directory (Podman's
+/// `GetValidHealthCheckDestination`), made absolute.
+fn log_destination(text: &str) -> Result<String, HealthCheckError> {
+    if LOG_DESTINATION_WORDS.contains(&text) {
+        return Ok(text.to_string());
+    }
+    let meta = std::fs::metadata(text).map_err(|e| {
+        flag_error(&format!("HealthCheck Log '{text}' destination error: stat {text}: {}", io_text(&e)))
+    })?;
+    if !meta.is_dir() {
+        return Err(flag_error(&format!("HealthCheck Log '{text}' destination must be directory")));
+    }
+    let absolute = std::path::absolute(text).map_err(|e| flag_error(&e.to_string()))?;
+    Ok(absolute.to_string_lossy().into_owned())
+}
+
+/// The directory a stored `--health-log-destination` names, if it names one.
+pub(super) fn log_directory(destination: Option<&str>) -> Option<&str> {
+    destination.filter(|d| !d.is_empty() && !LOG_DESTINATION_WORDS.contains(d))
+}
+
+/// An I/O error as Go prints it (`no such file or directory`), without Rust's `(os error 2)`.
+fn io_text(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_lowercase(),
+        None => text,
     }
 }
 
@@ -247,6 +291,30 @@ mod tests {
         assert_eq!(disabled.test, ["NONE"]);
         assert!(!disabled.is_defined());
         assert!(!flags(Some("none")).request().unwrap().resolve(Some(&image_check())).unwrap().is_defined());
+    }
+
+    #[test]
+    fn the_log_destination_is_a_word_or_an_existing_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let request = |text: &str| HealthFlags { log_destination: Some(text.into()), ..flags(None) }.request();
+        assert_eq!(request("local").unwrap().log_destination.as_deref(), Some("local"));
+        let given = dir.path().to_str().unwrap();
+        assert_eq!(request(given).unwrap().log_destination.as_deref(), Some(given));
+        assert_eq!(log_directory(Some(given)), Some(given));
+        assert_eq!(log_directory(Some("events_logger")), None);
+        let missing = dir.path().join("nope");
+        let missing = missing.to_str().unwrap();
+        assert_eq!(
+            request(missing).unwrap_err().to_string(),
+            format!("HealthCheck Log '{missing}' destination error: stat {missing}: no such file or directory")
+        );
+        let file = dir.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        let file = file.to_str().unwrap();
+        assert_eq!(
+            request(file).unwrap_err().to_string(),
+            format!("HealthCheck Log '{file}' destination must be directory")
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod exec;
 pub mod flags;
 pub(crate) mod watch;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use health::{
     CheckOutcome, CheckReport, HealthConfig, HealthLogEntry, HealthResults, HealthStatus, OnFailureAction,
@@ -39,17 +39,23 @@ pub enum HealthCheckError {
     Check(#[from] health::HealthError),
 }
 
-/// The container's health check log, `healthcheck.log` beside its run directory under the
-/// runroot (where Podman keeps it): the monitor, `healthcheck run`, `inspect` and `ps` share it.
-pub fn log_file(store: &Store, id: &str) -> health::HealthLogFile {
-    let run_dir = store.runtime_dir(id);
-    let dir = run_dir.parent().map(PathBuf::from).unwrap_or(run_dir);
-    health::HealthLogFile::at(dir.join("healthcheck.log"))
+/// The container's health check log: `healthcheck.log` beside its run directory under the
+/// runroot (where Podman keeps it), or `ID-healthcheck.log` in the `--health-log-destination`
+/// directory. The monitor, `healthcheck run`, `inspect` and `ps` share it.
+pub fn log_file(store: &Store, config: &crate::ContainerConfig) -> health::HealthLogFile {
+    let path = match flags::log_directory(config.health_log_destination.as_deref()) {
+        Some(dir) => Path::new(dir).join(format!("{}-healthcheck.log", config.id)),
+        None => {
+            let run_dir = store.runtime_dir(&config.id);
+            run_dir.parent().map(PathBuf::from).unwrap_or(run_dir).join("healthcheck.log")
+        }
+    };
+    health::HealthLogFile::at(path)
 }
 
 /// The log `container`'s checks are recorded in, keeping what its `--health-max-log-*` allow.
 pub fn recording_log(store: &Store, config: &crate::ContainerConfig) -> health::HealthLogFile {
-    log_file(store, &config.id).with_limits(config.health_log_limits())
+    log_file(store, config).with_limits(config.health_log_limits())
 }
 
 /// The health of `container`: `None` when it has no health check; otherwise its results
@@ -58,7 +64,7 @@ pub fn recording_log(store: &Store, config: &crate::ContainerConfig) -> health::
 /// read.
 pub fn container_health(store: &Store, container: &Container) -> Option<HealthResults> {
     container.config.health_check()?;
-    Some(log_file(store, &container.config.id).read().unwrap_or_default())
+    Some(log_file(store, &container.config).read().unwrap_or_default())
 }
 
 /// Go's `time.Duration.String()` for the durations health checks use: `30s`, `1m30s`,
