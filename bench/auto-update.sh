@@ -3,7 +3,8 @@
 # loopback registry:
 #   N = 1, 10, 50   `auto-update --dry-run` with N running containers of one image;
 #   update          a real update: a container under its unit from `generate systemd --new`,
-#                   a new image published before every run, pulled, and the unit restarted.
+#                   a new image published before every run, pulled, and the unit restarted;
+#   scale           a real update of 30 such units on 5 images, every image new each run.
 # Prints mean times (hyperfine), the ratio podman/rpod, and max RSS (/usr/bin/time -v).
 #
 #   bench/auto-update.sh [N...]        (default: 1 10 50; needs root, hyperfine, podman,
@@ -51,6 +52,7 @@ mkdir -p "$work/sandbox"
 in_sandbox() { "$sandbox" run "$work/sandbox" "$@"; }
 in_sandbox sh -c "mkdir -p /etc/containers/registries.conf.d && cat >/etc/containers/containers.conf <<CONF
 [containers]
+netns = \"host\"
 default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]
 [engine]
 runtime = \"runc\"
@@ -112,18 +114,22 @@ $publisher push --tls-verify=false "$real" 2>/dev/null
 SH
 chmod +x "$work/publish"
 in_sandbox "$work/publish"
-start_unit() { # CONTAINER TOOL-ARGV...: create it, install its --new unit, start the unit
-  local name=$1
-  local tool=("${@:2}")
+install_unit() { # CONTAINER IMAGE TOOL-ARGV...: create it, install its --new unit (not started)
+  local name=$1 image=$2
+  local tool=("${@:3}")
   # The command ends at SIGTERM, so a restart measures the tools, not a 10 s stop timeout.
-  in_sandbox "${tool[@]}" create --name "$name" --label io.containers.autoupdate=registry "$real" \
+  in_sandbox "${tool[@]}" create --name "$name" --label io.containers.autoupdate=registry "$image" \
     sh -c 'trap "exit 0" TERM; sleep 100000 & wait' >/dev/null
   in_sandbox sh -c "$(printf '%q ' "${tool[@]}") generate systemd --new --name $name >/etc/systemd/system/container-$name.service"
+  in_sandbox "${tool[@]}" rm "$name" >/dev/null
   # Seven restarts in a few seconds would hit systemd's start limit (5 in 10 s) in any unit.
   in_sandbox sh -c "mkdir -p /etc/systemd/system/container-$name.service.d &&
     printf '[Unit]\nStartLimitIntervalSec=0\n' >/etc/systemd/system/container-$name.service.d/bench.conf"
+}
+start_unit() { # CONTAINER TOOL-ARGV...: install_unit on the "real" image, then start the unit
+  install_unit "$1" "$real" "${@:2}"
   in_sandbox systemctl daemon-reload
-  in_sandbox systemctl start "container-$name.service"
+  in_sandbox systemctl start "container-$1.service"
 }
 in_sandbox "${podman_real[@]}" pull -q --tls-verify=false "$real" >/dev/null
 in_sandbox "${rpod_real[@]}" pull -q --tls-verify=false "$real" >/dev/null 2>&1
@@ -141,3 +147,49 @@ must_update() { # TOOL AUTO-UPDATE-ARGV...
 }
 must_update podman "${podman_update[@]}"
 must_update rpod "${rpod_update[@]}"
+
+# Scale: 30 units from `generate systemd --new` on 5 images per tool, each tool in storage of
+# its own; before every run all 5 images are published anew, so every run pulls 5 images and
+# restarts all 30 units.
+scale_images=()
+for i in 0 1 2 3 4; do scale_images+=("$reg/bench/scale$i:latest"); done
+cat >"$work/publish-scale" <<SH
+#!/bin/sh
+set -e
+for image in ${scale_images[*]}; do
+  date +%s%N >"$work/rootfs/version"
+  tar -C "$work/rootfs" -cf "$work/scale.tar" .
+  $publisher import -q "$work/scale.tar" "\$image" >/dev/null
+  $publisher push --tls-verify=false "\$image" 2>/dev/null
+done
+SH
+chmod +x "$work/publish-scale"
+in_sandbox "$work/publish-scale"
+podman_scale=(podman --storage-driver vfs --root "$work/podman-scale" --runroot "$work/podman-scale-run")
+rpod_scale=("$rpod" --root "$work/rpod-scale" --runroot "$work/rpod-scale-run")
+scale_units=()
+for tool in podman rpod; do
+  if [[ $tool == podman ]]; then argv=("${podman_scale[@]}"); else argv=("${rpod_scale[@]}"); fi
+  for i in 0 1 2 3 4; do
+    in_sandbox "${argv[@]}" pull -q --tls-verify=false "${scale_images[$i]}" >/dev/null 2>&1
+    for j in 0 1 2 3 4 5; do
+      install_unit "s$tool$i$j" "${scale_images[$i]}" "${argv[@]}"
+      scale_units+=("container-s$tool$i$j.service")
+    done
+  done
+done
+in_sandbox systemctl daemon-reload
+in_sandbox systemctl start "${scale_units[@]}"
+podman_scale_update=("${podman_scale[@]}" auto-update)
+rpod_scale_update=("${rpod_scale[@]}" auto-update --tls-verify=false)
+json=$work/hyperfine-scale.json
+in_sandbox hyperfine -N -w 0 -r 3 --prepare "$work/publish-scale" --export-json "$json" \
+  -n podman "${podman_scale_update[*]}" -n rpod "${rpod_scale_update[*]}" >/dev/null
+scale_rss() { in_sandbox "$work/publish-scale" && rss "$@"; }
+row scale "$json" "$(scale_rss "${podman_scale_update[@]}")" "$(scale_rss "${rpod_scale_update[@]}")"
+in_sandbox "$work/publish-scale"
+for tool in podman rpod; do
+  if [[ $tool == podman ]]; then argv=("${podman_scale_update[@]}"); else argv=("${rpod_scale_update[@]}"); fi
+  updated=$(in_sandbox "${argv[@]}" --format '{{.Updated}}' 2>/dev/null | grep -cx true || true)
+  [[ $updated == 30 ]] || { echo "bench: $tool updated $updated of 30 scale units" >&2; exit 1; }
+done
