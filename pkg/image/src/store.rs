@@ -19,7 +19,8 @@ use crate::raw_name::RawImageName;
 use crate::reference::ImageReference;
 
 /// Forward schema migrations (entry `n` goes from version `n` to `n + 1`).
-const MIGRATIONS: &[&str] = &["CREATE TABLE Images (ID TEXT PRIMARY KEY NOT NULL, JSON TEXT NOT NULL);
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE Images (ID TEXT PRIMARY KEY NOT NULL, JSON TEXT NOT NULL);
      CREATE TABLE Names (
          Name    TEXT PRIMARY KEY NOT NULL,
          ImageID TEXT NOT NULL REFERENCES Images (ID) ON DELETE CASCADE

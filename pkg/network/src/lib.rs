@@ -29,4 +29,6 @@ pub use flags::{CreateFlagError, CreateFlags};
 pub use host::{HostInterfaces, KernelInterfaces};
 pub use name::NetworkName;
 pub use settings::{default_subnet_pools, NetworkSettings, SubnetPool, DEFAULT_CONFIG_DIR};
-pub use types::{go_html_escaped, go_time, to_podman_json, LeaseRange, Network, Route, Subnet, BRIDGE_DRIVER, HOST_LOCAL_IPAM};
+pub use types::{
+    go_html_escaped, go_time, to_podman_json, LeaseRange, Network, Route, Subnet, BRIDGE_DRIVER, HOST_LOCAL_IPAM,
+};
