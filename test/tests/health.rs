@@ -8,23 +8,11 @@
 use std::time::{Duration, Instant};
 
 use rpod_e2e::{
-    ContainerGuard, DebianEngines, Engine, EngineInNetNs, Podman, RunResult, Sandbox, TestEnv, TestImage, TestRegistry,
-    DEBIAN_IMAGE,
+    eventually, ContainerGuard, DebianEngines, Engine, EngineInNetNs, Podman, RunResult, Sandbox, TestEnv, TestImage,
+    TestRegistry, DEBIAN_IMAGE,
 };
 
 const BUSYBOX: &str = "localhost/health/busybox:latest";
-
-/// Polls `probe` every 100 ms until it returns true or `limit` passes; returns whether it did.
-fn eventually(limit: Duration, mut probe: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if probe() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    probe()
-}
 
 /// A test environment holding the busybox image as [`BUSYBOX`].
 fn busybox_env() -> TestEnv {

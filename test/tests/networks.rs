@@ -5,24 +5,13 @@
 //! never reach the machine's), with Podman 4.3.1 first and then rpod, same image and flags.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rpod_e2e::update_world::publish;
 use rpod_e2e::{
-    ContainerGuard, DebianEngines, Engine, EngineInNetNs, NetNs, Sandbox, TestEnv, TestRegistry, DEBIAN_IMAGE,
+    eventually, ContainerGuard, DebianEngines, Engine, EngineInNetNs, NetNs, Sandbox, TestEnv, TestRegistry,
+    DEBIAN_IMAGE,
 };
-
-/// Polls `probe` every 100 ms until it returns true or `limit` passes; returns whether it did.
-fn eventually(limit: Duration, mut probe: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if probe() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    probe()
-}
 
 /// Held by the tests whose networks run aardvark-dns: its state (a PID file, one configuration
 /// per network) lives in the engine's network run directory — Podman's is the machine's

@@ -3,21 +3,9 @@
 //! runs with rpod and then with Podman 4.3.1 (same image, same flags), each in a network
 //! namespace of the test's own: when Podman passes, the case is right.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use rpod_e2e::{ContainerGuard, DebianEngines, Engine, EngineInNetNs, DEBIAN_IMAGE};
-
-/// Polls `probe` every 100 ms until it returns true or `limit` passes; returns whether it did.
-fn eventually(limit: Duration, mut probe: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if probe() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    probe()
-}
+use rpod_e2e::{eventually, ContainerGuard, DebianEngines, Engine, EngineInNetNs, DEBIAN_IMAGE};
 
 /// Whether the container still runs: a daemon that exited will never answer, so polling stops.
 fn running(engine: &dyn Engine, container: &str) -> bool {

@@ -7,9 +7,9 @@
 //! (`--network host` there), so nothing touches the machine's network.
 
 use std::ffi::OsString;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use rpod_e2e::{Engine, NetNs, Podman, RunResult, Sandbox, TestEnv, TestRegistry};
+use rpod_e2e::{eventually, Engine, NetNs, Podman, RunResult, Sandbox, TestEnv, TestRegistry};
 
 /// The repository both engines pull from; each engine has a tag of its own.
 const REPOSITORY: &str = "services/bookworm";
@@ -78,18 +78,6 @@ impl Side<'_> {
         }
         unit
     }
-}
-
-/// Polls `probe` every 200 ms until it holds or `limit` passes.
-fn eventually(limit: Duration, mut probe: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if probe() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    probe()
 }
 
 #[test]

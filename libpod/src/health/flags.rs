@@ -89,24 +89,24 @@ impl HealthFlags {
             Some(text) => interval(text)?.unwrap_or(Duration::ZERO),
             None => DEFAULT_INTERVAL,
         };
+        let (start_period, start_interval) = self.start_timing()?;
         Ok(HealthConfig {
             test,
             interval,
             retries,
             timeout: self.timeout.as_deref().map(timeout).transpose()?.unwrap_or(DEFAULT_TIMEOUT),
-            start_period: self
-                .start_period
-                .as_deref()
-                .map(|t| period("start-period", t))
-                .transpose()?
-                .unwrap_or_default(),
-            start_interval: self
-                .start_interval
-                .as_deref()
-                .map(|t| period("start-interval", t))
-                .transpose()?
-                .unwrap_or_default(),
+            start_period,
+            start_interval,
         })
+    }
+
+    /// `--health-start-period` and `--health-start-interval`, zero when not given (the same rule
+    /// with and without `--health-cmd`).
+    fn start_timing(&self) -> Result<(Duration, Duration), HealthCheckError> {
+        let parse = |flag: &str, value: &Option<String>| {
+            value.as_deref().map(|t| period(flag, t)).transpose().map(Option::unwrap_or_default)
+        };
+        Ok((parse("start-period", &self.start_period)?, parse("start-interval", &self.start_interval)?))
     }
 
     /// The timing flags the user gave, to lay over the image's check.
@@ -120,23 +120,14 @@ impl HealthFlags {
             return Ok(Requested::Image);
         }
         let interval = self.interval.as_deref().map(interval).transpose()?;
+        let (start_period, start_interval) = self.start_timing()?;
         let overrides = HealthConfig {
             test: Vec::new(),
             interval: interval.flatten().unwrap_or_default(),
             retries: self.retries.unwrap_or(0),
             timeout: self.timeout.as_deref().map(timeout).transpose()?.unwrap_or_default(),
-            start_period: self
-                .start_period
-                .as_deref()
-                .map(|t| period("start-period", t))
-                .transpose()?
-                .unwrap_or_default(),
-            start_interval: self
-                .start_interval
-                .as_deref()
-                .map(|t| period("start-interval", t))
-                .transpose()?
-                .unwrap_or_default(),
+            start_period,
+            start_interval,
         };
         Ok(Requested::ImageWith { overrides, interval_disabled: interval == Some(None) })
     }
