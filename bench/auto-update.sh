@@ -20,10 +20,18 @@ if [[ -z ${RPOD_BIN:-} ]]; then cargo build -q --release -p rpod; fi
 rpod=${RPOD_BIN:-$PWD/target/$(rustc --print host-tuple)/release/rpod}
 
 work=$(mktemp -d /var/tmp/rpod-bench.XXXXXX)
+podman_=(podman --storage-driver vfs --root "$work/podman-root" --runroot "$work/podman-runroot")
+rpod_=("$rpod" --root "$work/rpod-root" --runroot "$work/rpod-runroot")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 reg=127.0.0.1:$port
 image=$reg/bench/busybox:latest
 cleanup() {
+  # Containers started outside units (the dry-run rows) are removed first: a powered-off sandbox
+  # kills their processes but leaves their cgroups on the host.
+  if [[ -f $work/sandbox/manager.pid ]]; then
+    "$sandbox" run "$work/sandbox" "${rpod_[@]}" rm -f -a -t 0 >/dev/null 2>&1 || true
+    "$sandbox" run "$work/sandbox" "${podman_[@]}" rm -f -a -t 0 >/dev/null 2>&1 || true
+  fi
   "$sandbox" down "$work/sandbox" 2>/dev/null || true
   [[ -n ${registry_pid:-} ]] && kill "$registry_pid" 2>/dev/null || true
   rm -rf "$work"
@@ -59,8 +67,6 @@ runtime = \"runc\"
 events_logger = \"file\"
 CONF
 printf '[[registry]]\nlocation = \"$reg\"\ninsecure = true\n' >/etc/containers/registries.conf.d/bench.conf"
-podman_=(podman --storage-driver vfs --root "$work/podman-root" --runroot "$work/podman-runroot")
-rpod_=("$rpod" --root "$work/rpod-root" --runroot "$work/rpod-runroot")
 in_sandbox "${podman_[@]}" import -q "$work/rootfs.tar" "$image" >/dev/null
 in_sandbox "${podman_[@]}" push -q --tls-verify=false "$image"
 # Pulled back so the local image carries the registry's digest: the run finds it up to date.
