@@ -111,7 +111,7 @@ pub fn generate(run: &Run, log: &mut dyn Log, stdout: &mut dyn Write) -> bool {
 }
 
 /// The Quadlet files directly in `dir`, by name.
-fn quadlet_files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn quadlet_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -11,7 +11,7 @@ use thiserror::Error;
 
 use crate::convert::{service_name, UnitKind};
 use crate::dirs::{unit_dirs, SearchEnv};
-use crate::generator::load;
+use crate::generator::{load, quadlet_files};
 
 /// What `rpod quadlet` needs of systemd; [`Systemctl`] is the real one.
 pub trait ServiceManager {
@@ -92,21 +92,11 @@ impl QuadletDirs {
         QuadletDirs { search: unit_dirs(&env).0, install }
     }
 
-    /// Every Quadlet file directly in a search directory.
+    /// Every Quadlet file directly in a search directory (the generator's list, without
+    /// directories named like one).
     fn all(&self) -> Vec<PathBuf> {
-        let mut files = Vec::new();
-        for dir in &self.search {
-            let Ok(entries) = std::fs::read_dir(dir) else { continue };
-            let mut found: Vec<PathBuf> = entries
-                .flatten()
-                .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
-                .map(|e| e.path())
-                .filter(|p| kind_of(p).is_some())
-                .collect();
-            found.sort();
-            files.extend(found);
-        }
-        files
+        let not_dir = |p: &PathBuf| p.symlink_metadata().is_ok_and(|m| !m.is_dir());
+        self.search.iter().flat_map(|dir| quadlet_files(dir)).filter(not_dir).collect()
     }
 
     /// The path of the installed Quadlet file `name` (`web.container`).
