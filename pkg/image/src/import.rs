@@ -187,10 +187,11 @@ fn decompress_and_hash(tarball: impl Read, mut out: std::fs::File) -> Result<(St
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn rootfs_tar(contents: &str) -> Vec<u8> {
+    /// A layer tar of one file, `bin/app`, holding `contents`.
+    pub(crate) fn rootfs_tar(contents: &str) -> Vec<u8> {
         let mut builder = tar::Builder::new(Vec::new());
         let mut header = tar::Header::new_gnu();
         header.set_entry_type(tar::EntryType::Regular);

@@ -48,20 +48,12 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use crate::import::tests::rootfs_tar;
     use crate::Store;
 
     /// An image of one file with `contents`, named `name`; its ID.
     fn image(store: &Store, name: &str, contents: &str) -> String {
-        let mut builder = tar::Builder::new(Vec::new());
-        let mut header = tar::Header::new_gnu();
-        header.set_size(contents.len() as u64);
-        header.set_mode(0o644);
-        header.set_uid(0);
-        header.set_gid(0);
-        header.set_mtime(0);
-        builder.append_data(&mut header, "file", contents.as_bytes()).unwrap();
-        let tar = builder.into_inner().unwrap();
-        store.import(&tar[..], Some(name), &[]).unwrap().id
+        store.import(&rootfs_tar(contents)[..], Some(name), &[]).unwrap().id
     }
 
     #[test]
