@@ -163,7 +163,8 @@ fn has_update(unit_plan: &UnitPlan) -> bool {
     unit_plan.tasks.iter().any(|planned| matches!(planned.decision, Decision::Update(_)))
 }
 
-fn storage(what: &'static str) -> impl Fn(BackendError) -> Error {
+/// The error for a failure of the local stores while doing `what` (also `--rollback-to-previous`'s).
+pub(crate) fn storage(what: &'static str) -> impl Fn(BackendError) -> Error {
     move |source| Error::Storage { what: what.to_string(), source }
 }
 

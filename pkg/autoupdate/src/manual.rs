@@ -5,6 +5,7 @@
 use libpod::config::{AUTO_UPDATE_LABEL, SYSTEMD_UNIT_ENV};
 
 use crate::backends::{ContainerSource, ImageStore, LocalImage, UnitManager};
+use crate::execute::storage;
 use crate::lock::RunLock;
 use crate::policy::{lookup_policy, Policy};
 use crate::report::{Report, Status};
@@ -27,7 +28,6 @@ where
     U: UnitManager,
 {
     systemd::validate_service_name(unit).map_err(|source| Error::NotAServiceUnit { unit: unit.to_string(), source })?;
-    let storage = |what: &'static str| move |source| Error::Storage { what: what.to_string(), source };
     let members: Vec<_> = containers
         .running_containers()
         .map_err(storage("listing containers"))?
