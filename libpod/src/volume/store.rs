@@ -60,9 +60,7 @@ impl Store {
 
     /// Every volume, by name (Podman's `volume ls` order).
     pub fn volumes(&self) -> Result<Vec<Volume>> {
-        let mut stmt = self.conn().prepare("SELECT Name, JSON FROM Volume ORDER BY Name")?;
-        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter().map(decode).collect()
+        volumes_in(self.conn(), "SELECT Name, JSON FROM Volume ORDER BY Name")
     }
 
     /// The volume `name`, created with defaults when it does not exist yet (a container's first
@@ -129,12 +127,10 @@ impl Store {
     /// returns their names.
     pub fn prune_volumes(&self, select: &dyn Fn(&Volume) -> bool) -> Result<Vec<VolumeName>> {
         let tx = self.write_transaction()?;
-        let mut stmt = tx.prepare(
+        let unused = volumes_in(
+            &tx,
             "SELECT Name, JSON FROM Volume WHERE Name NOT IN (SELECT VolumeName FROM VolumeUse) ORDER BY Name",
         )?;
-        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
-        drop(stmt);
-        let unused = rows.into_iter().map(decode).collect::<Result<Vec<_>>>()?;
         let doomed: Vec<VolumeName> = unused.into_iter().filter(|v| select(v)).map(|v| v.name).collect();
         for name in &doomed {
             tx.execute("DELETE FROM Volume WHERE Name = ?1", [name.as_str()])?;
@@ -269,6 +265,13 @@ fn volume_in(conn: &Connection, name: &str) -> Result<Option<Volume>> {
         .query_row("SELECT Name, JSON FROM Volume WHERE Name = ?1", [name], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     row.map(decode).transpose()
+}
+
+/// The volumes a `SELECT Name, JSON FROM Volume …` query without parameters returns.
+fn volumes_in(conn: &Connection, sql: &str) -> Result<Vec<Volume>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter().map(decode).collect()
 }
 
 fn users_in(conn: &Connection, name: &str) -> Result<Vec<String>> {
