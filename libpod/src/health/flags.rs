@@ -196,9 +196,15 @@ fn interval(text: &str) -> Result<Option<Duration>, HealthCheckError> {
     match parse_go_duration(text) {
         Ok(duration) if duration.is_zero() => Ok(None),
         Ok(duration) => Ok(Some(duration)),
-        Err(_) if text.strip_prefix('-').is_some_and(|rest| parse_go_duration(rest).is_ok()) => Ok(None),
+        Err(_) if is_negative(text) => Ok(None),
         Err(err) => Err(flag_error(&format!("invalid healthcheck-interval: {err}"))),
     }
+}
+
+/// Whether `text` is a negative Go duration (`-5s`), which `parse_go_duration` refuses and
+/// Podman reads with a flag's own rule.
+fn is_negative(text: &str) -> bool {
+    text.strip_prefix('-').is_some_and(|rest| parse_go_duration(rest).is_ok())
 }
 
 fn timeout(text: &str) -> Result<Duration, HealthCheckError> {
@@ -206,7 +212,7 @@ fn timeout(text: &str) -> Result<Duration, HealthCheckError> {
     match parse_go_duration(text) {
         Ok(duration) if duration.is_zero() => Err(too_short()),
         Ok(duration) => Ok(duration),
-        Err(_) if text.strip_prefix('-').is_some_and(|rest| parse_go_duration(rest).is_ok()) => Err(too_short()),
+        Err(_) if is_negative(text) => Err(too_short()),
         Err(err) => Err(flag_error(&format!("invalid healthcheck-timeout: {err}"))),
     }
 }
@@ -215,9 +221,7 @@ fn timeout(text: &str) -> Result<Duration, HealthCheckError> {
 fn period(name: &str, text: &str) -> Result<Duration, HealthCheckError> {
     match parse_go_duration(text) {
         Ok(duration) => Ok(duration),
-        Err(_) if text.strip_prefix('-').is_some_and(|rest| parse_go_duration(rest).is_ok()) => {
-            Err(flag_error(&format!("healthcheck-{name} must be 0 seconds or greater")))
-        }
+        Err(_) if is_negative(text) => Err(flag_error(&format!("healthcheck-{name} must be 0 seconds or greater"))),
         Err(err) => Err(flag_error(&format!("invalid healthcheck-{name}: {err}"))),
     }
 }
