@@ -236,7 +236,8 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-fn is_propagation(option: &str) -> bool {
+/// A mount propagation option (also what decides whether a bind gets the default `rprivate`).
+pub(super) fn is_propagation(option: &str) -> bool {
     matches!(option, "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave")
 }
 

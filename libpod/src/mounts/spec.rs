@@ -2,16 +2,13 @@
 
 use oci_spec::runtime::{Mount, MountBuilder};
 
+use super::parse::is_propagation;
 use super::{MountsConfig, StoredMount};
 
 /// Options rpod accepts on a flag but that are no mount option: `z`/`Z` relabel (no SELinux
 /// here), `U` and `copy`/`nocopy` act on the volume before start, `tmpcopyup` is crun's only.
 fn is_mount_option(option: &str) -> bool {
     !matches!(option, "z" | "Z" | "U" | "copy" | "nocopy" | "tmpcopyup" | "notmpcopyup" | "O")
-}
-
-fn is_propagation(option: &str) -> bool {
-    matches!(option, "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave")
 }
 
 /// The OCI mount of one bind or tmpfs mount. A bind is recursive (`rbind`) unless the user
