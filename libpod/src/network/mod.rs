@@ -140,8 +140,7 @@ impl ContainerNetworking for HostNetworking {
 /// keys) and network definitions; `exposed` are the image's ports for `-P`.
 pub fn resolve_on_host(request: &NetworkRequest, exposed: &[String]) -> crate::Result<ResolvedNetwork> {
     let conf = containersconf::ContainersConf::load_host()?;
-    let dir =
-        network::NetworkConfigDir::new(network::NetworkSettings::from_conf(&conf).map_err(NetworkRequestError::from)?);
+    let dir = network::NetworkConfigDir::from_conf(&conf).map_err(NetworkRequestError::from)?;
     let canonical = |name: &str| dir.load(name).map(|n| n.name.to_string());
     let default_network = dir.settings().default_network.to_string();
     Ok(request.resolve(&conf.containers.netns, &default_network, &canonical, exposed)?)
