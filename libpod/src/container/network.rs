@@ -72,13 +72,8 @@ impl Runtime<'_> {
         }
         let netns = Path::new(&recorded.netns);
         if !recorded.status.is_empty() {
-            match self.teardown_options(&current) {
-                Ok(options) => {
-                    if let Err(err) = self.networking.teardown(netns, &options) {
-                        tracing::warn!("tearing down the network of container {id}: {err}");
-                    }
-                }
-                Err(err) => tracing::warn!("tearing down the network of container {id}: {err}"),
+            if let Err(err) = self.networking.teardown(netns, &self.teardown_options(&current)) {
+                tracing::warn!("tearing down the network of container {id}: {err}");
             }
         }
         self.networking.remove_namespace(netns).map_err(Error::from)?;
@@ -99,7 +94,7 @@ impl Runtime<'_> {
 
     /// The options of the teardown: the container's networks with the addresses it was given
     /// (a network removed meanwhile is left out: netavark needs its definition).
-    fn teardown_options(&self, container: &Container) -> Result<NetavarkOptions> {
+    fn teardown_options(&self, container: &Container) -> NetavarkOptions {
         let mut options = base_options(container);
         for (name, per_network) in options.networks.iter_mut() {
             if let Some(block) = container.state.network.status.get(name) {
@@ -118,7 +113,7 @@ impl Runtime<'_> {
         }
         options.networks.retain(|name, _| networks.contains_key(name));
         options.network_info = networks;
-        Ok(options)
+        options
     }
 }
 
