@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::parse::is_propagation;
 use super::MountsConfig;
 
 /// One element of `.Mounts`.
@@ -26,10 +27,6 @@ pub struct InspectMount {
     #[serde(rename = "RW")]
     pub rw: bool,
     pub propagation: String,
-}
-
-fn is_propagation(option: &str) -> bool {
-    matches!(option, "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave")
 }
 
 /// `Mode`, `RW`, `Propagation` from the user's options, and the rest as `Options`.
