@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::parse::is_propagation;
-use super::MountsConfig;
+use super::{missing_defaults, MountsConfig, VOLUME_DEFAULTS};
 
 /// One element of `.Mounts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,11 +45,7 @@ fn split_options(user: &[String], kind: &'static str) -> (String, Vec<String>, b
         }
     }
     if kind == "volume" {
-        for (default, opposite) in [("nosuid", "suid"), ("nodev", "dev")] {
-            if !user.iter().any(|o| o == default || o == opposite) {
-                options.push(default.to_string());
-            }
-        }
+        options.extend(missing_defaults(user, &VOLUME_DEFAULTS));
     }
     options.push(if user.iter().any(|o| o == "bind") { "bind" } else { "rbind" }.to_string());
     (mode, options, rw, propagation)

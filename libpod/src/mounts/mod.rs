@@ -18,6 +18,16 @@ pub use parse::{parse_mount, parse_tmpfs, parse_volume, MountError, MountSpec};
 
 use crate::volume::{VolumeName, VolumeSpec};
 
+/// The options Podman gives a volume's mount unless the user gave the option or its opposite:
+/// what the mount at start gets and what `inspect` reports.
+const VOLUME_DEFAULTS: [(&str, &str); 2] = [("nosuid", "suid"), ("nodev", "dev")];
+
+/// The `(default, opposite)` options of which `user` names neither, in `defaults`' order.
+fn missing_defaults<S: AsRef<str>>(user: &[S], defaults: &[(&str, &str)]) -> Vec<String> {
+    let given = |option: &str| user.iter().any(|u| u.as_ref() == option);
+    defaults.iter().filter(|(d, o)| !given(d) && !given(o)).map(|(d, _)| d.to_string()).collect()
+}
+
 /// A bind or tmpfs mount as the container stores it: the OCI mount it becomes at start, with
 /// Podman's keys (its `spec.Mount`). Options are the user's, checked, in their order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 use oci_spec::runtime::{Mount, MountBuilder};
 
 use super::parse::is_propagation;
-use super::{MountsConfig, StoredMount};
+use super::{missing_defaults, MountsConfig, StoredMount};
 
 /// Options rpod accepts on a flag but that are no mount option: `z`/`Z` relabel (no SELinux
 /// here), `U` and `copy`/`nocopy` act on the volume before start, `tmpcopyup` is crun's only.
@@ -19,11 +19,7 @@ pub fn oci_mount(stored: &StoredMount) -> Result<Mount, String> {
     let mut options: Vec<String> = Vec::new();
     let builder = if stored.kind == "tmpfs" {
         let defaults = [("rw", "ro"), ("noexec", "exec"), ("nosuid", "suid"), ("nodev", "dev")];
-        for (default, opposite) in defaults {
-            if !user.contains(&default) && !user.contains(&opposite) {
-                options.push(default.to_string());
-            }
-        }
+        options.extend(missing_defaults(&user, &defaults));
         MountBuilder::default().typ("tmpfs").source("tmpfs")
     } else {
         if !user.contains(&"bind") {

@@ -8,7 +8,7 @@ use oci_spec::runtime::Spec;
 use super::copy_up::{chown_tree, copy_up, match_image_directory};
 use super::spec::oci_mount;
 use super::volume_fs::{self, MountCommand};
-use super::StoredMount;
+use super::{missing_defaults, StoredMount, VOLUME_DEFAULTS};
 use crate::config::ContainerConfig;
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -56,11 +56,7 @@ pub fn mount_volumes(store: &Store, config: &ContainerConfig, rootfs: &Path, spe
         }
         // Podman mounts volumes nosuid and nodev unless the user says otherwise.
         let mut options = named.options.clone();
-        for (default, opposite) in [("nosuid", "suid"), ("nodev", "dev")] {
-            if !has(default) && !has(opposite) {
-                options.push(default.to_string());
-            }
-        }
+        options.extend(missing_defaults(&named.options, &VOLUME_DEFAULTS));
         let stored = StoredMount {
             destination: named.dest.clone(),
             kind: "bind".to_string(),
