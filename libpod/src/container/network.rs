@@ -98,8 +98,7 @@ impl Runtime<'_> {
         let mut options = base_options(container);
         for (name, per_network) in options.networks.iter_mut() {
             if let Some(block) = container.state.network.status.get(name) {
-                per_network.static_ips =
-                    block.interfaces.values().flat_map(|i| &i.subnets).map(|s| s.ipnet.addr()).collect();
+                per_network.static_ips = block.subnets().map(|s| s.ipnet.addr()).collect();
             }
         }
         let mut networks = BTreeMap::new();

@@ -149,8 +149,6 @@ pub fn resolve_on_host(request: &NetworkRequest, exposed: &[String]) -> crate::R
 impl NetworkState {
     /// Every address the container holds, by network name.
     pub fn addresses(&self) -> impl Iterator<Item = (&str, std::net::IpAddr)> {
-        self.status.iter().flat_map(|(name, block)| {
-            block.interfaces.values().flat_map(|i| &i.subnets).map(move |s| (name.as_str(), s.ipnet.addr()))
-        })
+        self.status.iter().flat_map(|(name, block)| block.subnets().map(move |s| (name.as_str(), s.ipnet.addr())))
     }
 }

@@ -297,8 +297,7 @@ pub fn texts(config: &ContainerConfig, host: &HostFiles, network: &NetworkState)
     if container_entries.is_empty() {
         container_entries.push(HostEntry { ip: "127.0.0.1".into(), names });
     }
-    let gateway =
-        network.status.values().flat_map(|b| b.interfaces.values()).flat_map(|i| &i.subnets).find_map(|s| s.gateway);
+    let gateway = network.status.values().flat_map(|b| b.subnets()).find_map(|s| s.gateway);
     let network_servers: Vec<String> =
         network.status.values().flat_map(|b| &b.dns_server_ips).map(IpAddr::to_string).collect();
     let network_searches: Vec<String> = network.status.values().flat_map(|b| b.dns_search_domains.clone()).collect();

@@ -52,6 +52,14 @@ pub struct StatusBlock {
     pub dns_search_domains: Vec<String>,
 }
 
+impl StatusBlock {
+    /// The container's addresses on the network (each with its subnet's gateway), over all
+    /// its interfaces there.
+    pub fn subnets(&self) -> impl Iterator<Item = &NetAddress> {
+        self.interfaces.values().flat_map(|i| &i.subnets)
+    }
+}
+
 /// One interface of the container.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct NetInterface {
