@@ -305,26 +305,22 @@ fn add_user(unit: &UnitFile, cmd: &mut Cmdline) -> Result<(), ConvertError> {
 /// `--health-…` for each `Health…=` key set, in Podman's order.
 fn add_health(unit: &UnitFile, cmd: &mut Cmdline) {
     const KEYS: [(&str, &str); 14] = [
-        ("HealthCmd", "cmd"),
-        ("HealthInterval", "interval"),
-        ("HealthOnFailure", "on-failure"),
-        ("HealthLogDestination", "log-destination"),
-        ("HealthMaxLogCount", "max-log-count"),
-        ("HealthMaxLogSize", "max-log-size"),
-        ("HealthRetries", "retries"),
-        ("HealthStartPeriod", "start-period"),
-        ("HealthTimeout", "timeout"),
-        ("HealthStartupCmd", "startup-cmd"),
-        ("HealthStartupInterval", "startup-interval"),
-        ("HealthStartupRetries", "startup-retries"),
-        ("HealthStartupSuccess", "startup-success"),
-        ("HealthStartupTimeout", "startup-timeout"),
+        ("HealthCmd", "--health-cmd"),
+        ("HealthInterval", "--health-interval"),
+        ("HealthOnFailure", "--health-on-failure"),
+        ("HealthLogDestination", "--health-log-destination"),
+        ("HealthMaxLogCount", "--health-max-log-count"),
+        ("HealthMaxLogSize", "--health-max-log-size"),
+        ("HealthRetries", "--health-retries"),
+        ("HealthStartPeriod", "--health-start-period"),
+        ("HealthTimeout", "--health-timeout"),
+        ("HealthStartupCmd", "--health-startup-cmd"),
+        ("HealthStartupInterval", "--health-startup-interval"),
+        ("HealthStartupRetries", "--health-startup-retries"),
+        ("HealthStartupSuccess", "--health-startup-success"),
+        ("HealthStartupTimeout", "--health-startup-timeout"),
     ];
-    for (key, flag) in KEYS {
-        if let Some(v) = unit.lookup_nonempty(G, key) {
-            cmd.add(&[&format!("--health-{flag}"), &v]);
-        }
-    }
+    cmd.add_strings(unit, G, &KEYS);
 }
 
 /// `Pod=NAME.pod`: `--pod` and a `BindsTo=` on the pod's service. rpod does not convert `.pod`
