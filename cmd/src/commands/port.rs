@@ -68,14 +68,6 @@ pub fn run(args: PortArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-fn host_ip(mapping: &PortMapping) -> &str {
-    if mapping.host_ip.is_empty() {
-        "0.0.0.0"
-    } else {
-        &mapping.host_ip
-    }
-}
-
 /// Every published port, ranges expanded: `80/tcp -> 0.0.0.0:8080`.
 fn list_lines(mappings: &[PortMapping], prefix: &str) -> String {
     let mut text = String::new();
@@ -85,7 +77,7 @@ fn list_lines(mappings: &[PortMapping], prefix: &str) -> String {
                 text.push_str(&format!(
                     "{prefix}{}/{protocol} -> {}:{}\n",
                     mapping.container_port + offset,
-                    host_ip(mapping),
+                    mapping.shown_host_ip(),
                     mapping.host_port + offset
                 ));
             }
@@ -100,7 +92,7 @@ fn find(mappings: &[PortMapping], query: &PortQuery) -> Option<String> {
         let inside =
             m.container_port <= query.port && u32::from(query.port) < u32::from(m.container_port) + u32::from(m.range);
         (m.protocols().any(|p| p == query.protocol) && inside)
-            .then(|| format!("{}:{}", host_ip(m), m.host_port + (query.port - m.container_port)))
+            .then(|| format!("{}:{}", m.shown_host_ip(), m.host_port + (query.port - m.container_port)))
     })
 }
 

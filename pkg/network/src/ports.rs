@@ -197,6 +197,15 @@ impl PortMapping {
         self.protocol.split(',')
     }
 
+    /// The host address as `ps` and `port` print it: an empty one (every address) as `0.0.0.0`.
+    pub fn shown_host_ip(&self) -> &str {
+        if self.host_ip.is_empty() {
+            "0.0.0.0"
+        } else {
+            &self.host_ip
+        }
+    }
+
     /// Gives every mapping without a host port (`-p 80`, `-P`) a port nothing on this host
     /// listens on now, one per container port of its range, found by binding port 0 (the
     /// kernel's choice) as Podman does. A mapping with a range gets consecutive ports.
@@ -267,7 +276,7 @@ fn bind(ip: IpAddr, protocol: &str, port: u16) -> std::io::Result<u16> {
 pub fn format_ports(mappings: &[PortMapping]) -> String {
     let mut shown = Vec::new();
     for mapping in mappings {
-        let host_ip = if mapping.host_ip.is_empty() { "0.0.0.0" } else { mapping.host_ip.as_str() };
+        let host_ip = mapping.shown_host_ip();
         for protocol in mapping.protocols() {
             let span = |start: u16| match mapping.range {
                 0 | 1 => start.to_string(),
