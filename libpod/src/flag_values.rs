@@ -1,7 +1,7 @@
 //! The text forms `create` and `run` flags take (`--label`, `--label-file`, `--env-file`,
-//! `--env`, `--entrypoint`), and Go's durations (`wait --interval`, `until=` filters), parsed
-//! here rather than in `cmd/` so that the rules have unit tests and the fuzz targets under
-//! `fuzz/` can reach them.
+//! `--env`, `--entrypoint`), Go's durations (`wait --interval`, `until=` filters), booleans and
+//! I/O error texts, parsed here rather than in `cmd/` so that the rules have unit tests and the
+//! fuzz targets under `fuzz/` can reach them.
 
 use crate::error::{Error, Result};
 
@@ -81,6 +81,27 @@ pub fn parse_go_duration(value: &str) -> std::result::Result<std::time::Duration
         rest = &rest[unit_end..];
     }
     Ok(std::time::Duration::from_nanos(nanos as u64))
+}
+
+/// Go's `strconv.ParseBool`, the rule Podman's boolean option values follow
+/// (`--security-opt no-new-privileges=`, the `dangling=` filter): `1 t T TRUE true True` and
+/// `0 f F FALSE false False`, nothing else.
+pub(crate) fn parse_go_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// An I/O error as Go prints one (`no such file or directory`): Rust's text without its
+/// ` (os error N)` suffix, lower-cased, for messages that quote Podman's.
+pub(crate) fn go_io_error_text(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_lowercase(),
+        None => text,
+    }
 }
 
 #[cfg(test)]

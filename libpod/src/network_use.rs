@@ -114,7 +114,8 @@ impl NetworkFilter {
             ("id", NetworkFilterUse::List) => NetworkFilter::Id(FilterPattern::new(value)),
             ("driver", NetworkFilterUse::List) => NetworkFilter::Driver(value.to_string()),
             ("dangling", NetworkFilterUse::List) => NetworkFilter::Dangling(
-                go_parse_bool(value).ok_or_else(|| NetworkUseError::InvalidDangling(value.to_string()))?,
+                crate::flag_values::parse_go_bool(value)
+                    .ok_or_else(|| NetworkUseError::InvalidDangling(value.to_string()))?,
             ),
             _ => return Err(NetworkUseError::UnknownFilterKey(key.to_string())),
         };
@@ -156,15 +157,6 @@ impl NetworkFilter {
             NetworkFilter::Until(time) => network.created < *time,
             NetworkFilter::Dangling(dangling) => *dangling != in_use,
         }
-    }
-}
-
-/// Go's `strconv.ParseBool`.
-fn go_parse_bool(text: &str) -> Option<bool> {
-    match text {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
-        _ => None,
     }
 }
 

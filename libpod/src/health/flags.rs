@@ -160,7 +160,10 @@ fn log_destination(text: &str) -> Result<String, HealthCheckError> {
         return Ok(text.to_string());
     }
     let meta = std::fs::metadata(text).map_err(|e| {
-        flag_error(&format!("HealthCheck Log '{text}' destination error: stat {text}: {}", io_text(&e)))
+        flag_error(&format!(
+            "HealthCheck Log '{text}' destination error: stat {text}: {}",
+            crate::flag_values::go_io_error_text(&e)
+        ))
     })?;
     if !meta.is_dir() {
         return Err(flag_error(&format!("HealthCheck Log '{text}' destination must be directory")));
@@ -172,15 +175,6 @@ fn log_destination(text: &str) -> Result<String, HealthCheckError> {
 /// The directory a stored `--health-log-destination` names, if it names one.
 pub(super) fn log_directory(destination: Option<&str>) -> Option<&str> {
     destination.filter(|d| !d.is_empty() && !LOG_DESTINATION_WORDS.contains(d))
-}
-
-/// An I/O error as Go prints it (`no such file or directory`), without Rust's `(os error 2)`.
-fn io_text(err: &std::io::Error) -> String {
-    let text = err.to_string();
-    match text.find(" (os error") {
-        Some(at) => text[..at].to_lowercase(),
-        None => text,
-    }
 }
 
 fn flag_error(message: &str) -> HealthCheckError {

@@ -83,15 +83,6 @@ pub enum MountError {
     ImageVolumeMode(String),
 }
 
-/// An I/O error's text as Go prints it: lower case, without Rust's ` (os error N)` suffix.
-fn go_error_text(err: &std::io::Error) -> String {
-    let text = err.to_string();
-    match text.find(" (os error") {
-        Some(at) => text[..at].to_lowercase(),
-        None => text,
-    }
-}
-
 /// `-v/--volume [SRC:]DEST[:OPTIONS]`. A SRC starting with `/` or `.` is a host path (relative
 /// ones resolved from `cwd`), any other SRC names a volume, and none makes an anonymous volume.
 pub fn parse_volume(value: &str, cwd: &Path) -> Result<MountSpec, MountError> {
@@ -216,8 +207,10 @@ fn volume_name(name: &str) -> Result<VolumeName, MountError> {
 fn host_source(source: &str, cwd: &Path) -> Result<String, MountError> {
     let path = cwd.join(source);
     let path = if source.starts_with('/') { path } else { normalize(&path) };
-    std::fs::metadata(&path)
-        .map_err(|err| MountError::BindSource { path: path.clone(), reason: go_error_text(&err) })?;
+    std::fs::metadata(&path).map_err(|err| MountError::BindSource {
+        path: path.clone(),
+        reason: crate::flag_values::go_io_error_text(&err),
+    })?;
     Ok(path.to_string_lossy().into_owned())
 }
 

@@ -53,7 +53,9 @@ impl FromStr for SecurityOpt {
         match key {
             "seccomp" if value == "unconfined" => Ok(SecurityOpt::Seccomp(SeccompChoice::Unconfined)),
             "seccomp" => Ok(SecurityOpt::Seccomp(SeccompChoice::Profile(PathBuf::from(value)))),
-            "no-new-privileges" => parse_go_bool(value).map(SecurityOpt::NoNewPrivileges).ok_or_else(invalid),
+            "no-new-privileges" => {
+                crate::flag_values::parse_go_bool(value).map(SecurityOpt::NoNewPrivileges).ok_or_else(invalid)
+            }
             "label" => Ok(SecurityOpt::Label(value.to_string())),
             "apparmor" if value == "unconfined" => Ok(SecurityOpt::AppArmorUnconfined),
             "apparmor" => Err(Error::AppArmorUnsupported(value.to_string())),
@@ -64,15 +66,6 @@ impl FromStr for SecurityOpt {
             "proc-opts" => Err(Error::UnsupportedSecurityOpt(opt.to_string())),
             _ => Err(invalid()),
         }
-    }
-}
-
-/// Go's `strconv.ParseBool`.
-fn parse_go_bool(text: &str) -> Option<bool> {
-    match text {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
     }
 }
 
