@@ -47,7 +47,6 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
         Err(err) => {
             let _ = writeln!(report, "{}", err.monitor_report());
             release_run(store, id);
-            detach_network(store, id);
             return Err(err);
         }
     };
@@ -66,7 +65,6 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
         input.disconnect();
         started.output.finish();
         release_run(store, id);
-        detach_network(store, id);
         let Some(policy) = lifecycle.restart_policy_after_exit(id, exit_code, restarts) else { break exit_code };
         restarts += 1;
         let mut quiet = std::fs::OpenOptions::new()
@@ -78,7 +76,6 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
             Err(err) => {
                 tracing::warn!("restarting container {id} (--restart={policy}): {err}");
                 release_run(store, id);
-                detach_network(store, id);
                 break exit_code;
             }
         }
@@ -86,14 +83,23 @@ pub fn run(store: &Store, id: &str, requested_runtime: Option<&str>, mut report:
     lifecycle.record_exit(id, exit_code)
 }
 
-/// Gives back what one run of the container held on the host: its root filesystem and its
-/// volumes' own filesystems (unmounted when no other container holds them).
+/// Gives back what one run of the container held on the host (after its exit, or a launch that
+/// failed half-way): its root filesystem, its volumes' own filesystems (unmounted when no other
+/// container holds them) and its network. A failure is logged; the next `start` or `rm` tries
+/// the network again.
 fn release_run(store: &Store, id: &str) {
     rootfs::release(store, id);
-    if let Ok(container) = store.lookup(id) {
-        if let Err(err) = crate::mounts::volumes::release_volumes(store, &container.config) {
-            tracing::warn!("container {id}: {err}");
-        }
+    let container = match store.lookup(id) {
+        Ok(container) => container,
+        Err(Error::NoSuchContainer(_)) => return,
+        Err(err) => return tracing::warn!("container {id}: {err}"),
+    };
+    if let Err(err) = crate::mounts::volumes::release_volumes(store, &container.config) {
+        tracing::warn!("container {id}: {err}");
+    }
+    match Runtime::on_host(store, None).detach_network(&container) {
+        Ok(()) | Err(Error::NoSuchContainer(_)) => {}
+        Err(err) => tracing::warn!("tearing down the network of container {id}: {err}"),
     }
 }
 
@@ -302,16 +308,6 @@ fn wait_for_foreign_exit(pid: i32) -> i32 {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     -1
-}
-
-/// Tears down the network a run of container `id` had (after its exit, or a launch that
-/// failed half-way); a failure is logged, and the next `start` or `rm` tries again.
-fn detach_network(store: &Store, id: &str) {
-    let outcome = store.lookup(id).and_then(|container| Runtime::on_host(store, None).detach_network(&container));
-    match outcome {
-        Ok(()) | Err(Error::NoSuchContainer(_)) => {}
-        Err(err) => tracing::warn!("tearing down the network of container {id}: {err}"),
-    }
 }
 
 fn write_file(path: &Path, text: &str) -> Result<()> {
