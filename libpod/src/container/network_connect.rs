@@ -89,8 +89,7 @@ impl Runtime<'_> {
         if current.state.state == ContainerStatus::Running && !current.state.network.netns.is_empty() {
             let mut options = options;
             if let Some(block) = current.state.network.status.get(&name) {
-                options.static_ips =
-                    block.interfaces.values().flat_map(|i| &i.subnets).map(|s| s.ipnet.addr()).collect();
+                options.static_ips = block.subnets().map(|s| s.ipnet.addr()).collect();
             }
             let teardown = NetavarkOptions {
                 container_id: config.id.clone(),
