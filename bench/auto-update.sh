@@ -10,16 +10,18 @@
 #   bench/auto-update.sh [N...]        (default: 1 10 50; needs root, hyperfine, podman,
 #                                       docker-registry, busybox-static; builds rpod first)
 #
-# RPOD_BIN=path/to/rpod compares another build; the default is the release build.
+# RPOD_BIN=path/to/rpod compares another build; the default is the release build. Either is
+# measured from an installed copy (see bench/lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 counts=("${@:-1 10 50}")
 read -r -a counts <<<"${counts[*]}"
 sandbox=$PWD/test/sandbox/rpod-test-sandbox
-if [[ -z ${RPOD_BIN:-} ]]; then cargo build -q --release -p rpod; fi
-rpod=${RPOD_BIN:-$PWD/target/$(rustc --print host-tuple)/release/rpod}
+source bench/lib.sh
+rpod_src=$(rpod_build)
 
 work=$(mktemp -d /var/tmp/rpod-bench.XXXXXX)
+rpod=$(rpod_install "$rpod_src" "$work")
 podman_=(podman --storage-driver vfs --root "$work/podman-root" --runroot "$work/podman-runroot")
 rpod_=("$rpod" --root "$work/rpod-root" --runroot "$work/rpod-runroot")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -96,7 +98,10 @@ for n in "${counts[@]}"; do
       --label io.containers.autoupdate=registry "$image" sleep 100000 >/dev/null
   done
   json=$work/hyperfine-$n.json
-  in_sandbox hyperfine -N -w 2 -r 10 --export-json "$json" -n podman "${podman_dry[*]}" -n rpod "${rpod_dry[*]}" >/dev/null
+  # The setup's pulls and creates leave dirty pages behind; written back during a row, they
+  # slowed it by a third (N = 1 took 8 ms where N = 10 took 5.6 ms right after it).
+  sync
+  in_sandbox hyperfine -N -w 5 -r 30 --export-json "$json" -n podman "${podman_dry[*]}" -n rpod "${rpod_dry[*]}" >/dev/null
   row "$n" "$json" "$(rss "${podman_dry[@]}")" "$(rss "${rpod_dry[@]}")"
 done
 

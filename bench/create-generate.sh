@@ -16,8 +16,8 @@
 # temporary directory; nothing under /etc is touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [[ -z ${RPOD_BIN:-} ]]; then cargo build -q --release -p rpod; fi
-rpod_bin=${RPOD_BIN:-$PWD/target/$(rustc --print host-tuple)/release/rpod}
+source bench/lib.sh
+rpod_src=$(rpod_build)
 runs=${RUNS:-20}
 
 work=$(mktemp -d /var/tmp/rpod-bench.XXXXXX)
@@ -27,6 +27,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+rpod_bin=$(rpod_install "$rpod_src" "$work")
 
 machine_conf=/usr/share/containers/containers.conf
 [[ -f $machine_conf ]] || machine_conf=/dev/null

@@ -11,8 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z ${RPOD_BENCH_NETNS:-} ]]; then
-  if [[ -z ${RPOD_BIN:-} ]]; then cargo build -q --release -p rpod; fi
-  export RPOD_BIN=${RPOD_BIN:-$PWD/target/$(rustc --print host-tuple)/release/rpod}
+  source bench/lib.sh
+  RPOD_BIN=$(rpod_build)
+  export RPOD_BIN
   exec env RPOD_BENCH_NETNS=1 unshare --net -- "$0" "$@"
 fi
 ip link set lo up
@@ -25,6 +26,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+source bench/lib.sh
+rpod_bin=$(rpod_install "$RPOD_BIN" "$work")
 
 # One containers.conf for both: runc, the cgroupfs manager, ulimits under this host's hard
 # limits, network definitions in the work directory.
@@ -39,7 +42,7 @@ cgroup_manager = "cgroupfs"
 network_config_dir = "$work/networks"
 CONF
 export CONTAINERS_CONF=$work/containers.conf
-rpod=("$RPOD_BIN" --root "$work/rpod-root" --runroot "$work/rpod-run")
+rpod=("$rpod_bin" --root "$work/rpod-root" --runroot "$work/rpod-run")
 podman=(podman --storage-driver vfs --root "$work/podman-root" --runroot "$work/podman-run")
 
 mkdir -p "$work/rootfs/bin"
