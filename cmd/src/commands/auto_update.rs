@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail};
-use autoupdate::adapters::{RegistryClients, SystemdUnits};
+use autoupdate::adapters::{LazyImageStore, RegistryClients, SystemdUnits};
 use autoupdate::{
     auto_update, default_max_workers, resolve_authfile, roll_back_unit, Backends, Options, ReportRow, RunLock,
     SystemClock, DEFAULT_ROW, HEADERS,
@@ -72,7 +72,7 @@ pub fn run(args: AutoUpdateArgs, global: &GlobalArgs) -> anyhow::Result<u8> {
     let (root, runroot) = (global.root_dir(), global.runroot_dir());
     let lock = RunLock::acquire(&runroot.join("auto-update.lock"))?;
     let containers = libpod::Store::open(&root, &runroot)?;
-    let images = image::Store::open(&root)?;
+    let images = LazyImageStore::new(&root);
     let progress = crate::pull_progress::Lines { quiet: false };
     let registry = RegistryClients::new(
         &images,

@@ -102,7 +102,21 @@ pub trait ImageStore {
     fn previous(&self, name: &str) -> Result<Option<LocalImage>, BackendError>;
 }
 
-/// One remote lookup: auto-update asks the registry once per distinct request per run.
+/// One registry question: which digests `raw_image_name` has there now. A run asks each
+/// distinct question once. It needs nothing from the local image (not even its platform: the
+/// answer for a multi-arch tag is the list's digest, which the store keeps too), so a run asks
+/// before it has read its image store.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RegistryCheck {
+    /// The image reference as the user typed it at create time.
+    pub raw_image_name: RawImageName,
+    /// Auth file (label `io.containers.autoupdate.authfile`, else `--authfile`).
+    pub authfile: Option<PathBuf>,
+    /// `--tls-verify` when given; `None` leaves it to registries.conf.
+    pub tls_verify: Option<bool>,
+}
+
+/// One pull: auto-update pulls each raw name at most once per run.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RemoteRequest {
     /// The image reference as the user typed it at create time.
@@ -121,7 +135,7 @@ pub trait Registry {
     /// The digests that identify what the registry serves for the request now: the
     /// platform's manifest digest, and the list digest when the tag is a list. A HEAD request
     /// where the registry allows it.
-    async fn remote_digests(&self, request: &RemoteRequest) -> Result<Vec<String>, BackendError>;
+    async fn remote_digests(&self, check: &RegistryCheck) -> Result<Vec<String>, BackendError>;
     /// Pulls the reference into local storage (which tags `raw_image_name` to it).
     async fn pull(&self, request: &RemoteRequest) -> Result<LocalImage, BackendError>;
 }

@@ -1,15 +1,18 @@
-//! Carrying a run out: list, check (once per question, in parallel), plan, pull (once per
-//! name), restart the units concurrently, roll back per image what does not work.
+//! Carrying a run out: list, check (once per question, in parallel, while the image store is
+//! read), plan, pull (once per name), restart the units concurrently, roll back per image what
+//! does not work.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future;
 use futures_util::stream::{self, StreamExt};
+use libpod::ContainerConfig;
 
 use crate::backends::{
-    BackendError, Clock, ContainerSource, ImageStore, LocalImage, Registry, SharedCause, UnitManager,
+    BackendError, Clock, ContainerSource, ImageStore, LocalImage, Registry, RegistryCheck, SharedCause, UnitManager,
 };
 use crate::error::NoAnswer;
 use crate::lock::RunLock;
@@ -17,7 +20,7 @@ use crate::plan::{self, CheckResults, Decision, UnitPlan, UpdateTarget};
 use crate::report::{Report, Status};
 use crate::restart::{dependents_of, UnitRestart};
 use crate::rollout::{roll_out, RolloutBackends, UnitUpdate};
-use crate::task::{assemble_tasks, Task, UnitTasks};
+use crate::task::{assemble_tasks, registry_checks, Assembled, Task};
 use crate::Error;
 
 /// How a run behaves (`rpod auto-update` flags).
@@ -88,18 +91,16 @@ where
     K: Clock,
 {
     let containers = b.containers.running_containers().map_err(storage("listing containers"))?;
-    let mut images = HashMap::new();
-    for id in containers.iter().map(|c| &c.rootfs_image_id).collect::<BTreeSet<_>>() {
-        if let Some(image) = b.images.image_by_id(id).map_err(storage("looking up images"))? {
-            images.insert(id.clone(), image);
-        }
-    }
-    let assembled = assemble_tasks(&containers, &images, opts.authfile.as_deref());
+    let questions = registry_checks(&containers, opts.authfile.as_deref(), opts.tls_verify);
+    let (remote, local) =
+        future::join(ask_registry(b.registry, questions, opts.concurrency), read_local(b.images, &containers, opts))
+            .await;
+    let (assembled, local) = local?;
     let mut outcome = Outcome { reports: assembled.rejected, errors: assembled.errors };
     if assembled.units.is_empty() {
         return Ok(outcome);
     }
-    let checks = run_checks(b, &assembled.units, opts).await;
+    let checks = CheckResults { remote, local };
     let plans = plan::plan(&assembled.units, &checks, opts.tls_verify);
     if !opts.dry_run && plans.iter().any(has_update) {
         b.units.connect().await.map_err(|source| Error::SystemdUnreachable { source })?;
@@ -168,32 +169,59 @@ pub(crate) fn storage(what: &'static str) -> impl Fn(BackendError) -> Error {
     move |source| Error::Storage { what: what.to_string(), source }
 }
 
-async fn run_checks<C, I, R: Registry, U, K>(
-    b: &Backends<'_, C, I, R, U, K>,
-    units: &[UnitTasks],
-    opts: &Options,
-) -> CheckResults
-where
-    I: ImageStore,
-{
-    let registry = b.registry;
-    let remote = stream::iter(plan::remote_requests(units, opts.tls_verify))
-        .map(|request| async move {
-            let answer = registry.remote_digests(&request).await.map_err(SharedCause::from);
-            (request, answer)
+/// Asks the registries every question, `concurrency` at a time.
+async fn ask_registry<R: Registry>(
+    registry: &R,
+    questions: BTreeSet<RegistryCheck>,
+    concurrency: usize,
+) -> HashMap<RegistryCheck, Result<Vec<String>, SharedCause>> {
+    stream::iter(questions)
+        .map(|check| async move {
+            let answer = registry.remote_digests(&check).await.map_err(SharedCause::from);
+            (check, answer)
         })
-        .buffer_unordered(opts.concurrency.max(1))
+        .buffer_unordered(concurrency.max(1))
         .collect()
-        .await;
-    let local = plan::local_names(units)
+        .await
+}
+
+/// The local half of a run's reading: the containers' images, their tasks, and the local
+/// policy's lookups. It runs beside [`ask_registry`] and lets the registry requests go out
+/// first, so the image store is opened and read while the registries answer: on the run's
+/// current-thread runtime, each wait below lets the requests take one more step. On a
+/// registry further away than loopback the store is read while the connection is being made.
+async fn read_local<I: ImageStore>(
+    images: &I,
+    containers: &[ContainerConfig],
+    opts: &Options,
+) -> Result<(Assembled, LocalAnswers), Error> {
+    for _ in 0..REQUEST_STEPS {
+        tokio::task::yield_now().await;
+    }
+    let mut by_id = HashMap::new();
+    for id in containers.iter().map(|c| &c.rootfs_image_id).collect::<BTreeSet<_>>() {
+        if let Some(image) = images.image_by_id(id).map_err(storage("looking up images"))? {
+            by_id.insert(id.clone(), image);
+        }
+    }
+    let assembled = assemble_tasks(containers, &by_id, opts.authfile.as_deref());
+    let local = plan::local_names(&assembled.units)
         .into_iter()
         .map(|name| {
-            let answer = b.images.image_by_name(&name).map_err(SharedCause::from);
+            let answer = images.image_by_name(&name).map_err(SharedCause::from);
             (name, answer)
         })
         .collect();
-    CheckResults { remote, local }
+    Ok((assembled, local))
 }
+
+/// How many times [`read_local`] waits before it reads. A request to a loopback registry is on
+/// the wire after three (under strace: the connection is made, completes, and is handed to the
+/// task that writes the request); one more is spare. A wait costs one look at the event loop.
+const REQUEST_STEPS: usize = 4;
+
+/// The local policy's answers: the image each `RawImageName` resolves to now.
+type LocalAnswers = HashMap<image::RawImageName, Result<Option<LocalImage>, SharedCause>>;
 
 /// The pull of each needed `RawImageName`, by raw name: the pulled image, or why the pull
 /// failed (shared by every container of that name).

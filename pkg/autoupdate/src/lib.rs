@@ -30,8 +30,8 @@ mod waves;
 
 pub use authfile::resolve_authfile;
 pub use backends::{
-    BackendError, Clock, ContainerSource, Health, ImageStore, LocalImage, Observed, Registry, RemoteRequest,
-    SharedCause, SystemClock, UnitManager,
+    BackendError, Clock, ContainerSource, Health, ImageStore, LocalImage, Observed, Registry, RegistryCheck,
+    RemoteRequest, SharedCause, SystemClock, UnitManager,
 };
 pub use error::{stat_reason, Error, NoAnswer, StatError};
 pub use execute::{auto_update, default_max_workers, Backends, Options, Outcome};
@@ -41,4 +41,4 @@ pub use plan::{plan, CheckResults, Decision, PlannedTask, UnitPlan, UpdateTarget
 pub use policy::{lookup_policy, InvalidPolicy, Policy};
 pub use report::{Report, ReportRow, Status, DEFAULT_ROW, HEADERS};
 pub use rollout::WatchFailure;
-pub use task::{assemble_tasks, Assembled, Task, UnitTasks, WATCH_WINDOW_LABEL};
+pub use task::{assemble_tasks, registry_checks, Assembled, Task, UnitTasks, WATCH_WINDOW_LABEL};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use image::RawImageName;
 
-use crate::backends::{LocalImage, RemoteRequest, SharedCause};
+use crate::backends::{LocalImage, RegistryCheck, RemoteRequest, SharedCause};
 use crate::error::NoAnswer;
 use crate::policy::Policy;
 use crate::task::{Task, UnitTasks};
@@ -15,7 +15,7 @@ use crate::task::{Task, UnitTasks};
 #[derive(Debug, Default, Clone)]
 pub struct CheckResults {
     /// Registry policy: the digests the registry serves per request, or why it could not say.
-    pub remote: HashMap<RemoteRequest, Result<Vec<String>, SharedCause>>,
+    pub remote: HashMap<RegistryCheck, Result<Vec<String>, SharedCause>>,
     /// Local policy: the image each `RawImageName` resolves to in local storage now.
     pub local: HashMap<RawImageName, Result<Option<LocalImage>, SharedCause>>,
 }
@@ -56,23 +56,15 @@ pub struct UnitPlan {
     pub tasks: Vec<PlannedTask>,
 }
 
-/// The registry question a task asks: the image's own platform, its auth file, the run's
-/// TLS setting. Tasks that ask the same question share one answer.
-pub fn remote_request(task: &Task, tls_verify: Option<bool>) -> RemoteRequest {
+/// The pull of a task's newer image: for the platform of the image it runs, with its auth
+/// file and the run's TLS setting.
+fn pull_request(task: &Task, tls_verify: Option<bool>) -> RemoteRequest {
     RemoteRequest {
         raw_image_name: task.raw_image_name.clone(),
         platform: task.image.platform.clone(),
         authfile: task.authfile.clone(),
         tls_verify,
     }
-}
-
-/// Every distinct registry question of the run (digest references ask none).
-pub fn remote_requests(units: &[UnitTasks], tls_verify: Option<bool>) -> BTreeSet<RemoteRequest> {
-    all_tasks(units)
-        .filter(|t| t.policy == Policy::Registry && !t.is_digest_pinned())
-        .map(|t| remote_request(t, tls_verify))
-        .collect()
 }
 
 /// Every distinct `RawImageName` the local policy must resolve.
@@ -105,20 +97,20 @@ fn decide(task: &Task, checks: &CheckResults, tls_verify: Option<bool>) -> Decis
     match task.policy {
         Policy::Disabled => Decision::UpToDate { remote_digest: None },
         Policy::Registry if task.is_digest_pinned() => Decision::Pinned,
-        Policy::Registry => {
-            let request = remote_request(task, tls_verify);
-            match checks.remote.get(&request) {
-                None => no_answer(NoAnswer::NotChecked),
-                Some(Err(cause)) => Decision::CheckFailed(cause.clone()),
-                Some(Ok(digests)) => match digests.first() {
-                    None => no_answer(NoAnswer::NoDigest(task.raw_image_name.clone())),
-                    Some(first) if digests.iter().any(|d| task.image.digests.contains(d)) => {
-                        Decision::UpToDate { remote_digest: Some(first.clone()) }
-                    }
-                    Some(first) => Decision::Update(UpdateTarget::Pull { request, remote_digest: first.clone() }),
-                },
-            }
-        }
+        Policy::Registry => match checks.remote.get(&task.registry_check(tls_verify)) {
+            None => no_answer(NoAnswer::NotChecked),
+            Some(Err(cause)) => Decision::CheckFailed(cause.clone()),
+            Some(Ok(digests)) => match digests.first() {
+                None => no_answer(NoAnswer::NoDigest(task.raw_image_name.clone())),
+                Some(first) if digests.iter().any(|d| task.image.digests.contains(d)) => {
+                    Decision::UpToDate { remote_digest: Some(first.clone()) }
+                }
+                Some(first) => Decision::Update(UpdateTarget::Pull {
+                    request: pull_request(task, tls_verify),
+                    remote_digest: first.clone(),
+                }),
+            },
+        },
         Policy::Local => match checks.local.get(&task.raw_image_name) {
             None => no_answer(NoAnswer::NotChecked),
             Some(Err(cause)) => Decision::CheckFailed(cause.clone()),
@@ -178,16 +170,11 @@ mod tests {
             remote: remote
                 .iter()
                 .map(|(raw, answer)| {
-                    let request = RemoteRequest {
-                        raw_image_name: (*raw).into(),
-                        platform: "linux/amd64".into(),
-                        authfile: None,
-                        tls_verify: None,
-                    };
+                    let check = RegistryCheck { raw_image_name: (*raw).into(), authfile: None, tls_verify: None };
                     let answer = answer
                         .map(|ds| ds.iter().map(|d| d.to_string()).collect())
                         .map_err(|reason| SharedCause::from(BackendError::from(reason)));
-                    (request, answer)
+                    (check, answer)
                 })
                 .collect(),
             local: local.iter().map(|(raw, id)| ((*raw).into(), Ok(id.map(|id| image(id, &[]))))).collect(),
@@ -292,7 +279,7 @@ mod tests {
     }
 
     #[test]
-    fn one_question_per_distinct_request_and_one_pull_per_raw_name() {
+    fn one_pull_per_raw_name() {
         let mut tasks: Vec<Task> = (0..50)
             .map(|i| task(&format!("c{i}"), Policy::Registry, "q.io/a:1", image("old", &["sha256:1"])))
             .collect();
@@ -303,9 +290,6 @@ mod tests {
             .into_iter()
             .map(|t| UnitTasks { unit: format!("{}.service", t.container_name), tasks: vec![t] })
             .collect();
-        let requests: Vec<String> =
-            remote_requests(&units, None).into_iter().map(|r| r.raw_image_name.to_string()).collect();
-        assert_eq!(requests, vec!["q.io/a:1", "q.io/b:1"]);
         assert_eq!(local_names(&units).into_iter().map(String::from).collect::<Vec<_>>(), vec!["localhost/l:1"]);
 
         let checks = checks(
@@ -315,15 +299,5 @@ mod tests {
         let plans = plan(&units, &checks, None);
         let pulled: Vec<String> = pulls(&plans).into_iter().map(|r| r.raw_image_name.to_string()).collect();
         assert_eq!(pulled, vec!["q.io/a:1"]);
-    }
-
-    #[test]
-    fn tls_and_authfile_are_part_of_the_question() {
-        let mut with_auth = task("c1", Policy::Registry, "q.io/a:1", image("old", &["sha256:1"]));
-        with_auth.authfile = Some("/a.json".into());
-        let plain = task("c2", Policy::Registry, "q.io/a:1", image("old", &["sha256:1"]));
-        let units = vec![UnitTasks { unit: "u.service".into(), tasks: vec![with_auth, plain] }];
-        assert_eq!(remote_requests(&units, Some(false)).len(), 2);
-        assert!(remote_requests(&units, Some(false)).iter().all(|r| r.tls_verify == Some(false)));
     }
 }

@@ -8,7 +8,7 @@ use image::RawImageName;
 use libpod::config::{AUTO_UPDATE_AUTHFILE_LABEL, AUTO_UPDATE_LABEL, SYSTEMD_UNIT_ENV};
 use libpod::ContainerConfig;
 
-use crate::backends::LocalImage;
+use crate::backends::{LocalImage, RegistryCheck};
 use crate::execute::report;
 use crate::policy::{lookup_policy, Policy};
 use crate::report::{Report, Status};
@@ -39,8 +39,17 @@ impl Task {
     /// A digest reference (`repo@sha256:…`) names one immutable image: there is never an
     /// update to find, and Podman's failing check (#21190) helps no one.
     pub fn is_digest_pinned(&self) -> bool {
-        self.raw_image_name.as_str().contains('@')
+        is_digest_reference(&self.raw_image_name)
     }
+
+    /// The registry question this task asks under the run's TLS setting (registry policy).
+    pub fn registry_check(&self, tls_verify: Option<bool>) -> RegistryCheck {
+        RegistryCheck { raw_image_name: self.raw_image_name.clone(), authfile: self.authfile.clone(), tls_verify }
+    }
+}
+
+fn is_digest_reference(name: &RawImageName) -> bool {
+    name.as_str().contains('@')
 }
 
 /// The containers of one unit: restarting the unit recreates all of them.
@@ -98,10 +107,60 @@ pub fn assemble_tasks(
     Assembled { units, errors, rejected }
 }
 
+/// Every registry question the tasks of these containers will ask: the containers
+/// [`assemble_tasks`] takes, with the registry policy and a name that is not a digest. Their
+/// images play no part, so a run can send these before it reads its image store. A container
+/// whose image turns out to be missing was asked about for nothing, and gets its error then.
+pub fn registry_checks(
+    containers: &[ContainerConfig],
+    default_authfile: Option<&Path>,
+    tls_verify: Option<bool>,
+) -> std::collections::BTreeSet<RegistryCheck> {
+    containers
+        .iter()
+        .filter_map(|ctr| Some((ctr, select(ctr, default_authfile).ok()??)))
+        .filter(|(ctr, chosen)| {
+            chosen.policy == Policy::Registry
+                && systemd::validate_service_name(chosen.unit).is_ok()
+                && !ctr.raw_image_name.is_empty()
+                && !is_digest_reference(&ctr.raw_image_name)
+        })
+        .map(|(ctr, chosen)| RegistryCheck {
+            raw_image_name: ctr.raw_image_name.clone(),
+            authfile: chosen.authfile,
+            tls_verify,
+        })
+        .collect()
+}
+
 /// The label as the report's UNIT column shows it: control characters escaped, so a label
 /// cannot move the cursor or recolour the terminal.
 fn printable(label: &str) -> String {
     label.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
+/// What a container's labels say about its part in a run.
+struct Chosen<'c> {
+    policy: Policy,
+    unit: &'c str,
+    authfile: Option<PathBuf>,
+}
+
+/// Whether the container takes part, from its labels alone: not without the auto-update
+/// label or with a disabled policy; an invalid policy or a missing unit label is its error.
+fn select<'c>(ctr: &'c ContainerConfig, default_authfile: Option<&Path>) -> Result<Option<Chosen<'c>>, Error> {
+    let Some(value) = ctr.labels.get(AUTO_UPDATE_LABEL) else { return Ok(None) };
+    let policy = lookup_policy(value).map_err(|source| Error::InvalidPolicy { id: ctr.id.clone(), source })?;
+    if policy == Policy::Disabled {
+        return Ok(None);
+    }
+    let unit = ctr.labels.get(SYSTEMD_UNIT_ENV).ok_or_else(|| Error::NoUnitLabel { id: ctr.id.clone() })?;
+    let authfile = ctr
+        .labels
+        .get(AUTO_UPDATE_AUTHFILE_LABEL)
+        .map(PathBuf::from)
+        .or_else(|| default_authfile.map(Path::to_path_buf));
+    Ok(Some(Chosen { policy, unit, authfile }))
 }
 
 fn task_for(
@@ -109,22 +168,12 @@ fn task_for(
     images: &HashMap<String, LocalImage>,
     default_authfile: Option<&Path>,
 ) -> Result<Option<(String, Task)>, Error> {
-    let Some(value) = ctr.labels.get(AUTO_UPDATE_LABEL) else { return Ok(None) };
-    let policy = lookup_policy(value).map_err(|source| Error::InvalidPolicy { id: ctr.id.clone(), source })?;
-    if policy == Policy::Disabled {
-        return Ok(None);
-    }
-    let unit = ctr.labels.get(SYSTEMD_UNIT_ENV).ok_or_else(|| Error::NoUnitLabel { id: ctr.id.clone() })?;
+    let Some(Chosen { policy, unit, authfile }) = select(ctr, default_authfile)? else { return Ok(None) };
     let image =
         images.get(&ctr.rootfs_image_id).ok_or_else(|| Error::NoImage { image_id: ctr.rootfs_image_id.clone() })?;
     if ctr.raw_image_name.is_empty() {
         return Err(Error::EmptyRawImageName { id: ctr.id.clone() });
     }
-    let authfile = ctr
-        .labels
-        .get(AUTO_UPDATE_AUTHFILE_LABEL)
-        .map(PathBuf::from)
-        .or_else(|| default_authfile.map(Path::to_path_buf));
     let watch = ctr
         .labels
         .get(WATCH_WINDOW_LABEL)
@@ -140,7 +189,7 @@ fn task_for(
         authfile,
         watch,
     };
-    Ok(Some((unit.clone(), task)))
+    Ok(Some((unit.to_string(), task)))
 }
 
 #[cfg(test)]
@@ -154,6 +203,33 @@ mod tests {
     }
 
     const REG: (&str, &str) = (AUTO_UPDATE_LABEL, "registry");
+
+    #[test]
+    fn registry_questions_come_from_the_containers_that_become_registry_tasks() {
+        let unit = (SYSTEMD_UNIT_ENV, "a.service");
+        let mut containers: Vec<ContainerConfig> =
+            (0..50).map(|i| container(&format!("c{i}"), &[REG, unit], "q.io/a:1", "img1")).collect();
+        containers.push(container("auth", &[REG, unit, (AUTO_UPDATE_AUTHFILE_LABEL, "/a.json")], "q.io/a:1", "img1"));
+        containers.push(container("missing-image", &[REG, unit], "q.io/b:1", "img-gone"));
+        containers.push(container("pinned", &[REG, unit], "q.io/a@sha256:1", "img1"));
+        containers.push(container("local", &[(AUTO_UPDATE_LABEL, "local"), unit], "localhost/l:1", "img1"));
+        containers.push(container("bad-unit", &[REG, (SYSTEMD_UNIT_ENV, "not a unit")], "q.io/c:1", "img1"));
+        containers.push(container("no-unit", &[REG], "q.io/d:1", "img1"));
+        containers.push(container("no-name", &[REG, unit], "", "img1"));
+
+        let checks = registry_checks(&containers, None, Some(false));
+        let asked: Vec<(&str, Option<&Path>)> =
+            checks.iter().map(|c| (c.raw_image_name.as_str(), c.authfile.as_deref())).collect();
+        // A missing image is found only after the question went out: asked for nothing, harmless.
+        assert_eq!(asked, vec![("q.io/a:1", None), ("q.io/a:1", Some(Path::new("/a.json"))), ("q.io/b:1", None)]);
+        assert!(checks.iter().all(|c| c.tls_verify == Some(false)));
+
+        let assembled = assemble_tasks(&containers, &images(), None);
+        let tasks: Vec<&Task> = assembled.units.iter().flat_map(|u| &u.tasks).collect();
+        for task in tasks.iter().filter(|t| t.policy == Policy::Registry && !t.is_digest_pinned()) {
+            assert!(checks.contains(&task.registry_check(Some(false))), "{} was not asked about", task.container_name);
+        }
+    }
 
     #[test]
     fn assembles_tasks_and_errors_like_podman() {

@@ -11,8 +11,8 @@ use libpod::config::{AUTO_UPDATE_LABEL, SYSTEMD_UNIT_ENV};
 use libpod::ContainerConfig;
 
 use crate::backends::{
-    BackendError, Clock, ContainerSource, Health, ImageStore, LocalImage, Observed, Registry, RemoteRequest,
-    UnitManager,
+    BackendError, Clock, ContainerSource, Health, ImageStore, LocalImage, Observed, Registry, RegistryCheck,
+    RemoteRequest, UnitManager,
 };
 use crate::policy::Policy;
 use crate::task::Task;
@@ -245,9 +245,9 @@ impl ImageStore for World {
 }
 
 impl Registry for World {
-    async fn remote_digests(&self, request: &RemoteRequest) -> Result<Vec<String>, BackendError> {
-        self.record(format!("check {}", request.raw_image_name));
-        match self.remote.get(request.raw_image_name.as_str()) {
+    async fn remote_digests(&self, check: &RegistryCheck) -> Result<Vec<String>, BackendError> {
+        self.record(format!("check {}", check.raw_image_name));
+        match self.remote.get(check.raw_image_name.as_str()) {
             Some(Remote::Serves(digests, _)) | Some(Remote::PullFails(digests, _)) => Ok(digests.clone()),
             Some(Remote::CheckFails(reason)) => Err(reason.clone().into()),
             None => Err("manifest unknown".into()),

@@ -6,6 +6,6 @@ mod images;
 mod registry;
 mod systemd;
 
-pub use self::images::local_image;
+pub use self::images::{local_image, LazyImageStore};
 pub use self::registry::RegistryClients;
 pub use self::systemd::SystemdUnits;
