@@ -91,7 +91,7 @@ mod tests {
         let old = world.running("web", Reaction::ExitsOnTerm);
         let replace = CreatePlacement { replace: true, ..Default::default() };
         let new = world.runtime().create(named("web"), false, &replace).unwrap();
-        assert_eq!(world.signals(), vec!["TERM"]);
+        assert_eq!(world.signals(), vec!["15"]);
         assert_eq!(world.lookup("web").config.id, new.id);
         assert!(matches!(world.store.lookup(&old.config.id), Err(Error::NoSuchContainer(_))));
         assert!(world.store.container_dir(&new.id).exists() && world.store.runtime_dir(&new.id).exists());

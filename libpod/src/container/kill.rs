@@ -3,6 +3,7 @@
 use super::signal::Signal;
 use super::Runtime;
 use crate::error::{Error, Result};
+use crate::runtime::oci::OciRuntime;
 use crate::state::ContainerStatus;
 use crate::store::Container;
 
@@ -13,7 +14,17 @@ impl Runtime<'_> {
         if container.state.state != ContainerStatus::Running {
             return Err(Error::KillNotRunning { id: container.config.id.clone(), state: container.state.state });
         }
-        self.oci_runtime(container)?.kill(&container.config.id, &signal.to_string())
+        self.deliver(container, self.oci_runtime(container)?.as_ref(), signal)
+    }
+
+    /// Sends `signal` to the running container's process: straight to the monitor's child when
+    /// it still is one (see [`crate::runtime::monitor_process::Monitors::signal_child`]), else
+    /// through `runtime`.
+    pub(super) fn deliver(&self, container: &Container, runtime: &dyn OciRuntime, signal: Signal) -> Result<()> {
+        if self.monitors.signal_child(container.state.conmon_pid, container.state.pid, signal) {
+            return Ok(());
+        }
+        runtime.kill(&container.config.id, &signal.to_string())
     }
 }
 

@@ -67,7 +67,7 @@ mod tests {
         let world = World::new();
         let web = world.running("web", Reaction::IgnoresTerm);
         world.runtime().remove(&web, true, Some(5)).unwrap();
-        assert_eq!(world.signals(), vec!["TERM", "KILL"], "stopped with the timeout given");
+        assert_eq!(world.signals(), vec!["15", "9"], "stopped with the timeout given");
         assert_eq!(world.deleted(), vec![(web.config.id.clone(), true)], "and deleted from the runtime");
         assert!(matches!(world.store.lookup("web"), Err(Error::NoSuchContainer(_))));
         assert!(!world.store.container_dir(&web.config.id).exists());

@@ -28,7 +28,7 @@ mod tests {
         let world = World::new();
         let web = world.running("web", Reaction::ExitsOnTerm);
         world.runtime().restart(&web, StopTimeout::Seconds(5), &|_| {}).unwrap();
-        assert_eq!(world.signals(), vec!["TERM"]);
+        assert_eq!(world.signals(), vec!["15"]);
         assert_eq!(world.spawned(), vec![web.config.id.clone(), web.config.id.clone()], "a second monitor");
         assert_eq!(world.lookup("web").state.state, ContainerStatus::Running);
     }

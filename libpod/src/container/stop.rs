@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::signal::Signal;
 use super::Runtime;
 use crate::error::{Error, Result};
 use crate::state::ContainerStatus;
@@ -59,10 +60,10 @@ impl Runtime<'_> {
         .map(|seconds| Duration::from_secs(seconds.into()));
         let marker = self.store.stopped_marker(id);
         privatefs::write(&marker, "").map_err(|source| Error::Io { path: marker, source })?;
-        if runtime.kill(id, "TERM").is_ok() && self.wait_until_exited(id, timeout)? {
+        if self.deliver(container, runtime.as_ref(), Signal::TERM).is_ok() && self.wait_until_exited(id, timeout)? {
             return Ok(());
         }
-        let _ = runtime.kill(id, "KILL");
+        let _ = self.deliver(container, runtime.as_ref(), Signal::KILL);
         if self.wait_until_exited(id, Some(KILL_GRACE))? {
             Ok(())
         } else {
@@ -101,7 +102,7 @@ mod tests {
         let world = World::new();
         let web = world.running("web", Reaction::ExitsOnTerm);
         world.runtime().stop(&web, Some(10)).unwrap();
-        assert_eq!(world.signals(), vec!["TERM"]);
+        assert_eq!(world.signals(), vec!["15"]);
         assert!(world.elapsed() < Duration::from_secs(1), "{:?}", world.elapsed());
         assert!(world.store.stopped_marker(&web.config.id).exists(), "the monitor is told not to restart it");
     }
@@ -111,7 +112,7 @@ mod tests {
         let world = World::new();
         let web = world.running("web", Reaction::IgnoresTerm);
         world.runtime().stop(&web, Some(10)).unwrap();
-        assert_eq!(world.signals(), vec!["TERM", "KILL"]);
+        assert_eq!(world.signals(), vec!["15", "9"]);
         let waited = world.elapsed();
         assert!(waited >= Duration::from_secs(10) && waited < Duration::from_secs(11), "{waited:?}");
     }
@@ -130,7 +131,7 @@ mod tests {
         let world = World::new();
         let web = world.running("web", Reaction::TermFails);
         world.runtime().stop(&web, Some(10)).unwrap();
-        assert_eq!(world.signals(), vec!["TERM", "KILL"]);
+        assert_eq!(world.signals(), vec!["15", "9"]);
         assert!(world.elapsed() < Duration::from_secs(1));
     }
 
@@ -153,7 +154,7 @@ mod tests {
         let world = World::new();
         let web = world.running("web", Reaction::ExitsOnTerm);
         world.runtime().stop(&web, StopTimeout::Forever).unwrap();
-        assert_eq!(world.signals(), vec!["TERM"]);
+        assert_eq!(world.signals(), vec!["15"]);
     }
 
     #[test]
@@ -170,6 +171,6 @@ mod tests {
         let web = world.running("web", Reaction::IgnoresTerm);
         world.monitor_died(&web.config.id);
         world.runtime().stop(&web, Some(10)).unwrap();
-        assert_eq!(world.signals(), vec!["TERM"]);
+        assert_eq!(world.signals(), vec!["15"]);
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use super::{CreatePlacement, Runtime};
+use super::{CreatePlacement, Runtime, Signal};
 use crate::config::ContainerConfig;
 use crate::error::{Error, Result};
 use crate::runtime::clock::Clock;
@@ -181,7 +181,8 @@ impl OciRuntime for FakeRuntime {
         world.signals.push(signal.to_string());
         let reaction = world.reactions.get(id).copied().unwrap_or(Reaction::IgnoresTerm);
         let exits = match (reaction, signal) {
-            (Reaction::TermFails, "TERM") => {
+            // Like runc, by name or number: `stop` gives numbers, health actions names.
+            (Reaction::TermFails, "TERM" | "15") => {
                 return Err(Error::Runtime {
                     runtime: FAKE_RUNTIME.into(),
                     op: "kill",
@@ -189,7 +190,7 @@ impl OciRuntime for FakeRuntime {
                 })
             }
             (Reaction::Unkillable, _) => false,
-            (Reaction::ExitsOnTerm, "TERM") | (_, "KILL") => true,
+            (Reaction::ExitsOnTerm, "TERM" | "15") | (_, "KILL" | "9") => true,
             _ => false,
         };
         if exits {
@@ -230,6 +231,11 @@ impl Monitors for FakeMonitors {
 
     fn alive(&self, _pid: i32, id: &str) -> bool {
         self.0.borrow().alive.contains(id)
+    }
+
+    /// The fake processes answer only their runtime's signals.
+    fn signal_child(&self, _monitor_pid: i32, _pid: i32, _signal: Signal) -> bool {
+        false
     }
 }
 
