@@ -21,7 +21,7 @@ impl Runtime<'_> {
     /// it still is one (see [`crate::runtime::monitor_process::Monitors::signal_child`]), else
     /// through `runtime`.
     pub(super) fn deliver(&self, container: &Container, runtime: &dyn OciRuntime, signal: Signal) -> Result<()> {
-        if self.monitors.signal_child(container.state.conmon_pid, container.state.pid, signal) {
+        if self.monitors.signal_child(container.state.conmon_pid, container.state.pid, signal.number().into()) {
             return Ok(());
         }
         runtime.kill(&container.config.id, &signal.to_string())

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use super::{CreatePlacement, Runtime, Signal};
+use super::{CreatePlacement, Runtime};
 use crate::config::ContainerConfig;
 use crate::error::{Error, Result};
 use crate::runtime::clock::Clock;
@@ -234,7 +234,7 @@ impl Monitors for FakeMonitors {
     }
 
     /// The fake processes answer only their runtime's signals.
-    fn signal_child(&self, _monitor_pid: i32, _pid: i32, _signal: Signal) -> bool {
+    fn signal_child(&self, _monitor_pid: i32, _pid: i32, _signal: i32) -> bool {
         false
     }
 }

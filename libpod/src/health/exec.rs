@@ -13,6 +13,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
 use crate::runtime::oci::{self, RuntimeBinary};
+use crate::runtime::procfs::parent_of;
 use crate::runtime::reaper::SpawnChild;
 use crate::state::ContainerStatus;
 use crate::store::Store;
@@ -143,13 +144,6 @@ fn descendants(root: i32) -> Vec<i32> {
     }
     found.remove(0);
     found
-}
-
-/// The parent PID in `/proc/PID/stat` (the field after the parenthesised command name).
-fn parent_of(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// A check's output, read on a thread of its own so a check that prints much cannot block.

@@ -14,6 +14,7 @@ pub mod exec_stderr;
 pub mod monitor_process;
 pub mod notify;
 pub mod oci;
+pub mod procfs;
 pub mod reaper;
 pub mod resources;
 pub mod rootfs;

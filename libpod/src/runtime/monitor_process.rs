@@ -7,8 +7,8 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
-use crate::container::Signal;
 use crate::error::{Error, Result};
+use crate::runtime::procfs::parent_of;
 use crate::store::Store;
 
 /// The file descriptor on which a monitor finds its report pipe.
@@ -33,7 +33,8 @@ pub trait Monitors {
     /// Sends `signal` to the container process `pid` of the monitor `monitor_pid` itself, while
     /// that process is still the monitor's child; `false` when it is not (or cannot be told),
     /// and the caller asks the OCI runtime instead.
-    fn signal_child(&self, monitor_pid: i32, pid: i32, signal: Signal) -> bool;
+    /// `signal` is the signal's number.
+    fn signal_child(&self, monitor_pid: i32, pid: i32, signal: i32) -> bool;
 }
 
 /// Monitors as host processes: re-execs of rpod, found through `/proc`.
@@ -105,7 +106,7 @@ impl Monitors for HostMonitors {
     /// that monitor its PID cannot belong to anyone else. A pidfd taken first makes the parent
     /// check and the signal refer to one process: if that process exits in between, the signal
     /// goes nowhere rather than to whoever got the PID next.
-    fn signal_child(&self, monitor_pid: i32, pid: i32, signal: Signal) -> bool {
+    fn signal_child(&self, monitor_pid: i32, pid: i32, signal: i32) -> bool {
         if pid <= 0 || monitor_pid <= 0 {
             return false;
         }
@@ -114,9 +115,7 @@ impl Monitors for HostMonitors {
             return false;
         }
         // SAFETY: pidfd is an open pidfd; a null siginfo asks for the plain kill(2) semantics.
-        let sent = unsafe {
-            libc::syscall(libc::SYS_pidfd_send_signal, pidfd.as_raw_fd(), i32::from(signal.number()), 0usize, 0u32)
-        };
+        let sent = unsafe { libc::syscall(libc::SYS_pidfd_send_signal, pidfd.as_raw_fd(), signal, 0usize, 0u32) };
         // A process that exited since it was checked needs no signal: `stop` sees the exit.
         sent == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
     }
@@ -128,14 +127,6 @@ fn pidfd_open(pid: i32) -> Option<OwnedFd> {
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0u32) };
     // SAFETY: a non-negative return is a descriptor this process now owns.
     (fd >= 0).then(|| unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as i32) })
-}
-
-/// The parent PID of process `pid`, from `/proc/<pid>/stat` (the field after the command
-/// name's closing parenthesis and the state).
-fn parent_of(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn read_report(reader: OwnedFd, warn: &dyn Fn(&str)) -> Result<()> {
@@ -165,12 +156,12 @@ mod tests {
         let mut child = Command::new("sleep").arg("30").spawn().unwrap();
         let pid = child.id() as i32;
 
-        assert!(!monitors.signal_child(1, pid, Signal::TERM), "not the child of that monitor");
+        assert!(!monitors.signal_child(1, pid, libc::SIGTERM), "not the child of that monitor");
         assert!(child.try_wait().unwrap().is_none(), "so it was left alone");
 
-        assert!(monitors.signal_child(me, pid, Signal::TERM), "the child of this (monitor) process");
+        assert!(monitors.signal_child(me, pid, libc::SIGTERM), "the child of this (monitor) process");
         assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGTERM));
 
-        assert!(!monitors.signal_child(me, pid, Signal::TERM), "reaped: its PID is nobody's any more");
+        assert!(!monitors.signal_child(me, pid, libc::SIGTERM), "reaped: its PID is nobody's any more");
     }
 }
