@@ -16,7 +16,7 @@ use crate::backends::{
 };
 use crate::error::NoAnswer;
 use crate::lock::RunLock;
-use crate::plan::{self, CheckResults, Decision, UnitPlan, UpdateTarget};
+use crate::plan::{self, CheckResults, Decision, LocalAnswers, RemoteAnswers, UnitPlan, UpdateTarget};
 use crate::report::{Report, Status};
 use crate::restart::{dependents_of, UnitRestart};
 use crate::rollout::{roll_out, RolloutBackends, UnitUpdate};
@@ -174,7 +174,7 @@ async fn ask_registry<R: Registry>(
     registry: &R,
     questions: BTreeSet<RegistryCheck>,
     concurrency: usize,
-) -> HashMap<RegistryCheck, Result<Vec<String>, SharedCause>> {
+) -> RemoteAnswers {
     stream::iter(questions)
         .map(|check| async move {
             let answer = registry.remote_digests(&check).await.map_err(SharedCause::from);
@@ -219,9 +219,6 @@ async fn read_local<I: ImageStore>(
 /// the wire after three (under strace: the connection is made, completes, and is handed to the
 /// task that writes the request); one more is spare. A wait costs one look at the event loop.
 const REQUEST_STEPS: usize = 4;
-
-/// The local policy's answers: the image each `RawImageName` resolves to now.
-type LocalAnswers = HashMap<image::RawImageName, Result<Option<LocalImage>, SharedCause>>;
 
 /// The pull of each needed `RawImageName`, by raw name: the pulled image, or why the pull
 /// failed (shared by every container of that name).

@@ -15,10 +15,16 @@ use crate::task::{Task, UnitTasks};
 #[derive(Debug, Default, Clone)]
 pub struct CheckResults {
     /// Registry policy: the digests the registry serves per request, or why it could not say.
-    pub remote: HashMap<RegistryCheck, Result<Vec<String>, SharedCause>>,
+    pub remote: RemoteAnswers,
     /// Local policy: the image each `RawImageName` resolves to in local storage now.
-    pub local: HashMap<RawImageName, Result<Option<LocalImage>, SharedCause>>,
+    pub local: LocalAnswers,
 }
+
+/// The registries' answers: the digests each question found, or why it found none.
+pub type RemoteAnswers = HashMap<RegistryCheck, Result<Vec<String>, SharedCause>>;
+
+/// The local policy's answers: the image each `RawImageName` resolves to now.
+pub type LocalAnswers = HashMap<RawImageName, Result<Option<LocalImage>, SharedCause>>;
 
 /// What happens to one container.
 #[derive(Debug, Clone)]
