@@ -76,6 +76,27 @@ impl Sandbox {
         String::from_utf8_lossy(&self.exec(&["systemctl", "is-active", unit]).stdout).trim().to_string()
     }
 
+    /// `systemctl start UNIT`; on failure, panics with the unit's journal.
+    pub fn start_unit(&self, unit: &str) {
+        let out = self.exec(&["systemctl", "start", unit]);
+        assert!(
+            out.status.success(),
+            "{unit} did not start: {}{}",
+            String::from_utf8_lossy(&out.stderr),
+            self.journal(unit)
+        );
+    }
+
+    /// What a failed assertion about `unit` prints: its status and the sandbox's last journal
+    /// lines (the whole journal, so units it depends on show up too).
+    pub fn journal(&self, unit: &str) -> String {
+        let script = format!(
+            "systemctl status {unit} --no-pager -l; systemctl show {unit} -p Result,ExecMainStatus,NRestarts; \
+             journalctl --no-pager -n 80"
+        );
+        String::from_utf8_lossy(&self.exec(&["sh", "-c", &script]).stdout).into_owned()
+    }
+
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }

@@ -87,7 +87,7 @@ impl World {
         let unit = format!("container-{name}.service");
         self.sandbox.install_unit(&unit, &text);
         self.rpod(&["rm", name]).success();
-        self.sandbox.check(&["systemctl", "start", &unit]);
+        self.sandbox.start_unit(&unit);
         unit
     }
 

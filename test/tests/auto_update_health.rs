@@ -31,7 +31,8 @@ fn a_healthy_v2_is_kept() {
     let image = reg.image("app/health", "latest");
     let unit = healthy_service(&w, &reg, &image);
     publish(&reg, &image, "v2", &[]);
-    assert_eq!(w.auto_update(&["--tls-verify=false", ROW]).success(), format!("{unit},{image},true\n"));
+    let result = w.auto_update(&["--tls-verify=false", ROW]);
+    assert_eq!(result.stdout, format!("{unit},{image},true\n"), "{}{}", result.stderr, w.sandbox.journal(&unit));
     assert_eq!(w.rpod(&["exec", "web", "cat", "/version"]).success(), "v2");
     assert_eq!(w.inspect("web", ".State.Health.Status"), "healthy");
 }
@@ -44,7 +45,7 @@ fn a_v2_whose_check_fails_is_rolled_back() {
     let unit = healthy_service(&w, &reg, &image);
     publish(&reg, &image, "bad", &[]);
     let result = w.auto_update(&["--tls-verify=false", ROW]);
-    assert_eq!(result.stdout, format!("{unit},{image},rolled back\n"), "{}", result.stderr);
+    assert_eq!(result.stdout, format!("{unit},{image},rolled back\n"), "{}{}", result.stderr, w.sandbox.journal(&unit));
     let line = result.error_line();
     assert!(line.starts_with(&format!("Error: image {image} rolled back: unit {unit} failed with it: ")), "{line}");
     assert_eq!(w.unit_state(&unit), "active");

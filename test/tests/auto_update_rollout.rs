@@ -96,7 +96,7 @@ fn crashing_update(w: &World, reg: &TestRegistry, image: &str) -> String {
     let unit = "container-web.service".to_string();
     w.sandbox.install_unit(&unit, &text);
     w.rpod(&["rm", "web"]).success();
-    w.sandbox.check(&["systemctl", "start", &unit]);
+    w.sandbox.start_unit(&unit);
     publish(reg, image, "v2", &[]);
     unit
 }

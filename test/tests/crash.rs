@@ -223,8 +223,7 @@ fn wait_active(sandbox: &Sandbox, unit: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while sandbox.unit_state(unit) != "active" {
         if Instant::now() > deadline {
-            let journal = sandbox.exec(&["sh", "-c", &format!("systemctl status {unit} --no-pager -l; systemctl show {unit} -p Result,ExecMainStatus,NRestarts; journalctl --no-pager -n 40 -u {unit}")]);
-            panic!("{unit} is {}:\n{}", sandbox.unit_state(unit), String::from_utf8_lossy(&journal.stdout));
+            panic!("{unit} is {}:\n{}", sandbox.unit_state(unit), sandbox.journal(unit));
         }
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -266,7 +265,7 @@ fn auto_update_killed_between_pull_and_restart_completes_on_the_next_run() {
     assert!(text.contains("StartLimitIntervalSec=0"), "{text}");
     sandbox.install_unit(unit, &text);
     rpod(&["rm", "web"]).success();
-    sandbox.check(&["systemctl", "start", unit]);
+    sandbox.start_unit(unit);
 
     publish("v1");
     let start = Instant::now();
@@ -312,11 +311,10 @@ fn auto_update_killed_between_pull_and_restart_completes_on_the_next_run() {
             before_commit = before_commit.max(delay);
         }
         let rerun = rpod(&["auto-update", "--tls-verify=false", ROW]);
-        let journal = sandbox.exec(&["journalctl", "--no-pager", "-n", "60", "-u", unit]);
         assert!(
             rerun.stdout == format!("{unit},true\n") || rerun.stdout == format!("{unit},false\n"),
             "trial {trial}: {rerun:?}\n{}",
-            String::from_utf8_lossy(&journal.stdout)
+            sandbox.journal(unit)
         );
         wait_active(&sandbox, unit);
         assert_eq!(

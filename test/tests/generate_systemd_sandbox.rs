@@ -85,7 +85,7 @@ fn new_unit_runs_the_container_and_stop_removes_it() {
     sandbox.install_unit("container-web.service", &unit);
     sandbox.install_unit("container-web@.service", &template);
 
-    sandbox.check(&["systemctl", "start", "container-web.service"]);
+    sandbox.start_unit("container-web.service");
     assert_eq!(sandbox.unit_state("container-web.service"), "active");
     let state = sandbox
         .rpod(
@@ -114,7 +114,7 @@ fn new_unit_runs_the_container_and_stop_removes_it() {
     assert_eq!(sandbox.unit_state("container-web.service"), "inactive");
     assert_eq!(sandbox.rpod(&env, &["ps", "-a", "-q"]).success(), "", "stopping the unit removed the container");
 
-    sandbox.check(&["systemctl", "start", "container-web@1.service"]);
+    sandbox.start_unit("container-web@1.service");
     assert_eq!(sandbox.unit_state("container-web@1.service"), "active");
     let instance = sandbox
         .rpod(

@@ -449,7 +449,7 @@ fn sdnotify_healthy_units_start_only_when_healthy() {
         sandbox.install_unit(&format!("container-{name}.service"), &unit(name));
     }
     let begun = Instant::now();
-    sandbox.check(&["systemctl", "start", "container-ok.service"]);
+    sandbox.start_unit("container-ok.service");
     assert!(begun.elapsed() >= Duration::from_secs(2), "READY waited for the check: {:?}", begun.elapsed());
     assert_eq!(sandbox.unit_state("container-ok.service"), "active");
     let status = sandbox.rpod(&env, &["inspect", "--format", "{{.State.Health.Status}}", "ok"]).success();

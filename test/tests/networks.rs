@@ -303,7 +303,7 @@ fn auto_update_keeps_the_published_port_under_systemd() {
     let unit_text = rpod(&["generate", "systemd", "--new", "--name", "web"]).success();
     sandbox.install_unit("container-web.service", &unit_text);
     rpod(&["rm", "web"]).success();
-    sandbox.check(&["systemctl", "start", "container-web.service"]);
+    sandbox.start_unit("container-web.service");
 
     let url = format!("http://127.0.0.1:{port}/version");
     let page = || {

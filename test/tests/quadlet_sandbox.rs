@@ -38,15 +38,6 @@ impl World {
         self.sandbox.rpod(&self.env, args)
     }
 
-    /// `systemctl start UNIT`; on failure, panics with the units' journal.
-    fn start(&self, unit: &str) {
-        let out = self.sandbox.exec(&["systemctl", "start", unit]);
-        if !out.status.success() {
-            let journal = self.sandbox.exec(&["journalctl", "--no-pager", "-n", "60"]);
-            panic!("{unit} did not start:\n{}", String::from_utf8_lossy(&journal.stdout));
-        }
-    }
-
     fn exec_in_web(&self, args: &[&str]) -> String {
         self.rpod(&[&["exec", "web"], args].concat()).success()
     }
@@ -94,7 +85,7 @@ fn a_quadlet_service_starts_and_auto_update_moves_it_keeping_its_volume() {
     let wants = w.sandbox.check(&["readlink", "/run/systemd/generator/multi-user.target.wants/web.service"]);
     assert_eq!(wants.trim(), "../web.service", "[Install] WantedBy= became a link");
 
-    w.start("web.service");
+    w.sandbox.start_unit("web.service");
     assert_eq!(w.sandbox.unit_state("data-volume.service"), "active");
     assert_eq!(w.sandbox.unit_state("web.service"), "active");
     assert_eq!(w.rpod(&["volume", "ls", "--format", "{{.Name}}"]).success(), "webdata\n");
@@ -179,7 +170,7 @@ fn a_published_healthy_service_on_a_quadlet_network_updates() {
     w.rpod(&["quadlet", "install", staged.to_str().unwrap()]).success();
 
     let begun = std::time::Instant::now();
-    w.start("web.service");
+    w.sandbox.start_unit("web.service");
     assert!(begun.elapsed() >= std::time::Duration::from_secs(1), "READY waited for the health check");
     assert_eq!(w.sandbox.unit_state("front-network.service"), "active");
     assert_eq!(w.rpod(&["inspect", "--format", "{{.State.Health.Status}}", "web"]).success(), "healthy\n");

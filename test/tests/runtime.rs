@@ -86,7 +86,7 @@ fn notify_unit_reaches_active_and_stop_removes_the_container() {
         "[Service]\nEnvironment=PODMAN_SYSTEMD_UNIT=%n\nExecStart={rpod} run --cidfile=%t/%n.ctr-id --cgroups=no-conmon --rm --sdnotify=conmon -d --replace --name web {IMAGE} sleep 1000\nExecStop={rpod} stop --ignore -t 1 --cidfile=%t/%n.ctr-id\nExecStopPost={rpod} rm -f --ignore -t 1 --cidfile=%t/%n.ctr-id\nType=notify\nNotifyAccess=all\n"
     );
     sandbox.install_unit("rpod-web.service", &unit);
-    sandbox.check(&["systemctl", "start", "rpod-web.service"]);
+    sandbox.start_unit("rpod-web.service");
     assert_eq!(sandbox.unit_state("rpod-web.service"), "active");
     let labels = sandbox
         .rpod(
