@@ -95,11 +95,14 @@ pub fn release_volumes(store: &Store, config: &ContainerConfig) -> Result<()> {
 }
 
 /// Removes the anonymous volumes of the removed container `config` (`rm -v`, `--rm`). One that
-/// is already gone, or that another container now uses, is left as it is, as Podman does.
+/// another container now uses is left as it is, as Podman does. One whose record another
+/// process removed first (a `--rm` container's monitor, racing `run`) may still be losing its
+/// data: that is finished here, so the caller returns with the data gone.
 pub fn remove_anonymous(store: &Store, config: &ContainerConfig) -> Result<()> {
     for name in config.mounts.anonymous_volumes() {
         match store.remove_volume(name.as_str()) {
-            Ok(()) | Err(Error::Volume(VolumeError::NoSuchVolume(_) | VolumeError::InUse { .. })) => {}
+            Ok(()) | Err(Error::Volume(VolumeError::InUse { .. })) => {}
+            Err(Error::Volume(VolumeError::NoSuchVolume(_))) => store.remove_unrecorded_volume_data(name)?,
             Err(err) => return Err(err),
         }
     }

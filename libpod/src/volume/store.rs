@@ -123,6 +123,17 @@ impl Store {
         remove_dir(&self.volume_dir(&volume.name))
     }
 
+    /// Removes what is left on disk of volume `name` once no record of it remains:
+    /// [`Store::remove_volume`] deletes the record before the data, so another process that
+    /// took the record may still be deleting the data. Only for names nobody creates meanwhile
+    /// (anonymous volumes' random ones); a recorded volume is left alone.
+    pub fn remove_unrecorded_volume_data(&self, name: &VolumeName) -> Result<()> {
+        if volume_in(self.conn(), name.as_str())?.is_some() {
+            return Ok(());
+        }
+        remove_dir(&self.volume_dir(name))
+    }
+
     /// Removes every volume no container uses and `select` accepts (`volume prune`'s filters);
     /// returns their names.
     pub fn prune_volumes(&self, select: &dyn Fn(&Volume) -> bool) -> Result<Vec<VolumeName>> {
@@ -414,6 +425,22 @@ mod tests {
         store.remove_volume("data").unwrap();
         assert!(!mountpoint.exists());
         assert!(store.remove_volume("data").is_err());
+    }
+
+    #[test]
+    fn unrecorded_volume_data_goes_and_recorded_data_stays() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = store_at(tmp.path());
+        let kept = store.create_volume(&VolumeSpec::named(name("kept"))).unwrap();
+        let taken = store.create_volume(&VolumeSpec::named(name("taken"))).unwrap();
+        std::fs::write(taken.mountpoint.join("f"), "x").unwrap();
+        // What another process's remove_volume leaves between its commit and its deletion.
+        store.conn().execute("DELETE FROM Volume WHERE Name = 'taken'", []).unwrap();
+        for v in ["kept", "taken", "never"] {
+            store.remove_unrecorded_volume_data(&name(v)).unwrap();
+        }
+        assert!(kept.mountpoint.exists());
+        assert!(!store.volumes_dir().join("taken").exists());
     }
 
     #[test]
