@@ -28,9 +28,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 reg=127.0.0.1:$port
 image=$reg/bench/busybox:latest
 cleanup() {
-  # Every container is removed by its own tool first, the units' by stopping the units: a
-  # powered-off sandbox kills their processes but leaves their cgroups on the host (30 of
-  # Podman's per run, in the cpuset, freezer and cpuacct hierarchies its systemd does not manage).
+  # Every container is removed by its own tool first, the units' by stopping the units, so each
+  # tool cleans up after itself as on a real host; the sandbox's `down` only sweeps its cgroups.
   if [[ -f $work/sandbox/manager.pid ]]; then
     "$sandbox" run "$work/sandbox" systemctl stop 'container-*.service' >/dev/null 2>&1 || true
     "$sandbox" run "$work/sandbox" "${rpod_[@]}" rm -f -a -t 0 >/dev/null 2>&1 || true
