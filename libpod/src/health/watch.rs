@@ -14,13 +14,12 @@ use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
 use health::{CheckReport, Clock, HealthError, HealthStatus, OnFailureAction, SystemClock};
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
 
 use super::exec::RuntimeCheckExecutor;
 use super::recording_log;
 use crate::container::healthcheck::ActionMeans;
 use crate::container::Runtime;
+use crate::runtime::monitor_process::{HostMonitors, Monitors};
 use crate::runtime::notify;
 use crate::runtime::reaper::Reaper;
 use crate::store::{Container, Store};
@@ -158,17 +157,17 @@ fn after_check(
     }
 }
 
-/// Sends `TERM` or `KILL` to the container's process, the monitor's own child. Not through the
-/// OCI runtime: a `runc kill` started here would be reaped by the monitor's main thread before
-/// this one could read how it ended.
+/// Sends `TERM` or `KILL` to the container's process, the monitor's own child, the way `stop`
+/// and `kill` do ([`Monitors::signal_child`]: never to a process group, nor to a PID reused
+/// after the monitor reaped the container). Not through the OCI runtime: a `runc kill` started
+/// here would be reaped by the monitor's main thread before this one could read how it ended.
 fn signal_process(pid: i32, name: &str) -> crate::error::Result<()> {
-    if pid <= 0 {
-        // kill(2) reads 0 and negative PIDs as process groups: never signal those.
-        return Err(crate::error::Error::Monitor(format!("no container process to send SIG{name} to")));
+    let signal = if name == "KILL" { libc::SIGKILL } else { libc::SIGTERM };
+    if HostMonitors::default().signal_child(std::process::id() as i32, pid, signal) {
+        Ok(())
+    } else {
+        Err(crate::error::Error::Monitor(format!("no container process {pid} to send SIG{name} to")))
     }
-    let signal = if name == "KILL" { Signal::SIGKILL } else { Signal::SIGTERM };
-    kill(Pid::from_raw(pid), signal)
-        .map_err(|e| crate::error::Error::Monitor(format!("sending SIG{name} to {pid}: {e}")))
 }
 
 #[cfg(test)]
